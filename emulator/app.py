@@ -1,0 +1,53 @@
+"""create_app(settings): the four vendor APIs and the control plane in one FastAPI app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from emulator import __version__
+from emulator.control.router import SURFACE as CONTROL
+from emulator.core.runtime import Emulator
+from emulator.core.surface import Surface, install_error_handlers
+from emulator.settings import Settings
+from emulator.vendors.backuprun.router import SURFACE as BACKUPRUN
+from emulator.vendors.cleverfox.router import SURFACE as CLEVERFOX
+from emulator.vendors.code42.router import SURFACE as CODE42
+from emulator.vendors.rackspace.router import SURFACE as RACKSPACE
+
+__all__ = ["SURFACES", "create_app"]
+
+SURFACES: tuple[Surface, ...] = (CLEVERFOX, RACKSPACE, BACKUPRUN, CODE42, CONTROL)
+
+
+def create_app(settings: Settings | None = None, *, emulator: Emulator | None = None) -> FastAPI:
+    """The app; opens the state store and starts the engine in its lifespan."""
+    emu = emulator or Emulator(settings or Settings())
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        emu.open()
+        emu.start_engine()
+        try:
+            yield
+        finally:
+            await emu.close()
+
+    app = FastAPI(
+        title="backup-emulator",
+        version=__version__,
+        description="CleverFox, Rackspace Cloud Backup, BackupRun and Code42 APIs, emulated. "
+        "Per-API documents: /_emulator/openapi/{name}.json.",
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/_emulator/openapi.json",
+    )
+    app.state.emulator = emu
+    app.state.surfaces = {s.name: s for s in SURFACES}
+    for surface in SURFACES:
+        app.include_router(surface.router)
+    install_error_handlers(app, SURFACES, fallback=CONTROL)
+    return app

@@ -1,0 +1,1 @@
+"""The /_emulator control plane: health, credentials, reset, clock, sandboxes, OpenAPI."""

@@ -1,0 +1,146 @@
+"""What the control plane does: reset, clocks and sandboxes. Handlers call one function each."""
+
+from __future__ import annotations
+
+import time
+
+from sqlmodel import Session, col, select
+
+from emulator import __version__
+from emulator.control.schemas import (
+    ClockUpdate,
+    ClockView,
+    Health,
+    ResetRequest,
+    SandboxRequest,
+    SandboxView,
+)
+from emulator.core.clock import Clock, ClockState
+from emulator.core.engine import rng_for
+from emulator.core.errors import NotFound
+from emulator.core.runtime import Emulator
+from emulator.core.timeutil import iso_z
+from emulator.core.world import DEFAULT_WORLD_ID, Counter, World
+from emulator.fixtures.world import build_world
+
+__all__ = ["create_sandbox", "credentials", "delete_sandbox", "get_clock", "get_sandbox",
+           "health", "list_sandboxes", "reset", "update_clock"]
+
+SANDBOX_COUNTER = "sandbox"
+
+
+def health(vendors: list[str]) -> Health:
+    return Health(status="ok", version=__version__, vendors=vendors)
+
+
+def clock_view(clock: Clock) -> ClockView:
+    return ClockView(now=iso_z(clock.now()), frozen=clock.frozen, speed=clock.speed)
+
+
+def credentials(emu: Emulator, session: Session) -> dict[str, object]:
+    world = session.get(World, DEFAULT_WORLD_ID)
+    if world is None:  # only between a failed reset and the next one
+        raise NotFound("the default world is missing; POST /_emulator/reset rebuilds it")
+    return dict(world.credentials)
+
+
+def reset(emu: Emulator, session: Session, request: ResetRequest) -> ClockView:
+    """Drop every world, sandboxes included, and rebuild the default one."""
+    settings = emu.settings
+    emu.wipe(session)
+    emu.build_default_world(
+        session,
+        seed=settings.seed if request.seed is None else request.seed,
+        now=request.now or settings.now,
+        freeze=settings.freeze if request.freeze is None else request.freeze,
+    )
+    session.commit()
+    return clock_view(emu.clock(DEFAULT_WORLD_ID))
+
+
+def get_clock(emu: Emulator, world_id: str) -> ClockView:
+    return clock_view(emu.clock(world_id))
+
+
+def update_clock(emu: Emulator, session: Session, world_id: str,
+                 update: ClockUpdate) -> ClockView:
+    """Move a world's clock, then apply every transition that fell due, in order."""
+    clock = emu.clock(world_id)
+    before = clock.state
+    try:
+        if update.set is not None:
+            clock.set(update.set)
+        if update.advance_seconds is not None:
+            clock.advance(update.advance_seconds)
+        if update.speed is not None:
+            clock.set_speed(update.speed)
+        if update.freeze is not None:
+            clock.freeze(update.freeze)
+    except Exception:
+        emu.clocks[world_id] = Clock(before)  # all or nothing
+        raise
+    emu.save_clock(session, world_id)
+    session.commit()
+    emu.ctx(session, world_id)  # runs what is due, committing as it goes
+    return clock_view(clock)
+
+
+def _sandbox_view(emu: Emulator, world: World) -> SandboxView:
+    return SandboxView(id=world.id, name=world.name, seed=world.seed,
+                       created_at=iso_z(world.created_at), credentials=world.credentials,
+                       clock=clock_view(emu.clock(world.id)))
+
+
+def create_sandbox(emu: Emulator, session: Session, request: SandboxRequest) -> SandboxView:
+    """A fresh world with its own credentials; ids and seeds follow from the default seed."""
+    root = session.get(World, DEFAULT_WORLD_ID)
+    if root is None:
+        raise NotFound("the default world is missing; POST /_emulator/reset rebuilds it")
+    counter = session.get(Counter, SANDBOX_COUNTER) or Counter(name=SANDBOX_COUNTER, value=0)
+    counter.value += 1
+    session.add(counter)
+    rng = rng_for(root.seed, "sandbox", counter.value)
+    world_id = f"sb-{rng.getrandbits(48):012x}"
+    seed = rng.randrange(2**31) if request.seed is None else request.seed
+    parent = emu.clock(DEFAULT_WORLD_ID)
+    state = ClockState(
+        anchor=request.now or parent.now(),
+        anchor_real=time.time(),
+        speed=parent.speed,
+        frozen=parent.frozen if request.freeze is None else request.freeze,
+    )
+    world = build_world(session, emu.sim, world_id=world_id, ordinal=counter.value, seed=seed,
+                        clock=state, name=request.name)
+    session.commit()
+    emu.clocks[world_id] = Clock(state)
+    return _sandbox_view(emu, world)
+
+
+def _sandbox(session: Session, sandbox_id: str) -> World:
+    world = session.get(World, sandbox_id)
+    if world is None or world.kind != "sandbox":
+        raise NotFound(f"no sandbox {sandbox_id!r}")
+    return world
+
+
+def get_sandbox(emu: Emulator, session: Session, sandbox_id: str) -> SandboxView:
+    return _sandbox_view(emu, _sandbox(session, sandbox_id))
+
+
+def list_sandboxes(emu: Emulator, session: Session) -> list[SandboxView]:
+    worlds = session.exec(
+        select(World).where(World.kind == "sandbox").order_by(col(World.ordinal))
+    ).all()
+    return [_sandbox_view(emu, w) for w in worlds]
+
+
+def delete_sandbox(emu: Emulator, session: Session, sandbox_id: str) -> None:
+    world = _sandbox(session, sandbox_id)
+    session.expunge(world)
+    emu.drop_world(session, sandbox_id)
+    session.commit()
+
+
+def sandbox_world(session: Session, sandbox_id: str) -> str:
+    """The world id of a sandbox, or NotFound."""
+    return _sandbox(session, sandbox_id).id

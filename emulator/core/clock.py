@@ -1,0 +1,100 @@
+"""The virtual clock: follows real time at a speed, or stands frozen; only ever moves forward."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from emulator.core.errors import Conflict
+from emulator.core.timeutil import as_utc, iso_z
+
+__all__ = ["Clock", "ClockState", "ClockWentBackwards"]
+
+
+class ClockWentBackwards(Conflict):
+    """Time only moves forward within one world; a reset starts a new one."""
+
+    code = "clock_backwards"
+
+
+@dataclass(frozen=True)
+class ClockState:
+    """What is stored for a clock: virtual `anchor` was current at real time `anchor_real`."""
+
+    anchor: datetime
+    anchor_real: float
+    speed: float = 1.0
+    frozen: bool = False
+
+
+class Clock:
+    """One world's virtual time: anchor + (real elapsed x speed), or the anchor while frozen."""
+
+    def __init__(self, state: ClockState, real: Callable[[], float] = time.time) -> None:
+        self._real = real
+        self._state = ClockState(as_utc(state.anchor), state.anchor_real, state.speed, state.frozen)
+        self._last = self._state.anchor
+
+    @property
+    def state(self) -> ClockState:
+        return self._state
+
+    @property
+    def frozen(self) -> bool:
+        return self._state.frozen
+
+    @property
+    def speed(self) -> float:
+        return self._state.speed
+
+    def now(self) -> datetime:
+        """Current virtual time; never earlier than a value returned before."""
+        s = self._state
+        if s.frozen:
+            current = s.anchor
+        else:
+            elapsed = max(0.0, self._real() - s.anchor_real) * s.speed
+            current = s.anchor + timedelta(seconds=elapsed)
+        # A wall clock stepped back by NTP must not make virtual time run backwards.
+        self._last = max(self._last, current)
+        return self._last
+
+    def _reanchor(self, anchor: datetime, *, speed: float | None = None,
+                  frozen: bool | None = None) -> None:
+        s = self._state
+        self._state = ClockState(
+            anchor=anchor,
+            anchor_real=self._real(),
+            speed=s.speed if speed is None else speed,
+            frozen=s.frozen if frozen is None else frozen,
+        )
+        self._last = anchor
+
+    def set(self, when: datetime) -> None:
+        """Jump to `when`, which must not be earlier than now."""
+        when = as_utc(when)
+        current = self.now()
+        if when < current:
+            raise ClockWentBackwards(
+                f"set: {iso_z(when)} is before the current virtual time {iso_z(current)}; "
+                "time only moves forward (reset starts a new world)"
+            )
+        self._reanchor(when)
+
+    def advance(self, seconds: float) -> None:
+        """Move forward by `seconds` (not negative)."""
+        if seconds < 0:
+            raise ClockWentBackwards(
+                f"advance_seconds: {seconds} is negative; time only moves forward"
+            )
+        self._reanchor(self.now() + timedelta(seconds=seconds))
+
+    def set_speed(self, speed: float) -> None:
+        """Change how many virtual seconds pass per real second, from now on."""
+        self._reanchor(self.now(), speed=speed)
+
+    def freeze(self, frozen: bool) -> None:
+        """Stop time where it is, or let it run again from where it stood."""
+        self._reanchor(self.now(), frozen=frozen)

@@ -1,0 +1,98 @@
+"""The state store: a SQLAlchemy engine over SQLite (file or memory) or any database URL.
+
+Handlers are `async def` and run their short SQLite statements inline on the event loop.
+That serializes all database work in one process, which is what SQLite wants anyway: there is
+never more than one writer, so concurrent clients cannot meet "database is locked", and a
+read costs microseconds instead of a thread hop. WAL and a busy timeout still protect against
+a second process (say `backup-emulator seed`) touching the same file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import DateTime, event
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.pool import StaticPool
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Session, SQLModel, create_engine
+
+from emulator.core.timeutil import UTC, as_utc
+
+__all__ = ["Database", "UTCDateTime", "database_url"]
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC, hands back aware UTC, so every backend sorts and compares alike."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else as_utc(value).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def database_url(db: str) -> str:
+    """Turn the --db value (a path, ':memory:' or a URL) into a SQLAlchemy URL."""
+    if db == ":memory:":
+        return "sqlite://"
+    if "://" in db:
+        return db
+    return f"sqlite:///{Path(db).expanduser().resolve()}"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")  # answers "memory" for :memory:, harmlessly
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+class Database:
+    """One engine and the sessions made from it."""
+
+    def __init__(self, db: str) -> None:
+        self.url = database_url(db)
+        self.engine: Engine = self._create_engine(self.url)
+
+    @staticmethod
+    def _create_engine(url: str) -> Engine:
+        if not url.startswith("sqlite"):
+            return create_engine(url, pool_pre_ping=True)
+        kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
+        if url in ("sqlite://", "sqlite:///:memory:"):
+            # One shared connection, or every checkout would see its own empty database.
+            kwargs["poolclass"] = StaticPool
+        engine = create_engine(url, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    def create_all(self) -> None:
+        """Create every table that is not there yet (models must be imported first)."""
+        import emulator.models  # noqa: F401  (registers every table on SQLModel.metadata)
+
+        SQLModel.metadata.create_all(self.engine)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session whose objects stay readable after commit."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()

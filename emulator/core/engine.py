@@ -1,0 +1,189 @@
+"""The simulation engine: work that happens later is a stored due transition.
+
+Vendor code schedules a transition (`Ctx.schedule`) with a kind, an entity and a due time.
+The engine applies a world's due transitions one at a time in (due_at, id) order, each in its
+own transaction, handing the handler a context whose `now` is the transition's due time. So a
+clock advanced a week in one jump replays the week in order: a job that fires schedules the
+next run, which fires too if it falls inside the jump. The same code runs from the background
+task while serving and synchronously when the clock is moved.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, delete, func
+from sqlmodel import Field, Session, col, select
+
+from emulator.core.db import UTCDateTime
+from emulator.core.world import World, WorldScoped
+
+__all__ = ["Ctx", "DueTransition", "Handler", "Simulation", "on_due", "rng_for"]
+
+log = logging.getLogger(__name__)
+
+# A runaway handler that keeps scheduling work "now" must not hang a request.
+MAX_TRANSITIONS_PER_RUN = 1_000_000
+
+
+class DueTransition(WorldScoped, table=True):
+    """Something that will happen to an entity at `due_at` (virtual time)."""
+
+    __tablename__ = "due_transition"
+    __table_args__ = (Index("ix_due_transition_world_due", "world_id", "due_at", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    kind: str = Field(max_length=80)
+    entity_id: str = Field(max_length=80, index=True)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+def rng_for(*keys: object) -> random.Random:
+    """A generator seeded from stable keys, so results do not depend on request interleaving."""
+    return random.Random(":".join(str(k) for k in keys))
+
+
+@dataclass
+class Ctx:
+    """What backends and handlers work with: a session, their world and the virtual `now`."""
+
+    session: Session
+    world: World
+    now: datetime
+    sim: Simulation
+
+    @property
+    def world_id(self) -> str:
+        return self.world.id
+
+    def rng(self, *keys: object) -> random.Random:
+        """A generator for this world, seeded from its seed and `keys`."""
+        return rng_for(self.world.seed, *keys)
+
+    def schedule(self, kind: str, entity_id: object, *, at: datetime | None = None,
+                 after: float | timedelta | None = None,
+                 payload: dict[str, Any] | None = None) -> DueTransition:
+        """Store work of `kind` for `entity_id`, due `at` a time or `after` seconds from now."""
+        if at is None:
+            delay = after if isinstance(after, timedelta) else timedelta(seconds=after or 0)
+            at = self.now + delay
+        return self.sim.schedule(self.session, self.world.id, kind, str(entity_id), at,
+                                 payload or {})
+
+    def cancel(self, kind: str, entity_id: object) -> int:
+        """Drop pending work of `kind` for `entity_id`; returns how many were dropped."""
+        return self.sim.cancel(self.session, self.world.id, kind, str(entity_id))
+
+    def at(self, when: datetime) -> Ctx:
+        """The same context at another virtual time."""
+        return Ctx(self.session, self.world, when, self.sim)
+
+
+Handler = Callable[[Ctx, DueTransition], None]
+
+_HANDLERS: dict[str, Handler] = {}
+
+
+def on_due(kind: str) -> Callable[[Handler], Handler]:
+    """Register the handler that applies due transitions of `kind`."""
+
+    def register(handler: Handler) -> Handler:
+        existing = _HANDLERS.get(kind)
+        if existing is not None and existing is not handler:
+            raise ValueError(f"a handler for {kind!r} is already registered")
+        _HANDLERS[kind] = handler
+        return handler
+
+    return register
+
+
+class Simulation:
+    """Schedules and applies due transitions; remembers each world's earliest due time."""
+
+    def __init__(self) -> None:
+        # world id -> earliest due time, or None for "nothing pending". Missing means unknown.
+        # It may be too early (a rolled-back schedule), which costs one query and is harmless.
+        self._next_due: dict[str, datetime | None] = {}
+
+    def schedule(self, session: Session, world_id: str, kind: str, entity_id: str,
+                 due_at: datetime, payload: dict[str, Any]) -> DueTransition:
+        if kind not in _HANDLERS:
+            raise LookupError(f"no handler is registered for transitions of kind {kind!r}")
+        row = DueTransition(world_id=world_id, due_at=due_at, kind=kind, entity_id=entity_id,
+                            payload=payload)
+        session.add(row)
+        if world_id in self._next_due:
+            known = self._next_due[world_id]
+            self._next_due[world_id] = due_at if known is None else min(known, due_at)
+        return row
+
+    def cancel(self, session: Session, world_id: str, kind: str, entity_id: str) -> int:
+        result = session.execute(
+            delete(DueTransition).where(
+                col(DueTransition.world_id) == world_id,
+                col(DueTransition.kind) == kind,
+                col(DueTransition.entity_id) == entity_id,
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    def forget(self, world_id: str | None = None) -> None:
+        """Drop what is remembered about one world (or all), after it was deleted or reset."""
+        if world_id is None:
+            self._next_due.clear()
+        else:
+            self._next_due.pop(world_id, None)
+
+    def next_due(self, session: Session, world_id: str) -> datetime | None:
+        if world_id not in self._next_due:
+            self._next_due[world_id] = session.exec(
+                select(func.min(DueTransition.due_at)).where(DueTransition.world_id == world_id)
+            ).one()
+        return self._next_due[world_id]
+
+    def is_due(self, session: Session, world_id: str, until: datetime) -> bool:
+        due = self.next_due(session, world_id)
+        return due is not None and due <= until
+
+    def run_due(self, session: Session, world: World, until: datetime) -> int:
+        """Apply every transition of `world` due at or before `until`, in order."""
+        if not self.is_due(session, world.id, until):
+            return 0
+        applied = 0
+        query = (
+            select(DueTransition)
+            .where(DueTransition.world_id == world.id, col(DueTransition.due_at) <= until)
+            .order_by(col(DueTransition.due_at), col(DueTransition.id))
+            .limit(1)
+        )
+        while applied < MAX_TRANSITIONS_PER_RUN:
+            row = session.exec(query).first()
+            if row is None:
+                break
+            self._apply(session, world, row)
+            applied += 1
+        self._next_due.pop(world.id, None)
+        return applied
+
+    def _apply(self, session: Session, world: World, row: DueTransition) -> None:
+        handler = _HANDLERS.get(row.kind)
+        ctx = Ctx(session, world, row.due_at, self)
+        try:
+            session.delete(row)
+            if handler is None:
+                log.warning("dropping due transition %s: no handler for %r", row.id, row.kind)
+            else:
+                handler(ctx, row)
+            session.commit()
+        except Exception:
+            # A broken handler must not wedge the world: undo its writes, drop the transition.
+            log.exception("due transition %s (%s) failed; dropped", row.id, row.kind)
+            session.rollback()
+            session.execute(delete(DueTransition).where(col(DueTransition.id) == row.id))
+            session.commit()

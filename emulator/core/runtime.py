@@ -1,0 +1,150 @@
+"""The running emulator: settings, the state store, every world's clock and the engine loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from datetime import datetime
+
+from sqlmodel import Session, SQLModel, select
+
+from emulator.core.clock import Clock, ClockState
+from emulator.core.db import Database
+from emulator.core.engine import Ctx, Simulation
+from emulator.core.errors import NotFound
+from emulator.core.timeutil import UTC
+from emulator.core.world import DEFAULT_WORLD_ID, World
+from emulator.settings import Settings
+
+__all__ = ["Emulator"]
+
+log = logging.getLogger(__name__)
+
+
+class Emulator:
+    """Everything one server holds: one per app, reached from handlers as app.state.emulator."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.db = Database(settings.db)
+        self.sim = Simulation()
+        self.clocks: dict[str, Clock] = {}
+        self._opened = False
+        self._engine_task: asyncio.Task[None] | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def open(self) -> None:
+        """Create tables, load the worlds' clocks, and build the default world if there is none."""
+        if self._opened:
+            return
+        self.db.create_all()
+        with self.db.session() as session:
+            worlds = session.exec(select(World)).all()
+            if not worlds:
+                self.build_default_world(session, self.settings.seed, self.settings.now,
+                                         self.settings.freeze)
+                session.commit()
+                worlds = session.exec(select(World)).all()
+            self.clocks = {w.id: Clock(w.clock_state) for w in worlds}
+            # The clock's mode follows the flags the server was started with; its time goes on.
+            default = self.clock(DEFAULT_WORLD_ID)
+            if default.speed != self.settings.speed:
+                default.set_speed(self.settings.speed)
+            if default.frozen != self.settings.freeze:
+                default.freeze(self.settings.freeze)
+            self.save_clock(session, DEFAULT_WORLD_ID)
+            session.commit()
+        self._opened = True
+
+    def start_engine(self) -> None:
+        """Apply due transitions in the background, every tick_seconds (0: never)."""
+        if self.settings.tick_seconds > 0 and self._engine_task is None:
+            self._engine_task = asyncio.get_running_loop().create_task(self._engine_loop())
+
+    async def close(self) -> None:
+        if self._engine_task is not None:
+            self._engine_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._engine_task
+            self._engine_task = None
+        self.db.dispose()
+        self._opened = False
+
+    async def _engine_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.tick_seconds)
+            try:
+                self.tick()
+            except Exception:  # keep serving; the next tick tries again
+                log.exception("engine tick failed")
+
+    def tick(self) -> int:
+        """Apply what is due in every running world; returns how many transitions ran."""
+        applied = 0
+        with self.db.session() as session:
+            for world_id, clock in list(self.clocks.items()):
+                if clock.frozen:
+                    continue
+                now = clock.now()
+                if self.sim.is_due(session, world_id, now):
+                    world = session.get(World, world_id)
+                    if world is not None:
+                        applied += self.sim.run_due(session, world, now)
+        return applied
+
+    # -- worlds and clocks -----------------------------------------------------------------
+
+    def build_default_world(self, session: Session, seed: int, now: datetime | None,
+                            freeze: bool, *, scale: int = 1) -> World:
+        """Add the default world (the caller commits); its clock starts at `now` or real time."""
+        from emulator.fixtures.world import build_world
+
+        state = ClockState(anchor=now or datetime.now(UTC), anchor_real=time.time(),
+                           speed=self.settings.speed, frozen=freeze)
+        world = build_world(session, self.sim, world_id=DEFAULT_WORLD_ID, ordinal=0, seed=seed,
+                            clock=state, scale=scale)
+        self.clocks[DEFAULT_WORLD_ID] = Clock(state)
+        return world
+
+    def wipe(self, session: Session) -> None:
+        """Delete every row of every table (the caller commits)."""
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            session.execute(table.delete())
+        self.clocks.clear()
+        self.sim.forget()
+
+    def drop_world(self, session: Session, world_id: str) -> None:
+        """Delete a world and every row it owns, in every table (the caller commits)."""
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            if "world_id" in table.columns:
+                session.execute(table.delete().where(table.columns["world_id"] == world_id))
+        session.execute(World.__table__.delete().where(World.__table__.c.id == world_id))  # type: ignore[attr-defined]
+        self.clocks.pop(world_id, None)
+        self.sim.forget(world_id)
+
+    def clock(self, world_id: str) -> Clock:
+        try:
+            return self.clocks[world_id]
+        except KeyError:
+            raise NotFound(f"no world {world_id!r}") from None
+
+    def save_clock(self, session: Session, world_id: str) -> None:
+        """Write a world's clock state to its row (the caller commits)."""
+        world = session.get(World, world_id)
+        if world is None:
+            raise NotFound(f"no world {world_id!r}")
+        world.store_clock(self.clock(world_id).state)
+        session.add(world)
+
+    def ctx(self, session: Session, world_id: str) -> Ctx:
+        """A context for a request against `world_id`, after applying what is already due."""
+        clock = self.clock(world_id)
+        world = session.get(World, world_id)
+        if world is None:
+            raise NotFound(f"no world {world_id!r}")
+        now = clock.now()
+        self.sim.run_due(session, world, now)
+        return Ctx(session, world, now, self.sim)

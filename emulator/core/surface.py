@@ -1,0 +1,122 @@
+"""Surfaces: each vendor API and the control plane, with the paths it owns and its error format.
+
+Every error raised while serving a request, including FastAPI's validation errors and
+Starlette's 404/405 for unknown paths, is turned into an `EmulatorError` and rendered by the
+surface that owns the request's path, so a client always gets its vendor's own format.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from emulator.core.errors import EmulatorError, InvalidInput
+from emulator.core.render import json_response
+
+__all__ = ["ErrorRenderer", "Surface", "install_error_handlers", "json_error",
+           "validation_message"]
+
+log = logging.getLogger(__name__)
+
+ErrorRenderer = Callable[[Request, EmulatorError], Response]
+
+_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+          405: "method_not_allowed", 409: "conflict", 415: "unsupported_media_type",
+          422: "invalid_input", 429: "too_many_requests", 500: "internal_error",
+          503: "service_unavailable"}
+
+
+def json_error(_request: Request, exc: EmulatorError) -> Response:
+    """The control plane's error body: {"code": ..., "message": ...}."""
+    return json_response({"code": exc.code, "message": exc.message}, exc.status_code)
+
+
+@dataclass(frozen=True)
+class Surface:
+    """One API served by the emulator: its router, the path prefixes it owns, its errors."""
+
+    name: str
+    title: str
+    description: str
+    router: APIRouter
+    prefixes: tuple[str, ...]
+    render_error: ErrorRenderer = field(default=json_error)
+
+    def openapi(self, version: str) -> dict[str, Any]:
+        """This surface's own OpenAPI document."""
+        return get_openapi(title=self.title, version=version, description=self.description,
+                           routes=self.router.routes)
+
+    def owns(self, path: str) -> int:
+        """Length of the longest prefix of ours that `path` falls under, or -1."""
+        best = -1
+        for prefix in self.prefixes:
+            if (path == prefix or path.startswith(prefix.rstrip("/") + "/")) and len(prefix) > best:
+                best = len(prefix)
+        return best
+
+
+def validation_message(exc: RequestValidationError) -> str:
+    """'body.seed: Input should be a valid integer; query.PageNo: ...' from pydantic's errors."""
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error.get("loc", ()))
+        parts.append(f"{where}: {error.get('msg', 'invalid')}" if where else error.get("msg", ""))
+    return "; ".join(parts) or "invalid request"
+
+
+def install_error_handlers(app: FastAPI, surfaces: Sequence[Surface], fallback: Surface) -> None:
+    """Route every error to the renderer of the surface owning the request's path."""
+
+    def surface_for(path: str) -> Surface:
+        best, owner = -1, fallback
+        for surface in surfaces:
+            length = surface.owns(path)
+            if length > best:
+                best, owner = length, surface
+        return owner
+
+    def render(request: Request, exc: EmulatorError) -> Response:
+        return surface_for(request.url.path).render_error(request, exc)
+
+    async def on_emulator_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, EmulatorError)
+        return render(request, exc)
+
+    async def on_validation_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        return render(request, InvalidInput(validation_message(exc)))
+
+    async def on_http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code == 404 and exc.detail == "Not Found":
+            message = f"no such path: {request.method} {request.url.path}"
+        elif exc.status_code == 405:
+            message = f"method {request.method} is not allowed on {request.url.path}"
+        else:
+            message = str(exc.detail)
+        error = EmulatorError(message, status_code=exc.status_code,
+                              code=_CODES.get(exc.status_code, "error"))
+        response = render(request, error)
+        for name, value in (exc.headers or {}).items():
+            response.headers.setdefault(name, value)
+        return response
+
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path,
+                      exc_info=exc)
+        return render(request, EmulatorError("internal error in the emulator", status_code=500,
+                                             code="internal_error"))
+
+    app.add_exception_handler(EmulatorError, on_emulator_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(Exception, on_unexpected)

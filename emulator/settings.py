@@ -1,0 +1,46 @@
+"""The emulator's configuration: one pydantic-settings class, every field an EMULATOR_* variable."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from emulator.core.timeutil import as_utc
+
+DEFAULT_DB = "backup-emulator.db"
+DEFAULT_SEED = 20150101
+
+
+class Settings(BaseSettings):
+    """Server, storage, clock and simulation settings; the CLI flags override these."""
+
+    model_config = SettingsConfigDict(env_prefix="EMULATOR_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    db: str = Field(
+        default=DEFAULT_DB,
+        description="A SQLite file path, ':memory:', or a SQLAlchemy URL (sqlite://, postgresql://)",
+    )
+    seed: int = Field(default=DEFAULT_SEED, description="Seed of the default world")
+    speed: float = Field(default=1.0, gt=0, description="Virtual seconds per real second")
+    freeze: bool = Field(default=False, description="Start with the virtual clock frozen")
+    now: datetime | None = Field(
+        default=None, description="Virtual time of a newly built default world (default: real now)"
+    )
+    tick_seconds: float = Field(
+        default=0.1,
+        ge=0,
+        description="How often the background engine applies due transitions; 0 turns it off",
+    )
+    base_url: str | None = Field(
+        default=None, description="Public base URL for links the emulator hands out"
+    )
+    log_level: str = "info"
+
+    @field_validator("now")
+    @classmethod
+    def _now_in_utc(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else as_utc(value)

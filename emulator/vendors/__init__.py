@@ -1,0 +1,1 @@
+"""One package per emulated vendor, each the same shape (see STYLE.md)."""

@@ -1,0 +1,1 @@
+"""BackupRun (form POST to /api.php with apiCALL, XML answers, session cookie)."""

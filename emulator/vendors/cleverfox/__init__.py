@@ -1,0 +1,1 @@
+"""CleverFox Backup (REST JSON over HTTP Basic at /api/{resource})."""

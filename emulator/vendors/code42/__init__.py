@@ -1,0 +1,1 @@
+"""Code42 (DeviceBackupReport in JSON or CSV, token or Basic auth, role-scoped)."""
