@@ -12,6 +12,7 @@ from emulator.control.schemas import (
     ClockView,
     Health,
     ResetRequest,
+    ResetView,
     SandboxRequest,
     SandboxView,
 )
@@ -44,18 +45,19 @@ def credentials(emu: Emulator, session: Session) -> dict[str, object]:
     return dict(world.credentials)
 
 
-def reset(emu: Emulator, session: Session, request: ResetRequest) -> ClockView:
+def reset(emu: Emulator, session: Session, request: ResetRequest) -> ResetView:
     """Drop every world, sandboxes included, and rebuild the default one."""
     settings = emu.settings
     emu.wipe(session)
-    emu.build_default_world(
+    world = emu.build_default_world(
         session,
         seed=settings.seed if request.seed is None else request.seed,
         now=request.now or settings.now,
         freeze=settings.freeze if request.freeze is None else request.freeze,
     )
     session.commit()
-    return clock_view(emu.clock(DEFAULT_WORLD_ID))
+    return ResetView(seed=world.seed, clock=clock_view(emu.clock(DEFAULT_WORLD_ID)),
+                     credentials=world.credentials)
 
 
 def get_clock(emu: Emulator, world_id: str) -> ClockView:

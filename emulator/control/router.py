@@ -13,6 +13,7 @@ from emulator.control.schemas import (
     ClockView,
     Health,
     ResetRequest,
+    ResetView,
     SandboxRequest,
     SandboxView,
 )
@@ -41,7 +42,7 @@ async def credentials(emu: EmulatorDep, session: SessionDep) -> dict[str, Any]:
 
 @router.post("/reset", summary="Drop all state and rebuild the default world")
 async def reset(emu: EmulatorDep, session: SessionDep,
-                body: Annotated[ResetRequest | None, Body()] = None) -> ClockView:
+                body: Annotated[ResetRequest | None, Body()] = None) -> ResetView:
     return backend.reset(emu, session, body or ResetRequest())
 
 

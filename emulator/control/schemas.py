@@ -52,6 +52,12 @@ class ClockView(BaseModel):
     speed: float
 
 
+class ResetView(BaseModel):
+    seed: int
+    clock: ClockView
+    credentials: dict[str, Any]
+
+
 class Health(BaseModel):
     status: str
     version: str

@@ -1,0 +1,51 @@
+"""Shared fixtures: an in-process app on in-memory SQLite with a frozen clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from emulator.app import create_app
+from emulator.core.runtime import Emulator
+from emulator.fixtures import world as world_fixtures
+from emulator.settings import Settings
+from tests import fakevendor
+
+T0 = "2026-01-05T09:00:00.000Z"
+SEED = 424242
+
+
+def make_settings(**overrides: object) -> Settings:
+    values: dict[str, object] = {"db": ":memory:", "now": T0, "freeze": True, "seed": SEED,
+                                 "tick_seconds": 0}
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return make_settings()
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    """The emulator as shipped: four empty vendor routers and the control plane."""
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def fake_client(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    """The emulator with the miniature test vendor plugged in, populator included."""
+    monkeypatch.setattr(world_fixtures, "POPULATORS", [("fake", fakevendor.populate)])
+    app = create_app(settings)
+    fakevendor.install(app)
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def emulator_of(client: TestClient) -> Emulator:
+    emu: Emulator = client.app.state.emulator  # type: ignore[attr-defined]
+    return emu

@@ -1,0 +1,134 @@
+"""Sandboxes: isolated worlds with their own credentials, rows and clocks."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlmodel import SQLModel, func, select
+
+from tests.conftest import T0, emulator_of
+
+
+def _probes(client: TestClient, world: str) -> list[dict[str, object]]:
+    response = client.get("/fake/probes", headers={"X-World": world})
+    assert response.status_code == 200
+    rows: list[dict[str, object]] = response.json()
+    return rows
+
+
+def test_create_returns_201_with_fresh_credentials_for_every_vendor(client: TestClient) -> None:
+    default = client.get("/_emulator/credentials").json()
+    response = client.post("/_emulator/sandboxes")
+    assert response.status_code == 201
+    body = response.json()
+    assert body["id"].startswith("sb-")
+    creds = body["credentials"]
+    assert set(creds) == {"cleverfox", "rackspace", "backuprun", "code42"}
+    assert creds["cleverfox"]["api_key"] != default["cleverfox"]["api_key"]
+    assert creds["rackspace"]["username"] != default["rackspace"]["username"]
+    assert creds["rackspace"]["tenant_id"] != default["rackspace"]["tenant_id"]
+    assert creds["backuprun"]["email"] != default["backuprun"]["email"]
+    assert creds["code42"]["user"]["username"] != default["code42"]["user"]["username"]
+    assert body["clock"] == {"now": T0, "frozen": True, "speed": 1.0}
+
+
+def test_two_sandboxes_never_see_each_others_rows(fake_client: TestClient) -> None:
+    a = fake_client.post("/_emulator/sandboxes", json={"name": "a"}).json()["id"]
+    b = fake_client.post("/_emulator/sandboxes", json={"name": "b"}).json()["id"]
+    fake_client.post("/fake/probes", json={"name": "only-in-a"}, headers={"X-World": a})
+
+    names_a = {p["name"] for p in _probes(fake_client, a)}
+    names_b = {p["name"] for p in _probes(fake_client, b)}
+    names_default = {p["name"] for p in _probes(fake_client, "default")}
+    assert "only-in-a" in names_a
+    assert "only-in-a" not in names_b | names_default
+    ids_a = {p["id"] for p in _probes(fake_client, a)}
+    ids_b = {p["id"] for p in _probes(fake_client, b)}
+    assert ids_a.isdisjoint(ids_b)
+    assert len(names_b) == 3  # the populator's rows, and nothing of a's
+
+
+def test_deleting_one_sandbox_leaves_the_other_intact(fake_client: TestClient) -> None:
+    a = fake_client.post("/_emulator/sandboxes").json()
+    b = fake_client.post("/_emulator/sandboxes").json()
+    b_rows = _probes(fake_client, b["id"])
+
+    response = fake_client.delete(f"/_emulator/sandboxes/{a['id']}")
+    assert response.status_code == 204
+    assert fake_client.get(f"/_emulator/sandboxes/{a['id']}").status_code == 404
+    assert fake_client.delete(f"/_emulator/sandboxes/{a['id']}").status_code == 404
+    assert fake_client.get("/fake/probes", headers={"X-World": a["id"]}).status_code == 404
+
+    assert fake_client.get(f"/_emulator/sandboxes/{b['id']}").json()["credentials"] == \
+        b["credentials"]
+    assert _probes(fake_client, b["id"]) == b_rows
+    assert [s["id"] for s in fake_client.get("/_emulator/sandboxes").json()] == [b["id"]]
+
+
+def test_deleting_a_sandbox_removes_its_rows_from_every_world_scoped_table(
+        fake_client: TestClient) -> None:
+    sandbox = fake_client.post("/_emulator/sandboxes").json()["id"]
+    fake_client.delete(f"/_emulator/sandboxes/{sandbox}")
+    emu = emulator_of(fake_client)
+    with emu.db.session() as session:
+        for table in SQLModel.metadata.sorted_tables:
+            column = table.columns.get("world_id") if table.name != "world" else table.c.id
+            if column is None:
+                continue
+            left = session.exec(
+                select(func.count()).select_from(table).where(column == sandbox)
+            ).one()
+            assert left == 0, table.name
+
+
+def test_the_default_world_cannot_be_deleted_as_a_sandbox(client: TestClient) -> None:
+    assert client.delete("/_emulator/sandboxes/default").status_code == 404
+    assert client.get("/_emulator/credentials").status_code == 200
+
+
+def test_sandbox_ids_and_credentials_are_deterministic_per_seed(client: TestClient) -> None:
+    first = [client.post("/_emulator/sandboxes").json() for _ in range(2)]
+    client.post("/_emulator/reset")
+    again = [client.post("/_emulator/sandboxes").json() for _ in range(2)]
+    assert first == again
+    assert first[0]["id"] != first[1]["id"]
+
+
+def test_sandbox_ids_are_not_reused_after_delete(client: TestClient) -> None:
+    a = client.post("/_emulator/sandboxes").json()["id"]
+    client.delete(f"/_emulator/sandboxes/{a}")
+    b = client.post("/_emulator/sandboxes").json()["id"]
+    assert a != b
+
+
+def test_a_sandbox_has_its_own_clock(fake_client: TestClient) -> None:
+    sandbox = fake_client.post("/_emulator/sandboxes", json={"seed": 7}).json()
+    assert sandbox["seed"] == 7
+    sid = sandbox["id"]
+    response = fake_client.post(f"/_emulator/sandboxes/{sid}/clock",
+                                json={"advance_seconds": 3600})
+    assert response.json()["now"] == "2026-01-05T10:00:00.000Z"
+    assert fake_client.get(f"/_emulator/sandboxes/{sid}/clock").json()["now"] == \
+        "2026-01-05T10:00:00.000Z"
+    assert fake_client.get("/_emulator/clock").json()["now"] == T0
+    # the sandbox's probes ran; the default world's did not move
+    assert {p["state"] for p in _probes(fake_client, sid)} <= {"Done", "Failed"}
+    assert {p["state"] for p in _probes(fake_client, "default")} == {"Queued"}
+
+
+def test_sandbox_options(client: TestClient) -> None:
+    body = {"now": "2030-06-01T12:00:00Z", "freeze": True, "name": "demo for ACME"}
+    sandbox = client.post("/_emulator/sandboxes", json=body).json()
+    assert sandbox["name"] == "demo for ACME"
+    assert sandbox["clock"]["now"] == "2030-06-01T12:00:00.000Z"
+    assert sandbox["created_at"] == "2030-06-01T12:00:00.000Z"
+    bad = client.post("/_emulator/sandboxes", json={"seed": "x", "colour": "red"})
+    assert bad.status_code == 422
+    assert "seed" in bad.json()["message"] and "colour" in bad.json()["message"]
+    assert len(client.get("/_emulator/sandboxes").json()) == 1
+
+
+def test_unknown_sandbox_clock_is_404(client: TestClient) -> None:
+    assert client.get("/_emulator/sandboxes/sb-nope/clock").status_code == 404
+    response = client.post("/_emulator/sandboxes/sb-nope/clock", json={"advance_seconds": 1})
+    assert response.status_code == 404
+    assert "sb-nope" in response.json()["message"]
