@@ -1,9 +1,10 @@
-"""The `backup-emulator` command: serve, seed, openapi."""
+"""The `backup-emulator` command: serve, seed, health, openapi."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -50,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
     seed.add_argument("--scale", type=int, default=1,
                       help="size multiplier handed to every vendor's generator (default 1)")
 
+    health = commands.add_parser("health", help="exit 0 if a running emulator answers healthy "
+                                 "(the Docker HEALTHCHECK)")
+    health.add_argument("--url", help="base URL [default http://127.0.0.1:$EMULATOR_PORT]")
+    health.add_argument("--timeout", type=float, default=3.0, help="seconds (default 3)")
+
     openapi = commands.add_parser("openapi", help="write one OpenAPI document per surface")
     openapi.add_argument("--out", default="openapi", help="directory (default ./openapi)")
     return parser
@@ -83,8 +89,25 @@ def serve(settings: Settings) -> int:
     config = uvicorn.Config(create_app(settings, emulator=emu), host=settings.host,
                             port=settings.port, log_level=settings.log_level.lower(),
                             access_log=False)
-    uvicorn.Server(config).run()
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the handler
+    # that was there before it; ours turns that into a clean exit 0 (docker stop, Ctrl-C).
+    previous = {sig: signal.signal(sig, _stopped) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        uvicorn.Server(config).run()
+    except _Stopped:
+        pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     return 0
+
+
+class _Stopped(Exception):
+    """The server was asked to stop and has shut down."""
+
+
+def _stopped(signum: int, _frame: object) -> None:
+    raise _Stopped(signum)
 
 
 def seed(settings: Settings, scale: int) -> int:
@@ -92,6 +115,24 @@ def seed(settings: Settings, scale: int) -> int:
 
     counts = build_large_world(settings, scale)
     print(json.dumps({"db": settings.db, "scale": scale, "rows": counts}, indent=2))
+    return 0
+
+
+def check_health(settings: Settings, url: str | None, timeout: float) -> int:
+    import urllib.error
+    import urllib.request
+
+    target = f"{url or f'http://127.0.0.1:{settings.port}'}".rstrip("/") + "/_emulator/health"
+    try:
+        with urllib.request.urlopen(target, timeout=timeout) as response:
+            body = json.load(response)
+    except (OSError, ValueError) as exc:
+        print(f"unhealthy: {target}: {exc}", file=sys.stderr)
+        return 1
+    if body.get("status") != "ok":
+        print(f"unhealthy: {target}: {body}", file=sys.stderr)
+        return 1
+    print(f"healthy: {target}")
     return 0
 
 
@@ -117,6 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve(settings)
     if args.command == "seed":
         return seed(settings, args.scale)
+    if args.command == "health":
+        return check_health(settings, args.url, args.timeout)
     return export_openapi(Path(args.out))
 
 

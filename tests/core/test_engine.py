@@ -63,12 +63,12 @@ def test_one_big_jump_applies_transitions_in_due_order(emu: Emulator) -> None:
         session.commit()
     assert _advance(emu, 3600) == 4
     start = parse_iso(T0)
-    assert APPLIED == [
+    assert [
         ("a", iso_z(start + timedelta(seconds=100))),
         ("b1", iso_z(start + timedelta(seconds=200))),
         ("b2", iso_z(start + timedelta(seconds=200))),
         ("c", iso_z(start + timedelta(seconds=300))),
-    ]
+    ] == APPLIED
     with emu.db.session() as session:
         left = session.exec(select(DueTransition)).all()
     assert [row.payload["label"] for row in left] == ["late"]
@@ -125,7 +125,7 @@ def test_background_tick_applies_due_work_of_running_clocks_only(emu: Emulator) 
     assert emu.tick() == 0
     real[0] += 0.1
     assert emu.tick() == 1
-    assert APPLIED == [("x", iso_z(start + timedelta(seconds=30)))]
+    assert [("x", iso_z(start + timedelta(seconds=30)))] == APPLIED
 
 
 def test_clock_advance_over_http_applies_due_transitions_before_answering(
