@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import SQLModel, create_engine
 
 from emulator.app import create_app
+from emulator.core.db import database_url
 from emulator.core.runtime import Emulator
 from emulator.fixtures import world as world_fixtures
 from emulator.settings import Settings
@@ -17,11 +20,27 @@ T0 = "2026-01-05T09:00:00.000Z"
 SEED = 424242
 
 
+# Run the in-process tests on another database, e.g. PostgreSQL:
+#   EMULATOR_TEST_DB=postgresql+psycopg://user:pw@127.0.0.1/emu pytest tests/core tests/control
+# Every app built on it starts from empty tables, as on ":memory:".
+TEST_DB = os.environ.get("EMULATOR_TEST_DB", ":memory:")
+
+
 def make_settings(**overrides: object) -> Settings:
-    values: dict[str, object] = {"db": ":memory:", "now": T0, "freeze": True, "seed": SEED,
+    values: dict[str, object] = {"db": TEST_DB, "now": T0, "freeze": True, "seed": SEED,
                                  "tick_seconds": 0}
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True)
+def _empty_shared_database() -> None:
+    if TEST_DB != ":memory:":
+        engine = create_engine(database_url(TEST_DB))
+        import emulator.models  # noqa: F401
+
+        SQLModel.metadata.drop_all(engine)
+        engine.dispose()
 
 
 @pytest.fixture

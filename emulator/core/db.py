@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, event
+from sqlalchemy import DateTime, event, text
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
@@ -93,6 +93,22 @@ class Database:
         """A session whose objects stay readable after commit."""
         with Session(self.engine, expire_on_commit=False) as session:
             yield session
+
+    def truncate_all(self, session: Session) -> None:
+        """Empty every table and restart id sequences, so a rebuilt world gets the same ids."""
+        tables = list(reversed(SQLModel.metadata.sorted_tables))
+        if self.engine.dialect.name == "postgresql":
+            names = ", ".join(self.engine.dialect.identifier_preparer.quote(t.name)
+                              for t in tables)
+            session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            return
+        for table in tables:
+            session.execute(table.delete())
+        if self.is_sqlite:  # tables declared AUTOINCREMENT keep their counters here
+            has_sequences = session.execute(text(
+                "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")).first()
+            if has_sequences:
+                session.execute(text("DELETE FROM sqlite_sequence"))
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -141,11 +141,15 @@ class Simulation:
             self._next_due.pop(world_id, None)
 
     def next_due(self, session: Session, world_id: str) -> datetime | None:
+        """The earliest due time of a world's pending work (remembered; queried when unknown)."""
         if world_id not in self._next_due:
-            self._next_due[world_id] = session.exec(
-                select(func.min(DueTransition.due_at)).where(DueTransition.world_id == world_id)
-            ).one()
+            self._refresh(session, world_id)
         return self._next_due[world_id]
+
+    def _refresh(self, session: Session, world_id: str) -> None:
+        self._next_due[world_id] = session.exec(
+            select(func.min(DueTransition.due_at)).where(DueTransition.world_id == world_id)
+        ).one()
 
     def is_due(self, session: Session, world_id: str, until: datetime) -> bool:
         due = self.next_due(session, world_id)
@@ -168,7 +172,8 @@ class Simulation:
                 break
             self._apply(session, world, row)
             applied += 1
-        self._next_due.pop(world.id, None)
+        # Remembered, not forgotten: the background tick asks about every running world.
+        self._refresh(session, world.id)
         return applied
 
     def _apply(self, session: Session, world: World, row: DueTransition) -> None:

@@ -111,8 +111,7 @@ class Emulator:
 
     def wipe(self, session: Session) -> None:
         """Delete every row of every table (the caller commits)."""
-        for table in reversed(SQLModel.metadata.sorted_tables):
-            session.execute(table.delete())
+        self.db.truncate_all(session)
         self.clocks.clear()
         self.sim.forget()
 
