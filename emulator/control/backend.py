@@ -38,7 +38,7 @@ def clock_view(clock: Clock) -> ClockView:
     return ClockView(now=iso_z(clock.now()), frozen=clock.frozen, speed=clock.speed)
 
 
-def credentials(emu: Emulator, session: Session) -> dict[str, object]:
+def credentials(session: Session) -> dict[str, object]:
     world = session.get(World, DEFAULT_WORLD_ID)
     if world is None:  # only between a failed reset and the next one
         raise NotFound("the default world is missing; POST /_emulator/reset rebuilds it")

@@ -172,6 +172,9 @@ class Simulation:
                 break
             self._apply(session, world, row)
             applied += 1
+        else:
+            log.warning("world %s: stopped after %d transitions; the rest run on the next tick",
+                        world.id, applied)
         # Remembered, not forgotten: the background tick asks about every running world.
         self._refresh(session, world.id)
         return applied

@@ -43,7 +43,7 @@ class Emulator:
         self.db.create_all()
         with self.db.session() as session:
             worlds = session.exec(select(World)).all()
-            if not worlds:
+            if DEFAULT_WORLD_ID not in {w.id for w in worlds}:
                 self.build_default_world(session, self.settings.seed, self.settings.now,
                                          self.settings.freeze)
                 session.commit()

@@ -99,7 +99,7 @@ class StateMachine:
         return (self.state_of(entity), event) in self._events
 
     def start(self, ctx: Ctx, entity: Any, state: str) -> None:
-        """Put a (new) entity into `state` and schedule its automatic step, if any."""
+        """Put an entity (new, or moved by hand) into `state` and schedule its automatic step."""
         if state not in self.states:
             raise ValueError(f"{self.name}: unknown state {state!r}")
         current = getattr(entity, self.field, None)
