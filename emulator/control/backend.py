@@ -38,8 +38,8 @@ def clock_view(clock: Clock) -> ClockView:
     return ClockView(now=iso_z(clock.now()), frozen=clock.frozen, speed=clock.speed)
 
 
-def credentials(session: Session) -> dict[str, object]:
-    world = session.get(World, DEFAULT_WORLD_ID)
+def credentials(emu: Emulator) -> dict[str, object]:
+    world = emu.worlds.get(DEFAULT_WORLD_ID)
     if world is None:  # only between a failed reset and the next one
         raise NotFound("the default world is missing; POST /_emulator/reset rebuilds it")
     return dict(world.credentials)
@@ -114,7 +114,7 @@ def create_sandbox(emu: Emulator, session: Session, request: SandboxRequest) -> 
     world = build_world(session, emu.sim, world_id=world_id, ordinal=counter.value, seed=seed,
                         clock=state, name=request.name)
     session.commit()
-    emu.clocks[world_id] = Clock(state)
+    emu.register_world(world)
     return _sandbox_view(emu, world)
 
 

@@ -36,8 +36,8 @@ async def health(request: Request) -> Health:
 
 
 @router.get("/credentials", summary="Credentials of the default world, for all four vendors")
-async def credentials(session: SessionDep) -> dict[str, Any]:
-    return backend.credentials(session)
+async def credentials(emu: EmulatorDep) -> dict[str, Any]:
+    return backend.credentials(emu)
 
 
 @router.post("/reset", summary="Drop all state and rebuild the default world")

@@ -31,6 +31,9 @@ class Emulator:
         self.db = Database(settings.db)
         self.sim = Simulation()
         self.clocks: dict[str, Clock] = {}
+        # Detached copies of the World rows: a world's id, seed and credentials never change,
+        # so a request resolves its world without a query. Clocks are kept beside them.
+        self.worlds: dict[str, World] = {}
         self._opened = False
         self._engine_task: asyncio.Task[None] | None = None
 
@@ -48,7 +51,8 @@ class Emulator:
                                          self.settings.freeze)
                 session.commit()
                 worlds = session.exec(select(World)).all()
-            self.clocks = {w.id: Clock(w.clock_state) for w in worlds}
+            for world in worlds:
+                self.register_world(world)
             # The clock's mode follows the flags the server was started with; its time goes on.
             default = self.clock(DEFAULT_WORLD_ID)
             if default.speed != self.settings.speed:
@@ -90,9 +94,7 @@ class Emulator:
                     continue
                 now = clock.now()
                 if self.sim.is_due(session, world_id, now):
-                    world = session.get(World, world_id)
-                    if world is not None:
-                        applied += self.sim.run_due(session, world, now)
+                    applied += self.sim.run_due(session, self.worlds[world_id], now)
         return applied
 
     # -- worlds and clocks -----------------------------------------------------------------
@@ -106,12 +108,18 @@ class Emulator:
                            speed=self.settings.speed, frozen=freeze)
         world = build_world(session, self.sim, world_id=DEFAULT_WORLD_ID, ordinal=0, seed=seed,
                             clock=state, scale=scale)
-        self.clocks[DEFAULT_WORLD_ID] = Clock(state)
+        self.register_world(world)
         return world
+
+    def register_world(self, world: World) -> None:
+        """Remember a world and start its clock from the row's stored state."""
+        self.worlds[world.id] = World(**world.model_dump())
+        self.clocks[world.id] = Clock(world.clock_state)
 
     def wipe(self, session: Session) -> None:
         """Delete every row of every table (the caller commits)."""
         self.db.truncate_all(session)
+        self.worlds.clear()
         self.clocks.clear()
         self.sim.forget()
 
@@ -121,6 +129,7 @@ class Emulator:
             if "world_id" in table.columns:
                 session.execute(table.delete().where(table.columns["world_id"] == world_id))
         session.execute(World.__table__.delete().where(World.__table__.c.id == world_id))  # type: ignore[attr-defined]
+        self.worlds.pop(world_id, None)
         self.clocks.pop(world_id, None)
         self.sim.forget(world_id)
 
@@ -141,9 +150,7 @@ class Emulator:
     def ctx(self, session: Session, world_id: str) -> Ctx:
         """A context for a request against `world_id`, after applying what is already due."""
         clock = self.clock(world_id)
-        world = session.get(World, world_id)
-        if world is None:
-            raise NotFound(f"no world {world_id!r}")
+        world = self.worlds[world_id]
         now = clock.now()
         self.sim.run_due(session, world, now)
         return Ctx(session, world, now, self.sim)
