@@ -1,0 +1,60 @@
+"""The state store's SQLite settings and URL handling."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from sqlalchemy import text
+
+from emulator.core.db import Database, database_url
+from emulator.core.engine import DueTransition
+from emulator.core.world import Counter, World
+
+
+def test_file_databases_use_wal_a_busy_timeout_and_foreign_keys(tmp_path: Path) -> None:
+    db = Database(str(tmp_path / "state.db"))
+    with db.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 10_000
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    db.dispose()
+
+
+def test_memory_database_is_one_shared_database() -> None:
+    db = Database(":memory:")
+    db.create_all()
+    with db.session() as session:
+        session.add(Counter(name="n", value=3))
+        session.commit()
+    with db.session() as session:  # another checkout sees the same rows
+        counter = session.get(Counter, "n")
+        assert counter is not None and counter.value == 3
+    db.dispose()
+
+
+def test_database_url_forms(tmp_path: Path) -> None:
+    assert database_url(":memory:") == "sqlite://"
+    assert database_url("postgresql+psycopg://u:p@h/db") == "postgresql+psycopg://u:p@h/db"
+    assert database_url(str(tmp_path / "x.db")) == f"sqlite:///{tmp_path / 'x.db'}"
+
+
+def test_datetimes_come_back_as_aware_utc(tmp_path: Path) -> None:
+    db = Database(str(tmp_path / "t.db"))
+    db.create_all()
+    local = datetime(2026, 1, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
+    with db.session() as session:
+        session.add(World(id="w", kind="default", ordinal=0, seed=1, created_at=local,
+                          clock_anchor=local, clock_anchor_real=0.0))
+        session.flush()  # the foreign key is enforced: the world row must exist first
+        session.add(DueTransition(world_id="w", due_at=local, kind="k", entity_id="e"))
+        session.commit()
+    with db.session() as session:
+        world = session.get(World, "w")
+        assert world is not None
+        assert world.created_at == local
+        assert world.created_at.utcoffset() == timedelta(0)
+        assert world.created_at.hour == 10
+        due = session.get(DueTransition, 1)
+        assert due is not None and due.due_at == local
+    db.dispose()
