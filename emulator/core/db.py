@@ -5,6 +5,11 @@ That serializes all database work in one process, which is what SQLite wants any
 never more than one writer, so concurrent clients cannot meet "database is locked", and a
 read costs microseconds instead of a thread hop. WAL and a busy timeout still protect against
 a second process (say `backup-emulator seed`) touching the same file.
+
+The rule that keeps this true: never `await` while a write transaction is open. Write, commit,
+then await; a writer parked across an await would make the next writer wait on the event loop.
+Foreign keys are enforced, and the unit of work does not order inserts by them: flush a parent
+row before adding rows that point at it.
 """
 
 from __future__ import annotations
