@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from emulator.core.timeutil import as_utc
+from emulator.core.clock import check_in_range
 
 DEFAULT_DB = "backup-emulator.db"
 DEFAULT_SEED = 20150101
@@ -43,4 +43,4 @@ class Settings(BaseSettings):
     @field_validator("now")
     @classmethod
     def _now_in_utc(cls, value: datetime | None) -> datetime | None:
-        return None if value is None else as_utc(value)
+        return None if value is None else check_in_range("now", value)

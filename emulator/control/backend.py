@@ -48,14 +48,19 @@ def credentials(emu: Emulator) -> dict[str, object]:
 def reset(emu: Emulator, session: Session, request: ResetRequest) -> ResetView:
     """Drop every world, sandboxes included, and rebuild the default one."""
     settings = emu.settings
-    emu.wipe(session)
-    world = emu.build_default_world(
-        session,
-        seed=settings.seed if request.seed is None else request.seed,
-        now=request.now or settings.now,
-        freeze=settings.freeze if request.freeze is None else request.freeze,
-    )
-    session.commit()
+    try:
+        emu.wipe(session)
+        world = emu.build_default_world(
+            session,
+            seed=settings.seed if request.seed is None else request.seed,
+            now=request.now or settings.now,
+            freeze=settings.freeze if request.freeze is None else request.freeze,
+        )
+        session.commit()
+    except Exception:
+        session.rollback()  # the old state stands, and the caches follow it again
+        emu.load_worlds(session)
+        raise
     return ResetView(seed=world.seed, clock=clock_view(emu.clock(DEFAULT_WORLD_ID)),
                      credentials=world.credentials)
 

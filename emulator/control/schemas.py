@@ -7,7 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from emulator.core.timeutil import as_utc
+from emulator.core.clock import EARLIEST, LATEST
+from emulator.core.timeutil import as_utc, iso_z
 
 
 class _Body(BaseModel):
@@ -16,7 +17,12 @@ class _Body(BaseModel):
     @field_validator("now", "set", check_fields=False)
     @classmethod
     def _utc(cls, value: datetime | None) -> datetime | None:
-        return None if value is None else as_utc(value)
+        if value is None:
+            return None
+        value = as_utc(value)
+        if not EARLIEST <= value < LATEST:
+            raise ValueError(f"must be from {iso_z(EARLIEST)} to before {iso_z(LATEST)}")
+        return value
 
 
 class ResetRequest(_Body):
@@ -41,7 +47,8 @@ class ClockUpdate(_Body):
 
     freeze: bool | None = Field(default=None, description="Stop (true) or restart (false) time")
     set: datetime | None = Field(default=None, description="Jump forward to this time")
-    advance_seconds: float | None = Field(default=None, description="Move forward this much")
+    advance_seconds: float | None = Field(default=None, allow_inf_nan=False,
+                                          description="Move forward this much")
     speed: float | None = Field(default=None, gt=0, le=1_000_000,
                                 description="Virtual seconds per real second")
 

@@ -7,16 +7,37 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from emulator.core.errors import Conflict
-from emulator.core.timeutil import as_utc, iso_z
+from emulator.core.errors import Conflict, InvalidInput
+from emulator.core.timeutil import UTC, as_utc, iso_z
 
-__all__ = ["Clock", "ClockState", "ClockWentBackwards"]
+__all__ = ["EARLIEST", "LATEST", "Clock", "ClockOutOfRange", "ClockState", "ClockWentBackwards",
+           "check_in_range"]
+
+# Virtual time stays inside these bounds, so that vendor arithmetic on it (a token's expiry a
+# day later, a schedule a year ahead, milliseconds since the epoch) can never overflow.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
 
 
 class ClockWentBackwards(Conflict):
     """Time only moves forward within one world; a reset starts a new one."""
 
     code = "clock_backwards"
+
+
+class ClockOutOfRange(InvalidInput):
+    """A virtual time outside the years the emulator supports."""
+
+    code = "clock_out_of_range"
+
+
+def check_in_range(field: str, when: datetime) -> datetime:
+    """`when` in UTC, or ClockOutOfRange naming `field`."""
+    when = as_utc(when)
+    if not EARLIEST <= when < LATEST:
+        raise ClockOutOfRange(f"{field}: {when.isoformat()} is outside the supported range "
+                              f"{iso_z(EARLIEST)} to {iso_z(LATEST)}")
+    return when
 
 
 @dataclass(frozen=True)
@@ -56,7 +77,8 @@ class Clock:
             current = s.anchor
         else:
             elapsed = max(0.0, self._real() - s.anchor_real) * s.speed
-            current = s.anchor + timedelta(seconds=elapsed)
+            room = (LATEST - s.anchor).total_seconds() - 1
+            current = s.anchor + timedelta(seconds=min(elapsed, room))
         # A wall clock stepped back by NTP must not make virtual time run backwards.
         self._last = max(self._last, current)
         return self._last
@@ -74,7 +96,7 @@ class Clock:
 
     def set(self, when: datetime) -> None:
         """Jump to `when`, which must not be earlier than now."""
-        when = as_utc(when)
+        when = check_in_range("set", when)
         current = self.now()
         if when < current:
             raise ClockWentBackwards(
@@ -89,7 +111,11 @@ class Clock:
             raise ClockWentBackwards(
                 f"advance_seconds: {seconds} is negative; time only moves forward"
             )
-        self._reanchor(self.now() + timedelta(seconds=seconds))
+        current = self.now()
+        if seconds >= (LATEST - current).total_seconds():
+            raise ClockOutOfRange(f"advance_seconds: {seconds} would move the clock past "
+                                  f"{iso_z(LATEST)}")
+        self._reanchor(current + timedelta(seconds=seconds))
 
     def set_speed(self, speed: float) -> None:
         """Change how many virtual seconds pass per real second, from now on."""

@@ -45,14 +45,11 @@ class Emulator:
             return
         self.db.create_all()
         with self.db.session() as session:
-            worlds = session.exec(select(World)).all()
-            if DEFAULT_WORLD_ID not in {w.id for w in worlds}:
+            if session.get(World, DEFAULT_WORLD_ID) is None:
                 self.build_default_world(session, self.settings.seed, self.settings.now,
                                          self.settings.freeze)
                 session.commit()
-                worlds = session.exec(select(World)).all()
-            for world in worlds:
-                self.register_world(world)
+            self.load_worlds(session)
             # The clock's mode follows the flags the server was started with; its time goes on.
             default = self.clock(DEFAULT_WORLD_ID)
             if default.speed != self.settings.speed:
@@ -110,6 +107,14 @@ class Emulator:
                             clock=state, scale=scale)
         self.register_world(world)
         return world
+
+    def load_worlds(self, session: Session) -> None:
+        """Remember exactly the worlds the store holds (at start, or after a failed change)."""
+        self.worlds.clear()
+        self.clocks.clear()
+        self.sim.forget()
+        for world in session.exec(select(World)).all():
+            self.register_world(world)
 
     def register_world(self, world: World) -> None:
         """Remember a world and start its clock from the row's stored state."""

@@ -73,3 +73,30 @@ def test_malformed_clock_bodies_name_the_field(client: TestClient) -> None:
                            headers={"content-type": "application/json"})
     assert response.status_code == 422
     assert client.get("/_emulator/clock").json() == {"now": T0, "frozen": True, "speed": 1.0}
+
+
+def test_out_of_range_times_are_refused_not_crashed_on(client: TestClient) -> None:
+    cases = [
+        ("/_emulator/clock", b'{"advance_seconds": 1e400}', "advance_seconds"),
+        ("/_emulator/clock", b'{"advance_seconds": NaN}', "advance_seconds"),
+        ("/_emulator/clock", b'{"advance_seconds": 1e12}', "advance_seconds"),
+        ("/_emulator/clock", b'{"set": "9999-12-31T23:59:59Z"}', "set"),
+        ("/_emulator/clock", b'{"speed": 1e300}', "speed"),
+        ("/_emulator/sandboxes", b'{"now": "1900-01-01T00:00:00Z"}', "now"),
+        ("/_emulator/reset", b'{"now": "3000-01-01T00:00:00Z"}', "now"),
+    ]
+    for path, body, field in cases:
+        response = client.post(path, content=body, headers={"content-type": "application/json"})
+        assert response.status_code == 422, (path, body, response.text)
+        assert field in response.json()["message"], (path, body)
+    assert client.get("/_emulator/clock").json() == {"now": T0, "frozen": True, "speed": 1.0}
+    assert client.get("/_emulator/sandboxes").json() == []
+
+
+def test_the_last_supported_second_is_reachable_but_not_passed(client: TestClient) -> None:
+    response = client.post("/_emulator/clock", json={"set": "2999-12-31T23:59:59Z"})
+    assert response.status_code == 200
+    response = client.post("/_emulator/clock", json={"advance_seconds": 1})
+    assert response.status_code == 422
+    assert response.json()["code"] == "clock_out_of_range"
+    assert client.get("/_emulator/clock").json()["now"] == "2999-12-31T23:59:59.000Z"

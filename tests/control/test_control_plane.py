@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
+from emulator.fixtures import world as world_fixtures
 from tests.conftest import SEED, T0
 
 
@@ -98,3 +100,19 @@ def test_vendor_paths_are_served_from_the_root_without_prefix(client: TestClient
         response = client.get(path)
         assert response.status_code == 404
         assert response.json()["message"] == f"no such path: GET {path}"
+
+
+def test_a_reset_that_fails_midway_leaves_the_old_state_standing(
+        fake_client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    sandbox = fake_client.post("/_emulator/sandboxes").json()["id"]
+    before = fake_client.get("/_emulator/credentials").json()
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("populator bug")
+
+    monkeypatch.setattr(world_fixtures, "POPULATORS", [("broken", broken)])
+    with pytest.raises(RuntimeError):
+        fake_client.post("/_emulator/reset", json={"seed": 1})
+    assert fake_client.get("/_emulator/credentials").json() == before
+    assert fake_client.get(f"/_emulator/sandboxes/{sandbox}/clock").status_code == 200
+    assert fake_client.get("/fake/probes", headers={"X-World": sandbox}).status_code == 200

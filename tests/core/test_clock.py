@@ -65,3 +65,11 @@ def test_refuses_to_go_back() -> None:
         clock.advance(-0.5)
     clock.set(START)  # standing still is allowed
     assert clock.now() == START
+
+
+def test_a_fast_running_clock_stops_at_the_supported_limit() -> None:
+    from emulator.core.clock import LATEST
+
+    clock, real = make(speed=1_000_000)
+    real.value += 10**9  # a thousand million virtual seconds per real second, for years
+    assert START < clock.now() < LATEST
