@@ -35,9 +35,6 @@ class Settings(BaseSettings):
         ge=0,
         description="How often the background engine applies due transitions; 0 turns it off",
     )
-    base_url: str | None = Field(
-        default=None, description="Public base URL for links the emulator hands out"
-    )
     log_level: str = "info"
 
     @field_validator("now")

@@ -80,10 +80,6 @@ class Ctx:
         """Drop pending work of `kind` for `entity_id`; returns how many were dropped."""
         return self.sim.cancel(self.session, self.world.id, kind, str(entity_id))
 
-    def at(self, when: datetime) -> Ctx:
-        """The same context at another virtual time."""
-        return Ctx(self.session, self.world, when, self.sim)
-
 
 Handler = Callable[[Ctx, DueTransition], None]
 

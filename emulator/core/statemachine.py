@@ -96,6 +96,7 @@ class StateMachine:
         return str(getattr(entity, self.field))
 
     def can(self, entity: Any, event: str) -> bool:
+        """Whether `event` has an edge from the entity's current state."""
         return (self.state_of(entity), event) in self._events
 
     def start(self, ctx: Ctx, entity: Any, state: str) -> None:

@@ -51,6 +51,8 @@ def test_illegal_transition_carries_its_facts(emu: Emulator) -> None:
         ctx = emu.ctx(session, DEFAULT_WORLD_ID)
         probe = Probe(world_id=ctx.world_id, name="p", state="Done")
         session.add(probe)
+        assert not PROBE.can(probe, "stop")
+        assert PROBE.can(Probe(world_id=ctx.world_id, name="q", state="Running"), "stop")
         with pytest.raises(IllegalTransition) as caught:
             PROBE.fire(ctx, probe, "stop")
     assert (caught.value.machine, caught.value.state, caught.value.event) == \
