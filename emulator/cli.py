@@ -119,7 +119,6 @@ def seed(settings: Settings, scale: int) -> int:
 
 
 def check_health(settings: Settings, url: str | None, timeout: float) -> int:
-    import urllib.error
     import urllib.request
 
     target = f"{url or f'http://127.0.0.1:{settings.port}'}".rstrip("/") + "/_emulator/health"

@@ -34,6 +34,9 @@ def test_bad_flag_values_are_refused_with_the_field_named(
     assert "speed" in capsys.readouterr().err
     assert main(["serve", "--now", "soon"]) == 2
     assert "now" in capsys.readouterr().err
+    assert main(["serve", "--now", "1900-01-01T00:00:00Z"]) == 2
+    assert "now: 1900-01-01T00:00:00.000Z is outside the supported range" in \
+        capsys.readouterr().err
 
 
 def test_openapi_export_matches_the_committed_files(tmp_path: Path) -> None:

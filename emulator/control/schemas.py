@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from emulator.core.clock import EARLIEST, LATEST
-from emulator.core.timeutil import as_utc, iso_z
+from emulator.core.clock import check_in_range
 
 
 class _Body(BaseModel):
@@ -16,13 +15,8 @@ class _Body(BaseModel):
 
     @field_validator("now", "set", check_fields=False)
     @classmethod
-    def _utc(cls, value: datetime | None) -> datetime | None:
-        if value is None:
-            return None
-        value = as_utc(value)
-        if not EARLIEST <= value < LATEST:
-            raise ValueError(f"must be from {iso_z(EARLIEST)} to before {iso_z(LATEST)}")
-        return value
+    def _utc(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        return None if value is None else check_in_range(str(info.field_name), value)
 
 
 class ResetRequest(_Body):

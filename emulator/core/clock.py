@@ -25,8 +25,12 @@ class ClockWentBackwards(Conflict):
     code = "clock_backwards"
 
 
-class ClockOutOfRange(InvalidInput):
-    """A virtual time outside the years the emulator supports."""
+class ClockOutOfRange(InvalidInput, ValueError):
+    """A virtual time outside the years the emulator supports.
+
+    Also a ValueError, so a pydantic validator that calls check_in_range reports it as a
+    validation error naming the field (control-plane bodies, EMULATOR_NOW and --now).
+    """
 
     code = "clock_out_of_range"
 
@@ -35,8 +39,8 @@ def check_in_range(field: str, when: datetime) -> datetime:
     """`when` in UTC, or ClockOutOfRange naming `field`."""
     when = as_utc(when)
     if not EARLIEST <= when < LATEST:
-        raise ClockOutOfRange(f"{field}: {when.isoformat()} is outside the supported range "
-                              f"{iso_z(EARLIEST)} to {iso_z(LATEST)}")
+        raise ClockOutOfRange(f"{field}: {iso_z(when)} is outside the supported range "
+                              f"{iso_z(EARLIEST)} to before {iso_z(LATEST)}")
     return when
 
 
