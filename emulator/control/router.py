@@ -21,6 +21,10 @@ from emulator.core.deps import EmulatorDep, SessionDep
 from emulator.core.errors import NotFound
 from emulator.core.surface import Surface
 from emulator.core.world import DEFAULT_WORLD_ID
+from emulator.vendors.backuprun import control as backuprun_control
+from emulator.vendors.cleverfox import control as cleverfox_control
+from emulator.vendors.code42 import control as code42_control
+from emulator.vendors.rackspace import control as rackspace_control
 
 router = APIRouter(prefix="/_emulator", tags=["control"])
 
@@ -97,6 +101,10 @@ async def openapi_document(request: Request, name: str) -> dict[str, Any]:
         raise NotFound(f"no OpenAPI document {name!r}; have {', '.join(_surfaces(request))}")
     return surface.openapi(__version__)
 
+
+# Each vendor's own test controls (agents offline, forced failures, outboxes): /_emulator/<vendor>/.
+for _vendor_control in (cleverfox_control, rackspace_control, backuprun_control, code42_control):
+    router.include_router(_vendor_control.router)
 
 SURFACE = Surface(
     name="control",

@@ -1,0 +1,5 @@
+"""Rules and state changes of the CleverFox API; takes its session and clock from a Ctx."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

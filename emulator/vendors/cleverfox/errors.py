@@ -1,0 +1,5 @@
+"""The CleverFox API's error format, and its errors as EmulatorError subclasses."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

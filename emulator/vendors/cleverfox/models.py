@@ -1,0 +1,5 @@
+"""Tables of the CleverFox emulation; each inherits WorldScoped."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,5 @@
+"""Simulated Rackspace agents: state machines and @on_due handlers on the virtual clock."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
