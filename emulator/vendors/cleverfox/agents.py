@@ -1,5 +1,321 @@
-"""Simulated CleverFox agents: state machines and @on_due handlers on the virtual clock."""
+"""Simulated CleverFox agents: each active device's agent checks in and runs its jobs.
+
+One due transition per job ("cleverfox.run") waits for the job's next run, at the agent's first
+check-in at or after NextRunOn. An offline agent does not check in: the job gets a
+"cleverfox.missed" transition LateAfter minutes after NextRunOn, which logs it Missed unless
+the agent came back and ran it first. A run is a Log moving Running -> Completed | Failed on
+the `LOG` state machine. Differs from the real vendor: a run fails only when asked to through
+the control plane (or in the seeded history), never at random.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import col, select
+
+from emulator.core.clock import Clock
+from emulator.core.engine import Ctx, DueTransition, on_due
+from emulator.core.statemachine import Edge, StateMachine
+from emulator.core.world import World
+from emulator.vendors.cleverfox.models import (
+    CfDevice,
+    CfJob,
+    CfJobItem,
+    CfLog,
+    CfLogItem,
+    CfSubscription,
+)
+from emulator.vendors.cleverfox.schedule import next_run_after
+from emulator.vendors.cleverfox.schemas import local_to_utc, utc_to_local
+from emulator.vendors.cleverfox.sequence import next_id
+from emulator.vendors.cleverfox.serializer import CHECKIN_SECONDS, last_check
+
+__all__ = ["LOG", "check_in", "go_offline", "schedule_job", "write_log"]
+
+RUN = "cleverfox.run"
+MISSED = "cleverfox.missed"
+NOTIFY = "cleverfox.notify"
+AGENT_DATA = r"C:\ProgramData\Forward Thinking Software\CleverFox Backup Agent"
+NOTIFY_DELAY = 60.0
+CATCH_UP = timedelta(days=7)
+"""How much of a long clock jump the agents replay run by run."""
+
+
+def _naive(value: datetime | None) -> datetime | None:
+    return None if value is None else value.replace(tzinfo=None)
+
+
+def _device(ctx: Ctx, job: CfJob) -> CfDevice | None:
+    return ctx.session.exec(select(CfDevice).where(
+        CfDevice.world_id == ctx.world_id, CfDevice.id == job.device_id)).first()
+
+
+def _tick_at_or_after(device: CfDevice, when: datetime, now: datetime) -> datetime:
+    """The agent's first check-in at or after `when` (never before now)."""
+    when = max(when, now)
+    anchor = device.last_api_check_at or now
+    if when <= anchor:
+        return anchor if anchor >= now else now
+    ticks = -(-int((when - anchor).total_seconds()) // CHECKIN_SECONDS)
+    return anchor + timedelta(seconds=ticks * CHECKIN_SECONDS)
+
+
+def schedule_job(ctx: Ctx, job: CfJob, device: CfDevice | None = None) -> None:
+    """Replace the job's pending run by one at its NextRunOn (nothing for inactive jobs)."""
+    ctx.session.flush()
+    ctx.cancel(RUN, job.pk)
+    ctx.cancel(MISSED, job.pk)
+    device = device or _device(ctx, job)
+    nxt = _naive(job.next_run_on_local)
+    if device is None or job.is_inactive or device.is_inactive or nxt is None:
+        return
+    expire = _naive(job.expire_on_local)
+    if expire is not None and nxt > expire:
+        return
+    due = local_to_utc(nxt, device.time_zone_id)
+    ctx.schedule(RUN, job.pk, at=_tick_at_or_after(device, due, ctx.now),
+                 payload={"pk": job.pk, "next": nxt.isoformat()})
+
+
+def _plan_id(ctx: Ctx, device: CfDevice) -> int:
+    sub = ctx.session.exec(select(CfSubscription).where(
+        CfSubscription.world_id == ctx.world_id,
+        CfSubscription.id == device.subscription_id)).first()
+    return sub.plan_id if sub else 0
+
+
+def _log_for(ctx: Ctx, job: CfJob, device: CfDevice, status: str,
+             plan_id: int | None = None) -> CfLog:
+    return CfLog(
+        world_id=ctx.world_id, id=next_id(ctx, "log"), partner_id=job.partner_id,
+        added_on=ctx.now, company_id=device.company_id, device_id=device.id,
+        time_zone_id=device.time_zone_id, subscription_id=device.subscription_id,
+        plan_id=_plan_id(ctx, device) if plan_id is None else plan_id, job_id=job.id, name=job.name,
+        archive_folder=AGENT_DATA + r"\Archive", upload_folder=AGENT_DATA + r"\Upload",
+        frequency=job.frequency, next_run_on_local=job.next_run_on_local,
+        late_after=job.late_after, expire_on_local=job.expire_on_local,
+        local_keep_last=job.local_keep_last, job_status=status,
+        send_notification_to=device.send_notification_to,
+        send_notification_bcc=device.send_notification_bcc,
+        send_notification_cc=device.send_notification_cc,
+        send_notification_on_job_completed=device.send_notification_on_job_completed,
+        send_notification_on_job_failed=device.send_notification_on_job_failed,
+        send_notification_on_job_missed=device.send_notification_on_job_missed)
+
+
+def write_log(ctx: Ctx, job: CfJob, device: CfDevice, status: str) -> CfLog:
+    """Add a log for `job` in `status` ("Running" starts the run, "Missed" is final)."""
+    log = _log_for(ctx, job, device, status)
+    if status == "Missed":
+        ctx.session.add(log)
+        ctx.session.flush()
+        _notify_later(ctx, log, "missed")
+        return log
+    log.job_started_on_local = utc_to_local(ctx.now, device.time_zone_id)
+    LOG.start(ctx, log, "Running")
+    return log
+
+
+def _advance(ctx: Ctx, job: CfJob, device: CfDevice, ran: bool, schedule: bool = True) -> None:
+    now_local = utc_to_local(ctx.now, device.time_zone_id)
+    assert now_local is not None
+    if ran:
+        job.last_ran_on_local = now_local
+    prev = _naive(job.next_run_on_local) or now_local
+    job.next_run_on_local = next_run_after(job, prev, now_local)
+    ctx.session.add(job)
+    if schedule:
+        schedule_job(ctx, job, device)
+
+
+def start_run(ctx: Ctx, job: CfJob, device: CfDevice) -> CfLog:
+    """The agent starts `job` now: a Running log, and the job's next run is scheduled."""
+    log = write_log(ctx, job, device, "Running")
+    _advance(ctx, job, device, ran=True)
+    return log
+
+
+def check_in(ctx: Ctx, device: CfDevice) -> list[CfLog]:
+    """The agent checks in now and starts every job that is due (ExecuteGetNextJob, online)."""
+    device.last_api_check_at = ctx.now
+    ctx.session.add(device)
+    started = []
+    jobs = ctx.session.exec(select(CfJob).where(
+        CfJob.world_id == ctx.world_id, CfJob.device_id == device.id).order_by(col(CfJob.id))).all()
+    for job in jobs:
+        nxt = _naive(job.next_run_on_local)
+        due = nxt is not None and local_to_utc(nxt, device.time_zone_id) <= ctx.now
+        if due and not job.is_inactive and not device.is_inactive:
+            started.append(start_run(ctx, job, device))
+        else:
+            schedule_job(ctx, job, device)
+    return started
+
+
+def go_offline(ctx: Ctx, device: CfDevice) -> None:
+    """The agent stops checking in; its last check-in stays where it was."""
+    device.last_api_check_at = last_check(device, ctx.now)
+    device.agent_online = False
+    ctx.session.add(device)
+
+
+def _present(ctx: Ctx) -> datetime:
+    """The world's current virtual time (a handler's ctx.now is its transition's due time)."""
+    world = ctx.session.get(World, ctx.world_id)
+    return ctx.now if world is None else max(ctx.now, Clock(world.clock_state).now())
+
+
+def _skip_to_window(ctx: Ctx, job: CfJob, device: CfDevice, nxt: datetime) -> bool:
+    """After a clock jump longer than CATCH_UP, leave out the runs before the last CATCH_UP.
+
+    Replaying every run of a jump of years would take the engine minutes; the agents behave
+    as if the emulator had not been watching them before the window.
+    """
+    window = _present(ctx) - CATCH_UP
+    if ctx.now >= window:
+        return False
+    horizon = utc_to_local(window, device.time_zone_id)
+    assert horizon is not None
+    job.next_run_on_local = next_run_after(job, nxt, horizon)
+    ctx.session.add(job)
+    schedule_job(ctx, job, device)
+    return True
+
+
+@on_due(RUN)
+def _on_run(ctx: Ctx, due: DueTransition) -> None:
+    job = ctx.session.get(CfJob, due.payload["pk"])
+    if job is None or job.world_id != ctx.world_id:
+        return
+    nxt = _naive(job.next_run_on_local)
+    if nxt is None or nxt.isoformat() != due.payload["next"]:
+        return  # stale: the job was changed or ran meanwhile
+    device = _device(ctx, job)
+    if device is None or device.is_inactive or job.is_inactive:
+        return
+    if _skip_to_window(ctx, job, device, nxt):
+        return
+    if device.agent_online:
+        start_run(ctx, job, device)
+        return
+    late = local_to_utc(nxt, device.time_zone_id) + timedelta(minutes=job.late_after)
+    ctx.schedule(MISSED, job.pk, at=max(late, ctx.now), payload=dict(due.payload))
+
+
+@on_due(MISSED)
+def _on_missed(ctx: Ctx, due: DueTransition) -> None:
+    job = ctx.session.get(CfJob, due.payload["pk"])
+    if job is None or job.world_id != ctx.world_id:
+        return
+    nxt = _naive(job.next_run_on_local)
+    if nxt is None or nxt.isoformat() != due.payload["next"]:
+        return
+    device = _device(ctx, job)
+    if device is None:
+        return
+    write_log(ctx, job, device, "Missed")
+    _advance(ctx, job, device, ran=False)
+
+
+def _notify_later(ctx: Ctx, log: CfLog, outcome: str) -> None:
+    flag = getattr(log, f"send_notification_on_job_{outcome}")
+    if flag and log.send_notification_to:
+        ctx.schedule(NOTIFY, log.pk, after=NOTIFY_DELAY, payload={"pk": log.pk, "what": outcome})
+
+
+@on_due(NOTIFY)
+def _on_notify(ctx: Ctx, due: DueTransition) -> None:
+    log = ctx.session.get(CfLog, due.payload["pk"])
+    if log is not None and log.world_id == ctx.world_id:
+        setattr(log, f"notification_job_{due.payload['what']}_processed_on", ctx.now)
+        ctx.session.add(log)
+
+
+# -- a run's outcome -------------------------------------------------------------------------
+
+_SQL_VERSIONS = (("15.0.2000.5", "Standard Edition (64-bit)"),
+                 ("16.0.1000.6", "Express Edition (64-bit)"),
+                 ("13.0.5026.0", "Enterprise Edition (64-bit)"))
+
+
+def _choose(ctx: Ctx, log: Any, edges: Any) -> Edge | None:
+    device = ctx.session.exec(select(CfDevice).where(
+        CfDevice.world_id == ctx.world_id, CfDevice.id == log.device_id)).first()
+    want = "Completed"
+    if device is not None and device.fail_next_runs > 0:
+        device.fail_next_runs -= 1
+        log.error_messages = device.fail_message or "The backup could not be completed."
+        ctx.session.add(device)
+        want = "Failed"
+    return next(e for e in edges if e.target == want)
+
+
+def record_past_run(ctx: Ctx, job: CfJob, device: CfDevice, outcome: str, error: str,
+                    seconds: float, plan_id: int) -> CfLog:
+    """A run that happened before the world began (its history): nothing is scheduled."""
+    log = _log_for(ctx, job, device, outcome, plan_id)
+    if outcome != "Missed":
+        log.job_started_on_local = utc_to_local(ctx.now, device.time_zone_id)
+        started = ctx.now
+        ctx.now = ctx.now + timedelta(seconds=seconds)
+        log.error_messages = error
+        _finish(ctx, log, outcome, notify=False)
+        ctx.now = started
+    ctx.session.add(log)
+    _advance(ctx, job, device, ran=outcome != "Missed", schedule=False)
+    outcome_key = outcome.lower()
+    if getattr(log, f"send_notification_on_job_{outcome_key}") and log.send_notification_to:
+        done = ctx.now + timedelta(seconds=seconds + 60)
+        setattr(log, f"notification_job_{outcome_key}_processed_on", done)
+    return log
+
+
+def _on_enter(ctx: Ctx, log: Any, _source: str, target: str) -> None:
+    if target != "Running":
+        _finish(ctx, log, target, notify=True)
+
+
+def _finish(ctx: Ctx, log: Any, target: str, notify: bool) -> None:
+    log.job_completed_on_local = utc_to_local(ctx.now, log.time_zone_id)
+    if target == "Completed":
+        log.error_messages = ""
+    stamp = (log.job_started_on_local or log.job_completed_on_local).strftime("%Y%m%d%H%M")
+    items = ctx.session.exec(select(CfJobItem).where(
+        CfJobItem.world_id == ctx.world_id, CfJobItem.job_id == log.job_id)
+        .order_by(col(CfJobItem.id))).all()
+    for item in items:
+        rng = ctx.rng("cleverfox.logitem", log.id, item.id)
+        sql = item.backup_type_id == 2
+        version = rng.choice(_SQL_VERSIONS) if sql else (None, None)
+        base = f"Job{log.job_id}.JobItem{item.id}_{stamp}"
+        count = rng.randint(1, 4) if sql else rng.randint(20, 5000)
+        ok = target == "Completed"
+        ctx.session.add(CfLogItem(
+            world_id=ctx.world_id, id=next_id(ctx, "logitem"), partner_id=log.partner_id,
+            added_on=ctx.now, log_id=log.id, job_item_id=item.id, name=item.name,
+            engine_id="MSSQL" if sql else "FILE", engine_type="SQLServer" if sql else "File",
+            base_folder=item.base_folder, include_sub_folders=item.include_sub_folders,
+            search_patterns=item.search_patterns, exclude_folders=item.exclude_folders,
+            exclude_patterns=item.exclude_patterns,
+            no_compress_extensions=item.no_compress_extensions, server_name=item.server_name,
+            database_name=item.database_name, port=item.port,
+            authentication_mode=item.authentication_mode, server_version=version[0],
+            server_edition=version[1], option_compress=item.option_compress,
+            option_copy_only=item.option_copy_only, option_log_only=item.option_log_only,
+            backup_folder=AGENT_DATA + rf"\Backup\Job{log.job_id}.JobItem{item.id}",
+            backup_file_name=AGENT_DATA + rf"\Upload\{base}.ZIP" if ok else None,
+            backup_file_size=rng.randint(5 * 2**20, 8 * 2**30) if ok else 0,
+            backup_list_name=AGENT_DATA + rf"\Upload\{base}.JSON",
+            backup_list_size=count * rng.randint(90, 160), backup_list_count=count))
+    if notify:
+        _notify_later(ctx, log, target.lower())
+
+
+LOG = StateMachine(
+    "cleverfox.log", CfLog,
+    [Edge("Running", "Completed", after=(90, 1500)),
+     Edge("Running", "Failed", after=(30, 600))],
+    field="job_status", on_enter=_on_enter, choose=_choose)
+"""A run: Running, then Completed or Failed a few minutes later."""

@@ -1,21 +1,144 @@
 """Routes of the CleverFox Backup API, served at the vendor's own paths from the server root.
 
-Not emulated yet: every operation. This router is wired into the app so that the paths it owns
-(/api/...) are routed and their errors rendered here; the cleverfox issue fills it in.
+Every route names its resource explicitly (`/api/devices`, `/api/devices/{DeviceId}` ...):
+Code42 shares the `/api` prefix in this app, so a generic `/api/{resource}` route here would
+swallow its paths. Handlers parse, make one backend call and render.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
 
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.responses import Response
+
+from emulator.core.deps import EmulatorDep, SessionDep
+from emulator.core.render import json_response
 from emulator.core.surface import Surface
+from emulator.vendors.cleverfox import backend
+from emulator.vendors.cleverfox.backend import Caller
+from emulator.vendors.cleverfox.errors import render_error
+from emulator.vendors.cleverfox.resources import RESOURCES
 
 router = APIRouter(tags=["cleverfox"])
 
 SURFACE = Surface(
     name="cleverfox",
     title="CleverFox Backup (emulated)",
-    description="REST JSON over HTTP Basic at /api/{resource}.",
+    description="REST JSON over HTTP Basic (username: the partner API key) at /api/{resource}. "
+    "Lists take PageNo and PageSize and answer {data, page_no, page_size} newest first.",
     router=router,
     prefixes=("/api",),
+    render_error=render_error,
 )
+
+
+async def _raw_body(request: Request) -> bytes:
+    # Read before authenticating, so no await happens while the request holds the database.
+    return await request.body()
+
+
+async def _caller(request: Request, emu: EmulatorDep, session: SessionDep) -> Caller:
+    return backend.authenticate(emu, session, request.headers.get("authorization"))
+
+
+RawBody = Annotated[bytes, Depends(_raw_body)]
+CallerDep = Annotated[Caller, Depends(_caller)]
+PageNo = Annotated[str | None, Query(alias="PageNo", description="1-based page (default 1)")]
+PageSize = Annotated[str | None, Query(alias="PageSize", description="default 25, at most 1000")]
+_JSON_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": {"type": "object", "properties": {"data": {
+        "type": "object"}}}}}}}
+
+
+# Declared before /api/devices/{DeviceId} so "lookup" is never taken for an id.
+@router.get("/api/devices/lookup", summary="Device by ExternalId")
+async def lookup_device(caller: CallerDep,
+                        external_id: Annotated[str | None, Query(alias="ExternalId")] = None
+                        ) -> Response:
+    return json_response(backend.lookup_device(caller, external_id))
+
+
+@router.get("/api/devices/{DeviceId}/jobs", summary="Jobs of a device, newest first")
+async def device_jobs(caller: CallerDep, DeviceId: int, page_no: PageNo = None,
+                      page_size: PageSize = None) -> Response:
+    return json_response(backend.device_children(caller, DeviceId, "jobs", page_no, page_size))
+
+
+@router.get("/api/devices/{DeviceId}/logs", summary="Logs of a device, newest first")
+async def device_logs(caller: CallerDep, DeviceId: int, page_no: PageNo = None,
+                      page_size: PageSize = None) -> Response:
+    return json_response(backend.device_children(caller, DeviceId, "logs", page_no, page_size))
+
+
+@router.api_route("/api/devices/{DeviceId}/ExecuteGetNextJob", methods=["GET", "POST"],
+                  summary="Make the device's agent check for its next job now")
+async def execute_get_next_job(caller: CallerDep, DeviceId: int) -> Response:
+    return json_response(backend.execute_get_next_job(caller, DeviceId))
+
+
+@router.get("/api/timezones", summary="Windows time zone names TimeZoneId accepts")
+async def list_timezones(caller: CallerDep, page_no: PageNo = None,
+                         page_size: PageSize = None) -> Response:
+    return json_response(backend.timezones(caller, page_no, page_size))
+
+
+@router.get("/api/timezones/{TimeZoneId}", summary="One time zone")
+async def get_timezone(caller: CallerDep, TimeZoneId: str) -> Response:
+    return json_response(backend.timezone(caller, TimeZoneId))
+
+
+def _add_routes(name: str) -> None:
+    """The collection and element routes of one resource, at its explicit path."""
+    res = RESOURCES[name]
+    id_name = res.label.replace(" ", "") + "Id"
+    item_path = f"/api/{name}/{{{id_name}}}"
+
+    async def list_items(caller: CallerDep, page_no: PageNo = None,
+                         page_size: PageSize = None) -> Response:
+        return json_response(backend.list_page(caller, name, page_no, page_size))
+
+    async def get_item(request: Request, caller: CallerDep) -> Response:
+        return json_response(backend.get_one(caller, name, _ident(request, id_name)))
+
+    async def create_item(request: Request, raw: RawBody, caller: CallerDep) -> Response:
+        body = backend.parse_json(request.headers.get("content-type"), raw)
+        return json_response(backend.create(caller, name, body), 201)
+
+    async def update_item(request: Request, raw: RawBody, caller: CallerDep) -> Response:
+        body = backend.parse_json(request.headers.get("content-type"), raw)
+        return json_response(backend.update(caller, name, _ident(request, id_name), body))
+
+    async def delete_item(request: Request, caller: CallerDep) -> Response:
+        return json_response(backend.delete_one(caller, name, _ident(request, id_name)))
+
+    label = res.label
+    router.add_api_route(f"/api/{name}", list_items, methods=["GET"],
+                         summary=f"{label}s, newest first", name=f"list_{name}")
+    if "POST" in res.methods:
+        router.add_api_route(f"/api/{name}", create_item, methods=["POST"], status_code=201,
+                             summary=f"Create a {label}", name=f"create_{name}",
+                             openapi_extra=_JSON_BODY)
+    router.add_api_route(item_path, get_item, methods=["GET"], summary=f"One {label}",
+                         name=f"get_{name}")
+    if "PUT" in res.methods:
+        router.add_api_route(item_path, update_item, methods=["PUT"],
+                             summary=f"Update a {label}", name=f"update_{name}",
+                             openapi_extra=_JSON_BODY)
+    if "DELETE" in res.methods:
+        router.add_api_route(item_path, delete_item, methods=["DELETE"],
+                             summary=f"Delete a {label}", name=f"delete_{name}")
+
+
+def _ident(request: Request, id_name: str) -> int:
+    from emulator.vendors.cleverfox.errors import NoSuchResource
+
+    raw = request.path_params[id_name]
+    try:
+        return int(raw)
+    except ValueError:
+        raise NoSuchResource(id_name, repr(raw)) from None
+
+
+for _name in RESOURCES:
+    _add_routes(_name)

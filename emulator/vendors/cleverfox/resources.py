@@ -1,0 +1,183 @@
+"""The CleverFox resources as data: table, writable attributes, scope, events, and the rules
+that tie a row to its parents (a Device's Company must be the caller's, and so on)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlmodel import select
+
+from emulator.core.engine import Ctx
+from emulator.vendors.cleverfox import schemas as s
+from emulator.vendors.cleverfox.errors import FieldError
+from emulator.vendors.cleverfox.models import (
+    CfBackupType,
+    CfBase,
+    CfCompany,
+    CfCompanyUser,
+    CfDevice,
+    CfEvent,
+    CfJob,
+    CfJobItem,
+    CfLog,
+    CfLogItem,
+    CfPartner,
+    CfPartnerUser,
+    CfPlan,
+    CfPlanType,
+    CfSubscription,
+)
+
+__all__ = ["RESOURCES", "Resource", "find"]
+
+Hook = Callable[[Ctx, CfPartner, Any, bool], None]
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One /api/{name} collection.
+
+    scope: "partner" rows carry the caller's partner id; "self" is the caller's own partner;
+    "world" rows are the shared catalogue (plans, backup types).
+    """
+
+    name: str
+    label: str
+    model: type[CfBase]
+    seq: str
+    attrs: tuple[s.Attr, ...] = ()
+    scope: str = "partner"
+    methods: frozenset[str] = frozenset({"GET"})
+    event_base: int | None = None
+    event_field: str | None = None
+    before_save: Hook | None = None
+
+
+def find(ctx: Ctx, partner: CfPartner, model: type[CfBase], ident: int | None,
+         scope: str = "partner") -> Any:
+    """The row with vendor id `ident` visible to `partner`, or None."""
+    if ident is None:
+        return None
+    query = select(model).where(model.world_id == ctx.world_id, model.id == ident)
+    if scope == "partner":
+        query = query.where(model.partner_id == partner.id)
+    elif scope == "self" and ident != partner.id:
+        return None
+    return ctx.session.exec(query).first()
+
+
+def _parent(ctx: Ctx, partner: CfPartner, model: type[CfBase], field: str, ident: int | None,
+            scope: str = "partner") -> Any:
+    row = find(ctx, partner, model, ident, scope)
+    if row is None:
+        raise FieldError(field, f"{ident} was not found")
+    return row
+
+
+def _notify_rule(row: Any, flags: tuple[str, ...]) -> None:
+    if any(getattr(row, f) for f in flags) and not (row.send_notification_to or "").strip():
+        raise FieldError("SendNotificationTo", "is required when " + " or ".join(
+            "SendNotificationOn" + "".join(p.title() for p in f.split("_")[3:]) for f in flags)
+            + " is true")
+
+
+def _guid(ctx: Ctx, *keys: object) -> str:
+    return str(uuid.UUID(int=ctx.rng(*keys).getrandbits(128), version=4))
+
+
+def _company(ctx: Ctx, partner: CfPartner, row: CfCompany, creating: bool) -> None:
+    if creating:
+        if row.partner_id != partner.id:
+            raise FieldError("PartnerId", f"{row.partner_id} was not found")
+        _parent(ctx, partner, CfPlanType, "PlanTypeId", row.plan_type_id, "world")
+
+
+def _company_user(ctx: Ctx, partner: CfPartner, row: CfCompanyUser, creating: bool) -> None:
+    if creating:
+        _parent(ctx, partner, CfCompany, "CompanyId", row.company_id)
+        row.partner_id = partner.id
+
+
+def _partner_user(ctx: Ctx, partner: CfPartner, row: CfPartnerUser, creating: bool) -> None:
+    if creating and row.partner_id != partner.id:
+        raise FieldError("PartnerId", f"{row.partner_id} was not found")
+
+
+def _subscription(ctx: Ctx, partner: CfPartner, row: CfSubscription, creating: bool) -> None:
+    if creating:
+        _parent(ctx, partner, CfCompany, "CompanyId", row.company_id)
+        _parent(ctx, partner, CfPlan, "PlanId", row.plan_id, "world")
+        row.partner_id = partner.id
+        row.billing_id = ctx.rng("cleverfox.billing", row.company_id, ctx.now).randint(
+            10_000_000, 99_999_999)
+        row.period_start = ctx.now
+        row.period_end = ctx.now + timedelta(days=30)
+    _notify_rule(row, ("send_notification_on_storage_limit",))
+
+
+def _device(ctx: Ctx, partner: CfPartner, row: CfDevice, creating: bool) -> None:
+    if creating:
+        _parent(ctx, partner, CfCompany, "CompanyId", row.company_id)
+        sub = _parent(ctx, partner, CfSubscription, "SubscriptionId", row.subscription_id)
+        if sub.company_id != row.company_id:
+            raise FieldError("SubscriptionId",
+                             f"{row.subscription_id} does not belong to Company {row.company_id}")
+        row.partner_id = partner.id
+        row.api_key = _guid(ctx, "cleverfox.device", partner.id, row.company_id, ctx.now,
+                            row.name, row.token).upper()
+        row.last_agent_download_created = ctx.now
+        row.last_api_check_at = ctx.now  # ASSUMPTION: the agent is installed at once
+    _notify_rule(row, ("send_notification_on_job_completed", "send_notification_on_job_failed",
+                       "send_notification_on_job_missed"))
+
+
+def _job(ctx: Ctx, partner: CfPartner, row: CfJob, creating: bool) -> None:
+    if creating:
+        _parent(ctx, partner, CfDevice, "DeviceId", row.device_id)
+        row.partner_id = partner.id
+    if row.frequency == "Monthy" and row.day_of_month is None:
+        raise FieldError("DayOfMonth", "is required when Frequency is \"Monthy\"")
+
+
+def _job_item(ctx: Ctx, partner: CfPartner, row: CfJobItem, creating: bool) -> None:
+    if creating:
+        _parent(ctx, partner, CfJob, "JobId", row.job_id)
+        row.partner_id = partner.id
+    _parent(ctx, partner, CfBackupType, "BackupTypeId", row.backup_type_id, "world")
+    if row.authentication_mode is None:
+        row.authentication_mode = "W"
+
+
+_RW = frozenset({"GET", "POST", "PUT", "DELETE"})
+
+RESOURCES: dict[str, Resource] = {r.name: r for r in (
+    Resource("partners", "Partner", CfPartner, "partner", s.PARTNER_ATTRS, "self",
+             frozenset({"GET", "PUT"}), 1, "event_partner_id"),
+    Resource("partnerusers", "Partner User", CfPartnerUser, "partneruser", s.PARTNER_USER_ATTRS,
+             methods=_RW, event_base=11, event_field="partner_user_id",
+             before_save=_partner_user),
+    Resource("companies", "Company", CfCompany, "company", s.COMPANY_ATTRS, methods=_RW,
+             event_base=21, event_field="company_id", before_save=_company),
+    Resource("devices", "Device", CfDevice, "device", s.DEVICE_ATTRS, methods=_RW,
+             event_base=31, event_field="device_id", before_save=_device),
+    Resource("jobs", "Job", CfJob, "job", s.JOB_ATTRS, methods=_RW, event_base=41,
+             event_field="job_id", before_save=_job),
+    Resource("jobitems", "Job Item", CfJobItem, "jobitem", s.JOB_ITEM_ATTRS, methods=_RW,
+             event_base=51, event_field="job_item_id", before_save=_job_item),
+    Resource("subscriptions", "Subscription", CfSubscription, "subscription",
+             s.SUBSCRIPTION_ATTRS, methods=_RW, event_base=61, event_field="subscription_id",
+             before_save=_subscription),
+    Resource("companyusers", "Company User", CfCompanyUser, "companyuser", s.COMPANY_USER_ATTRS,
+             methods=_RW, event_base=71, event_field="company_user_id",
+             before_save=_company_user),
+    Resource("logs", "Log", CfLog, "log"),
+    Resource("logitems", "Log Item", CfLogItem, "logitem"),
+    Resource("plans", "Plan", CfPlan, "plan", scope="world"),
+    Resource("plantypes", "Plan Type", CfPlanType, "plantype", scope="world"),
+    Resource("backuptypes", "Backup Type", CfBackupType, "backuptype", scope="world"),
+    Resource("events", "Event", CfEvent, "event"),
+)}

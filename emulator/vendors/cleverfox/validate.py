@@ -1,0 +1,86 @@
+"""Checking a request body against a resource's writable attributes (schemas.Attr)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from emulator.core.wintz import is_windows_zone
+from emulator.vendors.cleverfox.errors import FieldError
+from emulator.vendors.cleverfox.schemas import Attr
+
+__all__ = ["parse_body", "split_emails"]
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_SEPARATORS = re.compile(r"\r\n|[;:]")
+
+
+def split_emails(value: str) -> list[str]:
+    """Addresses from a list separated by colons, semicolons or CR LF, as the vendor accepts."""
+    return [part.strip() for part in _SEPARATORS.split(value) if part.strip()]
+
+
+def unwrap(body: Any) -> dict[str, Any]:
+    """The object a POST/PUT carries: `{"data": {...}}` as the vendor shows, or a bare object."""
+    if isinstance(body, dict) and isinstance(body.get("data"), dict):
+        return dict(body["data"])
+    if isinstance(body, dict) and "data" not in body:
+        return dict(body)
+    raise FieldError("data", "the request body must be a JSON object {\"data\": {...}}")
+
+
+def _value(attr: Attr, value: Any) -> Any:
+    """One attribute's value, checked and converted for storage."""
+    name = attr.wire
+    if attr.kind == "bool":
+        if value is None:
+            return False  # the vendor reads null booleans as false
+        if not isinstance(value, bool):
+            raise FieldError(name, "must be a boolean (true or false)")
+        return value
+    if value is None:
+        return None
+    if attr.kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise FieldError(name, "must be an integer")
+        if (attr.lo is not None and value < attr.lo) or (attr.hi is not None and value > attr.hi):
+            raise FieldError(name, f"must be between {attr.lo} and {attr.hi}")
+        return value
+    if not isinstance(value, str):
+        raise FieldError(name, "must be a string")
+    if attr.max_len is not None and len(value) > attr.max_len:
+        raise FieldError(name, f"must be at most {attr.max_len} characters long")
+    if attr.choices is not None and value not in attr.choices:
+        raise FieldError(name, "must be one of " + ", ".join(f'"{c}"' for c in attr.choices))
+    if attr.kind == "tz" and not is_windows_zone(value):
+        raise FieldError(name, f"'{value}' is not a valid time zone (see API Time Zones)")
+    if attr.kind == "emails":
+        for address in split_emails(value):
+            if not _EMAIL.match(address):
+                raise FieldError(name, f"'{address}' is not a valid email address")
+    if attr.kind == "local":
+        try:
+            parsed = datetime.fromisoformat(value.strip().removesuffix("Z"))
+        except ValueError:
+            raise FieldError(name, "must be a date like 2015-01-01T00:00:00.000") from None
+        if not 1970 <= parsed.year < 3000:
+            raise FieldError(name, "must be a date between 1970 and 2999")
+        return parsed.replace(tzinfo=None)
+    return value
+
+
+def parse_body(attrs: tuple[Attr, ...], body: Any, creating: bool) -> dict[str, Any]:
+    """Storage values for the writable attributes sent; Read Only ones are ignored."""
+    data = unwrap(body)
+    out: dict[str, Any] = {}
+    for attr in attrs:
+        if attr.post_only and not creating:
+            continue
+        present = attr.wire in data
+        value = data.get(attr.wire)
+        if attr.required and value is None and (creating or present):
+            raise FieldError(attr.wire, "is required")
+        if present or (creating and attr.kind == "bool"):
+            out[attr.attr] = _value(attr, value)
+    return out
