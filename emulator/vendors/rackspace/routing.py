@@ -9,25 +9,25 @@ with or without a trailing slash, without a redirect (the Chef cookbook POSTs
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Path
 from fastapi.routing import APIRoute
-from starlette.routing import Match
-from starlette.types import Scope
 
-__all__ = ["SlashRoute", "operation", "v1_router"]
+__all__ = ["operation", "v1_router"]
 
 
-class SlashRoute(APIRoute):
-    """A route that also matches its path with one trailing slash."""
+def _slash_optional(router: APIRouter) -> None:
+    """Let the route just added also match its path with one trailing slash.
 
-    def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        path = scope.get("path", "")
-        if len(path) > 1 and path.endswith("/"):
-            scope = {**scope, "path": path[:-1]}
-        return super().matches(scope)
+    Done on the compiled pattern rather than by overriding `matches`, which would add a Python
+    call to every route tried on every request.
+    """
+    route = router.routes[-1]
+    assert isinstance(route, APIRoute) and route.path_regex.pattern.endswith("$")
+    route.path_regex = re.compile(route.path_regex.pattern[:-1] + "/?$")
 
 
 async def _tenant(tenant_id: str = Path(description="The tenant (account) id")) -> str:
@@ -37,7 +37,7 @@ async def _tenant(tenant_id: str = Path(description="The tenant (account) id")) 
 
 def v1_router(tag: str) -> APIRouter:
     """A router for one group of Cloud Backup operations."""
-    return APIRouter(tags=[tag], route_class=SlashRoute)
+    return APIRouter(tags=[tag])
 
 
 def operation(router: APIRouter, method: str, path: str, *, summary: str,
@@ -47,7 +47,9 @@ def operation(router: APIRouter, method: str, path: str, *, summary: str,
         router.add_api_route(f"/v1.0/{{tenant_id}}{path}", handler, methods=[method],
                              summary=summary, status_code=status_code,
                              dependencies=[Depends(_tenant)], **kwargs)
+        _slash_optional(router)
         router.add_api_route(f"/v1.0{path}", handler, methods=[method], summary=summary,
                              status_code=status_code, include_in_schema=False, **kwargs)
+        _slash_optional(router)
         return handler
     return register
