@@ -39,6 +39,11 @@ __all__ = ["ACTIVITY_LIMIT", "activity", "agent", "agent_by_server", "change_enc
 ACTIVITY_LIMIT = 500
 
 
+def _storable(ident: int) -> bool:
+    """Whether an id fits the store's integers (larger ones exist nowhere: 404, not 500)."""
+    return 0 < ident < 2**63
+
+
 def guid(ctx: Ctx, *keys: object) -> str:
     """A GUID from the world's seeded generator."""
     return str(uuid.UUID(int=ctx.rng("rackspace", "guid", *keys).getrandbits(128), version=4))
@@ -46,7 +51,7 @@ def guid(ctx: Ctx, *keys: object) -> str:
 
 def get_agent(ctx: Ctx, tenant_id: str, agent_id: int) -> Agent:
     """The tenant's agent, or 404 itemNotFound."""
-    row = ctx.session.get(Agent, agent_id)
+    row = ctx.session.get(Agent, agent_id) if _storable(agent_id) else None
     if row is None or row.world_id != ctx.world_id or row.tenant_id != tenant_id:
         raise NoSuchItem("Agent", agent_id)
     return row
@@ -55,7 +60,7 @@ def get_agent(ctx: Ctx, tenant_id: str, agent_id: int) -> Agent:
 def get_config(ctx: Ctx, tenant_id: str, config_id: int, *, deleted: bool = False
                ) -> Configuration:
     """The tenant's backup configuration (not deleted unless `deleted`), or 404."""
-    row = ctx.session.get(Configuration, config_id)
+    row = ctx.session.get(Configuration, config_id) if _storable(config_id) else None
     if (row is None or row.world_id != ctx.world_id or row.tenant_id != tenant_id
             or (row.is_deleted and not deleted)):
         raise NoSuchItem("Backup configuration", config_id)
@@ -64,7 +69,7 @@ def get_config(ctx: Ctx, tenant_id: str, config_id: int, *, deleted: bool = Fals
 
 def get_backup(ctx: Ctx, tenant_id: str, backup_id: int) -> Backup:
     """The tenant's backup, or 404."""
-    row = ctx.session.get(Backup, backup_id)
+    row = ctx.session.get(Backup, backup_id) if _storable(backup_id) else None
     if row is None or row.world_id != ctx.world_id or row.tenant_id != tenant_id:
         raise NoSuchItem("Backup", backup_id)
     return row
@@ -72,7 +77,7 @@ def get_backup(ctx: Ctx, tenant_id: str, backup_id: int) -> Backup:
 
 def get_restore(ctx: Ctx, tenant_id: str, restore_id: int) -> Restore:
     """The tenant's restore, or 404."""
-    row = ctx.session.get(Restore, restore_id)
+    row = ctx.session.get(Restore, restore_id) if _storable(restore_id) else None
     if row is None or row.world_id != ctx.world_id or row.tenant_id != tenant_id:
         raise NoSuchItem("Restore", restore_id)
     return row
@@ -170,7 +175,7 @@ def delete_agent(ctx: Ctx, tenant_id: str, agent_id: int) -> None:
 def migrate_vault(ctx: Ctx, tenant_id: str, body: MigrateVault) -> None:
     """PUT /agent/migratevault: same user, both unencrypted, destination without configurations."""
     def agent_or_403(agent_id: int, role: str) -> Agent:
-        row = ctx.session.get(Agent, agent_id)
+        row = ctx.session.get(Agent, agent_id) if _storable(agent_id) else None
         if row is None or row.world_id != ctx.world_id or row.tenant_id != tenant_id:
             raise NotAllowed(f"{role} agent {agent_id} does not belong to this user.")
         return row

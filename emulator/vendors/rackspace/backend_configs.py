@@ -36,6 +36,10 @@ def _in_range(field: str, value: int | None, low: int, high: int, *, required: b
 def _validate(body: ConfigurationBody) -> None:
     if not body.BackupConfigurationName.strip():
         raise BadField("BackupConfigurationName", "must not be empty")
+    if len(body.BackupConfigurationName) > 200:
+        raise BadField("BackupConfigurationName", "must be at most 200 characters")
+    if len(body.NotifyRecipients) > 300:
+        raise BadField("NotifyRecipients", "must be at most 300 characters")
     if body.VersionRetention not in RETENTIONS:
         raise BadField("VersionRetention", "must be 0, 30 or 60")
     if body.MissedBackupActionId not in (1, 2):

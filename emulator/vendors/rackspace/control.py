@@ -31,7 +31,7 @@ class Outcome(BaseModel):
 
 
 def _agent(emu: Emulator, session: Session, agent_id: int) -> tuple[Agent, Any]:
-    agent = session.get(Agent, agent_id)
+    agent = session.get(Agent, agent_id) if 0 < agent_id < 2**63 else None
     if agent is None or agent.world_id not in emu.worlds:
         raise NotFound(f"no Rackspace agent {agent_id}")
     return agent, emu.ctx(session, agent.world_id)

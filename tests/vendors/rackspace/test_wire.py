@@ -97,3 +97,19 @@ def test_configured_base_url_goes_into_the_catalog(configured: TestClient) -> No
     catalog = configured.post("/v2.0/tokens", json=body).json()["access"]["serviceCatalog"]
     urls = {e["publicURL"] for e in catalog[0]["endpoints"]}
     assert urls == {f"https://backup.example.test/v1.0/{rax.tenant}"}
+
+
+def test_ids_too_large_for_the_store_are_404_not_500(rax: Rax) -> None:
+    big = 10**30
+    for path in (f"/agent/{big}", f"/backup/{big}", f"/restore/{big}",
+                 f"/backup-configuration/{big}", f"/system/activity/{big}"):
+        response = rax.get(path)
+        assert response.status_code == 404, path
+    enable = rax.call("POST", "/agent/enable", {"MachineAgentId": big, "Enable": True})
+    assert enable.status_code == 404
+    name = rax.call("POST", "/backup-configuration", {
+        "MachineAgentId": rax.agents[0], "BackupConfigurationName": "x" * 201,
+        "IsActive": True, "VersionRetention": 30, "Frequency": "Manually",
+        "TimeZoneId": "UTC", "NotifyRecipients": "", "NotifySuccess": False,
+        "NotifyFailure": False})
+    assert name.status_code == 400 and "BackupConfigurationName" in name.text
