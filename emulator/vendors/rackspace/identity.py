@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from sqlmodel import Session, col, func, select
 
 from emulator.core.deps import EmulatorDep, SessionDep
@@ -137,9 +137,12 @@ def _lookup(emu: Emulator, session: Session, token_id: str) -> tuple[str, str, d
     return row.world_id, row.tenant_id, row.expires
 
 
-async def current_auth(request: Request, emu: EmulatorDep, session: SessionDep) -> Auth:
+async def current_auth(
+        request: Request, emu: EmulatorDep, session: SessionDep,
+        token_id: Annotated[str | None, Header(alias="X-Auth-Token",
+                                               description="A token from POST /v2.0/tokens")]
+        = None) -> Auth:
     """The caller's world and tenant from X-Auth-Token; 401 or 403 as the vendor answers."""
-    token_id = request.headers.get("x-auth-token")
     if not token_id:
         raise NotAuthorized("No X-Auth-Token header was supplied.")
     world_id, tenant_id, expires = _lookup(emu, session, token_id)
