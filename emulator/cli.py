@@ -45,6 +45,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--freeze", action=argparse.BooleanOptionalAction, default=None,
                        help="start with the virtual clock frozen [EMULATOR_FREEZE]")
     serve.add_argument("--log-level", help="uvicorn log level [EMULATOR_LOG_LEVEL, default info]")
+    serve.add_argument("--base-url", help="public base URL advertised to clients, e.g. in the "
+                       "Rackspace service catalog [EMULATOR_BASE_URL, default: each request's]")
 
     seed = commands.add_parser("seed", help="build a world into a database, e.g. a large one")
     _add_world_flags(seed)

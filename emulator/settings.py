@@ -36,6 +36,11 @@ class Settings(BaseSettings):
         description="How often the background engine applies due transitions; 0 turns it off",
     )
     log_level: str = "info"
+    base_url: str | None = Field(
+        default=None,
+        description="Public base URL the emulator advertises to clients, e.g. in the Rackspace "
+        "Identity service catalog (default: the base URL of each request)",
+    )
 
     @field_validator("now")
     @classmethod

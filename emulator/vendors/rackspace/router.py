@@ -1,22 +1,47 @@
-"""Routes of the Rackspace Cloud Backup v1.0 API, at the vendor's own paths from the root.
+"""Routes of Rackspace Cloud Backup v1.0 and Identity v2.0, at the vendor's own paths.
 
-Not emulated yet: every operation. This router is wired into the app so that the paths it owns
-(/v1.0/..., /v2.0/...) are routed and their errors rendered here; the rackspace issue fills it in.
+Identity: POST /v2.0/tokens. Cloud Backup: all 33 operations of the vendor page, at
+/v1.0/{tenant_id}/... and tenant-less /v1.0/... (see routing.py). Errors are Rackspace faults
+(errors.py).
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
 
+from fastapi import APIRouter, Body, Request
+from starlette.responses import Response
+
+from emulator.core.deps import EmulatorDep, SessionDep
+from emulator.core.render import json_response
 from emulator.core.surface import Surface
+from emulator.vendors.rackspace import routes_agents, routes_configurations, routes_jobs
+from emulator.vendors.rackspace.errors import render_error
+from emulator.vendors.rackspace.identity import authenticate
 
-router = APIRouter(tags=["rackspace"])
+__all__ = ["SURFACE", "router"]
+
+router = APIRouter()
+identity = APIRouter(tags=["identity"])
+
+
+@identity.post("/v2.0/tokens", summary="Authenticate (Identity v2.0): API key or password")
+async def tokens(request: Request, emu: EmulatorDep, session: SessionDep,
+                 body: Annotated[dict[str, Any], Body()]) -> Response:
+    return json_response(authenticate(emu, session, request, body))
+
+
+router.include_router(identity)
+router.include_router(routes_agents.router)
+router.include_router(routes_configurations.router)
+router.include_router(routes_jobs.router)
 
 SURFACE = Surface(
     name="rackspace",
     title="Rackspace Cloud Backup v1.0 (emulated)",
-    description="REST JSON, X-Auth-Token from Identity v2.0, at /v1.0/{tenant_id}/... and "
-    "/v2.0/tokens.",
+    description="REST JSON, X-Auth-Token from Identity v2.0, at /v1.0/{tenant_id}/... (also "
+    "tenant-less /v1.0/...) and /v2.0/tokens.",
     router=router,
     prefixes=("/v1.0", "/v2.0"),
+    render_error=render_error,
 )

@@ -1,5 +1,143 @@
-"""Wire shapes of the Rackspace API: the vendor's own field names, as aliases over storage names."""
+"""Request bodies of the Rackspace API, with the vendor's own field names.
+
+Values are parsed leniently as the vendor's .NET service does ("true" and true, "30" and 30);
+rules that depend on other fields (the schedule fields per Frequency) live in the backend.
+A missing required field is a 400 badRequest naming it.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from typing import Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+
+__all__ = ["AgentBehavior", "AgentEnable", "AgentId", "BackupAction", "ChangeEncryption",
+           "ConfigEnable", "ConfigurationBody", "Encrypt", "FileSpec", "MigrateVault",
+           "RestoreAction", "RestoreCreate", "RestoreFileBody", "RestoreUpdate"]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class AgentId(_Body):
+    """{"MachineAgentId": ...}: delete an agent."""
+
+    MachineAgentId: int
+
+
+class AgentEnable(AgentId):
+    """Enable or disable an agent."""
+
+    Enable: bool
+
+
+class Encrypt(AgentId):
+    """Turn on volume encryption with an encrypted passphrase."""
+
+    EncryptedPasswordHex: str
+
+
+class ChangeEncryption(AgentId):
+    """Change the encryption passphrase; the old one must match."""
+
+    OldEncryptedPasswordHex: str
+    NewEncryptedPasswordHex: str
+
+
+class MigrateVault(_Body):
+    """Move a backup vault from one agent to another (the page spells the second key both ways)."""
+
+    SourceMachineAgentId: int
+    DestinationMachineAgentId: int = Field(
+        validation_alias=AliasChoices("DestinationMachineAgentId", "DestinationMachineAgentID"))
+
+
+class AgentBehavior(_Body):
+    """Backup data center and ServiceNet use of an agent."""
+
+    BackupDataCenter: str | None = None
+    UseServiceNet: bool
+
+
+class FileSpec(_Body):
+    """An inclusion or exclusion of a backup configuration."""
+
+    FilePath: str
+    FileItemType: str
+
+
+class ConfigurationBody(_Body):
+    """Create (POST) or update (PUT) a backup configuration."""
+
+    MachineAgentId: int
+    BackupConfigurationName: str
+    IsActive: bool
+    VersionRetention: int
+    BackupConfigurationScheduleId: int | None = None
+    MissedBackupActionId: int = 1
+    Frequency: Literal["Manually", "Hourly", "Daily", "Weekly"]
+    StartTimeHour: int | None = None
+    StartTimeMinute: int | None = None
+    StartTimeAmPm: str | None = None
+    DayOfWeekId: int | None = None
+    HourInterval: int | None = None
+    TimeZoneId: str
+    NotifyRecipients: str
+    NotifySuccess: bool
+    NotifyFailure: bool
+    Inclusions: list[FileSpec] = Field(default_factory=list)
+    Exclusions: list[FileSpec] = Field(default_factory=list)
+    BackupPrescript: str | None = None
+    BackupPostscript: str | None = None
+
+
+class ConfigEnable(_Body):
+    """Enable or disable a backup configuration."""
+
+    Enable: bool
+
+
+class BackupAction(_Body):
+    """StartManual (Id is a configuration) or StopManual (Id is a backup)."""
+
+    Action: Literal["StartManual", "StopManual"]
+    Id: int
+
+
+class RestoreCreate(_Body):
+    """Create a restore configuration (PUT /restore)."""
+
+    BackupId: int
+    BackupMachineId: int
+    DestinationMachineId: int
+    DestinationPath: str
+    OverwriteFiles: bool
+    BackupDataCenter: str | None = None
+
+
+class RestoreUpdate(RestoreCreate):
+    """Update a restore configuration while it is Creating (POST /restore)."""
+
+    RestoreId: int
+    BackupConfigurationId: int | None = None
+    RestoreStateId: int = 0
+
+
+class RestoreFileBody(_Body):
+    """Include (Filter 1) or exclude (Filter 2) a file, folder or database in a restore."""
+
+    FilePath: str
+    FilePathEncoded: str | None = None
+    Filter: int
+    ParentId: int
+    FileItemType: int
+    FileId: int | None = None
+
+
+class RestoreAction(_Body):
+    """Start or stop a restore; an encrypted backup needs EncryptedPassword to start."""
+
+    Action: Literal["StartManual", "StopManual"]
+    Id: int
+    EncryptedPassword: str | None = None
