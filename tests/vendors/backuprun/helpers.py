@@ -31,7 +31,7 @@ def ok(root: etree._Element) -> etree._Element:
 def error(root: etree._Element, code: str | None = None) -> str:
     """Assert the answer is the error shape (with `code`) and return its message."""
     assert root.tag == "response"
-    assert root.find("status").get("value") == "error", etree.tostring(root)  # type: ignore[union-attr]
+    assert root.find("status").get("value") == "error", etree.tostring(root)
     node = root.find("error")
     assert node is not None
     if code is not None:
@@ -60,7 +60,7 @@ def advance(client: TestClient, seconds: float) -> None:
 def agents(client: TestClient) -> dict[str, etree._Element]:
     """getStatus's agents by service_id."""
     root = ok(api(client, "getStatus"))
-    return {a.get("service_id"): a for a in root.iterfind("account/agent")}  # type: ignore[misc]
+    return {a.get("service_id"): a for a in root.iterfind("account/agent")}
 
 
 def add_service(client: TestClient, **overrides: Any) -> etree._Element:
@@ -76,4 +76,4 @@ def created_service(client: TestClient, **overrides: Any) -> etree._Element:
     """A service advanced until create_status is 10."""
     agent = add_service(client, **overrides)
     advance(client, 120)
-    return agents(client)[agent.get("service_id")]  # type: ignore[index]
+    return agents(client)[agent.get("service_id")]

@@ -17,9 +17,9 @@ def _outbox(client: TestClient, **query: str) -> list[dict[str, object]]:
 def test_register_then_login(client: TestClient) -> None:
     ok(api(client, "registerNewUser", name="Ann O'Neil", email="Ann@Example.com", password="pw"))
     root = ok(api(client, "login", email="ann@example.com", password="pw"))
-    assert root.find("user/name").get("value") == "Ann O'Neil"  # type: ignore[union-attr]
-    assert root.find("user/email").get("value") == "ann@example.com"  # type: ignore[union-attr]
-    assert root.find("user/special_locations").get("value") == "0"  # type: ignore[union-attr]
+    assert root.find("user/name").get("value") == "Ann O'Neil"
+    assert root.find("user/email").get("value") == "ann@example.com"
+    assert root.find("user/special_locations").get("value") == "0"
     # a new account has no services
     assert ok(api(client, "getStatus")).findall("account/agent") == []
     assert _outbox(client, to="ann@example.com")[0]["kind"] == "welcome"
