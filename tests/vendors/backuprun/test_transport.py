@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from fastapi.testclient import TestClient
 from lxml import etree
@@ -14,7 +16,7 @@ SESSION_CALLS = ["addContact", "updateContactData", "removeContact", "updateUser
                  "getTaskDetailById", "logout"]
 
 
-def _xml(client: TestClient, method: str, path: str, **kwargs: object) -> etree._Element:
+def _xml(client: TestClient, method: str, path: str, **kwargs: Any) -> etree._Element:
     response = client.request(method, path, **kwargs)
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/xml; charset=UTF-8"
