@@ -1,5 +1,212 @@
-"""Simulated BackupRun agents: state machines and @on_due handlers on the virtual clock."""
+"""Simulated BackupRun agents: service creation, backup tasks and daily schedules as data.
+
+    create_status: 0 -> 1 -> 2 -> 3 -> 4 -> 5 -> 10 over a minute of virtual time;
+                   any -> -4 on terminate, then the service is removed after REMOVE_AFTER s.
+    task:          INITIALIZING -> RUNNING -> FINISHED (with warnings, or clean)
+                   INITIALIZING -> ERROR when the agent cannot be reached ("Connection refused")
+                   RUNNING -> ERROR when the control plane asked for errors
+A service whose first backup ran (runPolicy) gets one due transition per next daily run; after
+a clock jump of more than CATCH_UP_DAYS days only the last CATCH_UP_DAYS runs are replayed.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import itertools
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete
+from sqlmodel import col, select
+
+from emulator.core.engine import Ctx, DueTransition, on_due
+from emulator.core.statemachine import Edge, StateMachine
+from emulator.vendors.backuprun.call import next_number
+from emulator.vendors.backuprun.messages import task_messages
+from emulator.vendors.backuprun.models import BrService, BrTask, BrTaskMessage
+from emulator.vendors.backuprun.worlds import world_now
+
+__all__ = ["CREATE", "DAY", "REMOVE_AFTER", "TASK", "remove_service", "replay_task",
+           "schedule_backups", "start_task", "terminate"]
+
+DAY = 86400.0
+CATCH_UP_DAYS = 7  # daily runs replayed after a long clock jump; earlier ones are skipped
+REMOVE_AFTER = 60.0  # seconds a terminated service shows create_status -4 before it goes
+CREATE_STAGES = ("0", "1", "2", "3", "4", "5", "10")
+BACKUP_KIND = "backuprun.backup"
+REMOVE_KIND = "backuprun.remove"
+ENDED = ("FINISHED", "ERROR")
+
+
+def _created(ctx: Ctx, service: BrService, _source: str, target: str) -> None:
+    if target == "2" and not service.username:  # "2 if user was created"
+        rng = ctx.rng("backuprun", "cdp-user", service.id)
+        service.username = service.service_id.lower()
+        service.password = "".join(rng.choice("abcdefghjkmnpqrstuvwxyz23456789")
+                                   for _ in range(12))
+    elif target == "-4":
+        service.readonly = 1
+        service.running = 0
+
+
+CREATE = StateMachine(
+    "backuprun.create",
+    BrService,
+    [*(Edge(a, b, after=(3, 12)) for a, b in itertools.pairwise(CREATE_STAGES)),
+     *(Edge(s, "-4", event="terminate") for s in ("-1", *CREATE_STAGES))],
+    field="create_status",
+    on_enter=_created,
+)
+
+
+def _service_of(ctx: Ctx, task: BrTask) -> BrService | None:
+    service = ctx.session.get(BrService, task.service_pk)
+    return service if service is not None and service.create_status != "-4" else None
+
+
+def _task_entered(ctx: Ctx, task: BrTask, source: str, target: str) -> None:
+    service = _service_of(ctx, task)
+    if service is None:
+        return
+    assert task.id is not None
+    rng = ctx.rng("backuprun", "task", task.context_id, target)
+    lines = task_messages(service, task, source, target, rng)
+    for source_, key, parameters, level, text in lines:
+        ctx.session.add(BrTaskMessage(world_id=ctx.world_id, task_id=task.id, source=source_,
+                                      key=key, parameters=parameters, level=level, text=text,
+                                      time=ctx.now))
+        if level == "WARNING":
+            task.warnings += 1
+        elif level == "SEVERE":
+            task.errors += 1
+    if target in ("INITIALIZING", "RUNNING"):
+        service.running = 1
+    if target == "RUNNING":
+        service.startup_ok = 1
+        if not service.ostype:
+            service.ostype = "Windows" if "Windows" in service.activation_hint else "Linux"
+    if target in ENDED:
+        task.finished_at = ctx.now
+        service.running = 0
+        if target == "FINISHED":
+            service.disk_usage += _transferred(rng, service)
+            service.status_min_ok = 1
+            service.status = 2 if task.warnings else 1
+        else:
+            service.status = 3
+    ctx.session.add_all([task, service])
+
+
+def _transferred(rng: Any, service: BrService) -> int:
+    # The first backup copies the disk; later ones only changed blocks.
+    if service.disk_usage == 0:
+        return rng.randint(2_000_000_000, 40_000_000_000)
+    return rng.randint(20_000_000, 900_000_000)
+
+
+def _task_choice(_ctx: Ctx, task: BrTask, edges: Sequence[Edge]) -> Edge | None:
+    failing = (task.outcome == "unreachable" if task.state == "INITIALIZING"
+               else task.outcome == "errors")
+    wanted = "ERROR" if failing else ("RUNNING" if task.state == "INITIALIZING" else "FINISHED")
+    return next((e for e in edges if e.target == wanted), None)
+
+
+TASK = StateMachine(
+    "backuprun.task",
+    BrTask,
+    [Edge("INITIALIZING", "RUNNING", after=(3, 10)),
+     Edge("INITIALIZING", "ERROR", after=(1, 3)),
+     Edge("RUNNING", "FINISHED", after=(120, 900)),
+     Edge("RUNNING", "ERROR", after=(30, 300))],
+    on_enter=_task_entered,
+    choose=_task_choice,
+)
+
+
+def _new_task(ctx: Ctx, service: BrService, scheduled: bool, at: datetime) -> BrTask:
+    number = next_number(ctx.session, f"backuprun:task:{ctx.world_id}")
+    guid = str(uuid.UUID(int=ctx.rng("backuprun", "context", number).getrandbits(128),
+                         version=4))
+    if not service.agent_reachable:
+        outcome = "unreachable"
+    else:
+        outcome, service.next_outcome = service.next_outcome or "ok", ""
+    assert service.id is not None
+    task = BrTask(world_id=ctx.world_id, service_pk=service.id, context_id=guid,
+                  outcome=outcome, scheduled=scheduled, started_at=at)
+    ctx.session.add(task)
+    ctx.session.flush()
+    return task
+
+
+def start_task(ctx: Ctx, service: BrService, *, scheduled: bool = False) -> BrTask:
+    """Start a backup task now; it moves on along TASK."""
+    task = _new_task(ctx, service, scheduled, ctx.now)
+    TASK.start(ctx, task, "INITIALIZING")
+    return task
+
+
+def replay_task(ctx: Ctx, service: BrService, at: datetime) -> BrTask:
+    """Run a whole task at a past time `at` at once (history for a new world)."""
+    task = _new_task(ctx, service, True, at)
+    rng = ctx.rng("backuprun", "replay", task.context_id)
+    steps = [("INITIALIZING", 0.0)]
+    if task.outcome == "unreachable":
+        steps.append(("ERROR", rng.uniform(1, 3)))
+    else:
+        steps.append(("RUNNING", rng.uniform(3, 10)))
+        steps.append(("ERROR" if task.outcome == "errors" else "FINISHED",
+                      rng.uniform(120, 900)))
+    when, previous = at, "INITIALIZING"
+    for state, delay in steps:
+        when += timedelta(seconds=delay)
+        task.state = state
+        _task_entered(Ctx(ctx.session, ctx.world, when, ctx.sim), task, previous, state)
+        previous = state
+    return task
+
+
+def schedule_backups(ctx: Ctx, service: BrService, at: datetime) -> None:
+    """Make `at` the service's next daily run (one pending run per service)."""
+    ctx.cancel(BACKUP_KIND, service.id)
+    ctx.schedule(BACKUP_KIND, service.id, at=at)
+
+
+@on_due(BACKUP_KIND)
+def _daily_backup(ctx: Ctx, due: DueTransition) -> None:
+    service = ctx.session.get(BrService, int(due.entity_id))
+    if service is None or service.create_status != "10":
+        return
+    running = ctx.session.exec(select(BrTask).where(
+        BrTask.service_pk == service.id, col(BrTask.state).not_in(ENDED))).first()
+    if running is None:
+        start_task(ctx, service, scheduled=True)
+    # After a jump of months, replay only the last CATCH_UP_DAYS of runs, not every one.
+    following = ctx.now + timedelta(seconds=DAY)
+    behind = int((world_now(ctx) - following).total_seconds() // DAY)
+    if behind > CATCH_UP_DAYS:
+        following += timedelta(days=behind - CATCH_UP_DAYS)
+    ctx.schedule(BACKUP_KIND, service.id, at=following)
+
+
+def terminate(ctx: Ctx, service: BrService) -> None:
+    """create_status -4 now; the service, its tasks and messages go REMOVE_AFTER seconds later."""
+    CREATE.fire(ctx, service, "terminate")
+    ctx.cancel(BACKUP_KIND, service.id)
+    for task in ctx.session.exec(select(BrTask).where(BrTask.service_pk == service.id)).all():
+        ctx.cancel(TASK.kind, task.id)
+    ctx.schedule(REMOVE_KIND, service.id, after=REMOVE_AFTER)
+
+
+def remove_service(ctx: Ctx, service_pk: int) -> None:
+    """Delete a service with its tasks and their messages."""
+    task_ids = select(BrTask.id).where(BrTask.service_pk == service_pk)
+    ctx.session.execute(delete(BrTaskMessage).where(col(BrTaskMessage.task_id).in_(task_ids)))
+    ctx.session.execute(delete(BrTask).where(col(BrTask.service_pk) == service_pk))
+    ctx.session.execute(delete(BrService).where(col(BrService.id) == service_pk))
+
+
+@on_due(REMOVE_KIND)
+def _remove(ctx: Ctx, due: DueTransition) -> None:
+    remove_service(ctx, int(due.entity_id))

@@ -1,5 +1,40 @@
-"""Rules and state changes of the BackupRun API; takes its session and clock from a Ctx."""
+"""Rules and state changes of the BackupRun API: one entry point that runs an apiCALL.
+
+The handlers live by topic (auth, accounts, services) and register themselves in CALLS; this
+module resolves the session, runs the handler and commits once, so an error changes nothing.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from collections.abc import Mapping
+
+from lxml import etree
+from sqlmodel import Session
+
+from emulator.core.runtime import Emulator
+from emulator.vendors.backuprun import accounts, auth, services
+from emulator.vendors.backuprun.call import CALLS, Call
+from emulator.vendors.backuprun.errors import UnknownCall
+from emulator.vendors.backuprun.params import Params
+
+__all__ = ["CALL_NAMES", "handle"]
+
+# Imported for their registrations.
+_MODULES = (accounts, auth, services)
+CALL_NAMES: tuple[str, ...] = tuple(CALLS)
+
+
+def handle(emu: Emulator, session: Session, values: Mapping[str, str],
+           cookie: str | None) -> tuple[Call, etree._Element]:
+    """Run the call named by apiCALL; returns the call (for its cookie) and the answer."""
+    name = values.get("apiCALL") or None
+    entry = CALLS.get(name or "")
+    if entry is None:
+        raise UnknownCall(name)
+    handler, needs_session = entry
+    call = Call(emu, session, Params(values), cookie)
+    if needs_session:
+        call.require_login()
+    root = handler(call)
+    session.commit()
+    return call, root

@@ -1,5 +1,180 @@
-"""Tables of the BackupRun emulation; each inherits WorldScoped."""
+"""Tables of the BackupRun emulation; each inherits WorldScoped.
+
+Rows of one account hang together by plain ids (no foreign keys between these tables), so a
+terminated service is removed with its tasks and messages by explicit deletes in one place.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index
+from sqlmodel import Field
+
+from emulator.core.db import UTCDateTime
+from emulator.core.world import WorldScoped
+
+__all__ = ["ROLE_MAIN", "ROLE_SUBUSER", "BrMail", "BrPending", "BrRecovery", "BrService",
+           "BrSession",
+           "BrTask", "BrTaskMessage", "BrUser"]
+
+ROLE_MAIN = 0  # the account owner (the vendor documents only the contact roles 4, 2 and 1)
+ROLE_SUBUSER = 4
+
+
+class BrUser(WorldScoped, table=True):
+    """A login: the main user of an account (role 0) or one of its contacts (role 4, 2, 1)."""
+
+    __tablename__ = "backuprun_user"
+    __table_args__ = (Index("ix_backuprun_user_world_email", "world_id", "email"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int | None = Field(default=None, index=True)  # the main user's id; None for it
+    role: int = ROLE_MAIN
+    email: str = Field(max_length=254, index=True)
+    name: str = Field(max_length=200)
+    password: str = Field(max_length=200)
+    fixed_phone: str = ""
+    mobile: str = ""
+    mobile2: str = ""
+    notify: int = 1
+    notify_email: str = ""
+    special_locations: int = 0
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+    @property
+    def owner_id(self) -> int:
+        """The id of the account this login belongs to."""
+        assert self.id is not None
+        return self.account_id if self.account_id is not None else self.id
+
+
+class BrSession(WorldScoped, table=True):
+    """A PHP-style session behind the PHPSESSID cookie; expires on the world's virtual clock."""
+
+    __tablename__ = "backuprun_session"
+
+    id: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(index=True)
+    persistent: bool = False
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class BrRecovery(WorldScoped, table=True):
+    """A one-time password recovery code, as mailed by recoverPassword."""
+
+    __tablename__ = "backuprun_recovery"
+
+    code: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(index=True)
+    used: bool = False
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class BrMail(WorldScoped, table=True):
+    """A message the real service would have mailed; listed by the control plane's outbox."""
+
+    __tablename__ = "backuprun_mail"
+
+    id: int | None = Field(default=None, primary_key=True)
+    to: str = Field(max_length=254, index=True)
+    subject: str
+    body: str
+    kind: str = Field(max_length=40)
+    recoverycode: str | None = None
+    sent_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class BrService(WorldScoped, table=True):
+    """A backup service (an agent on the customer's server, backed up to a CDP server)."""
+
+    __tablename__ = "backuprun_service"
+
+    id: int | None = Field(default=None, primary_key=True)  # the wire's id / sc_id / agent-id
+    service_id: str = Field(default="", max_length=20, index=True)  # "V16428" / "S16435"
+    account_id: int = Field(index=True)
+    assigned_to: int = 0  # 0 unassigned, -1 the main user, else a subuser's id
+    name: str
+    host: str
+    port: int
+    type: int  # 3 VDS, 1 SERVER
+    location_id: int
+    encrypt: int = 0
+    encryption_password: str = ""
+    readonly: int = 0
+    status: int = 0
+    disk_usage: int = 0
+    cpanel_instance_id: str = ""
+    cpanel_startup: int = 0
+    mysql_instances: int = 0
+    mysql_startup: int = 0
+    mssql_startup: int = 0
+    exchange_startup: int = 0
+    ostype: str = ""
+    running: int = 0
+    create_status: str = "0"  # the state machine's state; rendered as the integer it is
+    status_min_ok: int = 0
+    startup_ok: int = 0
+    activation_hint: str = ""
+    username: str = ""
+    password: str = ""
+    first_backup_try: int = 0
+    service_configured: int = 0
+    restricted: int = 0
+    maintenance: int = 0
+    # Steering from the control plane (not on the wire).
+    agent_reachable: bool = True
+    next_outcome: str = ""  # "", "warnings" or "errors": how the next task ends
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class BrTask(WorldScoped, table=True):
+    """One backup task (a CDP task execution context) of a service."""
+
+    __tablename__ = "backuprun_task"
+    __table_args__ = (Index("ix_backuprun_task_service", "service_pk", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    service_pk: int
+    context_id: str = Field(max_length=36, index=True)  # taskExecutionContextId
+    state: str = "INITIALIZING"
+    outcome: str = "ok"  # ok, warnings, errors, unreachable: decided when the task starts
+    scheduled: bool = False
+    errors: int = 0
+    warnings: int = 0
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class BrTaskMessage(WorldScoped, table=True):
+    """One log line of a task, as getTaskDetailById lists them."""
+
+    __tablename__ = "backuprun_task_message"
+    __table_args__ = (Index("ix_backuprun_task_message_task", "task_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int
+    source: str  # SERVER or AGENT
+    key: str
+    parameters: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    level: str  # INFO, WARNING, SEVERE
+    text: str
+    time: datetime = Field(sa_type=UTCDateTime)
+
+
+class BrPending(WorldScoped, table=True):
+    """Work a new world scheduled, held back until the world's first BackupRun request.
+
+    A world's BackupRun clock work is invisible until someone asks BackupRun, so holding it
+    here and arming it then (at its original due times, replayed in order) changes nothing a
+    client can see, and keeps fresh worlds free of due work for the engine.
+    """
+
+    __tablename__ = "backuprun_pending"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=80)
+    entity_id: str = Field(max_length=80)
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -1,21 +1,65 @@
-"""Routes of the BackupRun API, served at the vendor's own paths from the server root.
+"""Routes of the BackupRun API: POST /api.php with apiCALL, served at the vendor's own path.
 
-Not emulated yet: every operation. This router is wired into the app so that the paths it owns
-(/api.php) are routed and their errors rendered here; the backuprun issue fills it in.
+The call is named by the form field apiCALL (or apiCALL in the query string, as the vendor's
+URLs show); parameters come as application/x-www-form-urlencoded or multipart/form-data fields
+(PHP's curl sends an array of fields as multipart), form fields winning over the query string
+as in PHP's $_REQUEST. The form is read here rather than declared, so that a missing parameter
+is the vendor's XML error and not a FastAPI validation error.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from starlette.datastructures import UploadFile
+from starlette.responses import Response
 
+from emulator.core.deps import EmulatorDep, SessionDep
+from emulator.core.errors import BadRequest
 from emulator.core.surface import Surface
+from emulator.vendors.backuprun import backend
+from emulator.vendors.backuprun.call import COOKIE
+from emulator.vendors.backuprun.errors import render_error
+from emulator.vendors.backuprun.serializer import MEDIA_TYPE, to_bytes
 
 router = APIRouter(tags=["backuprun"])
 
 SURFACE = Surface(
     name="backuprun",
     title="BackupRun (emulated)",
-    description="form POST to /api.php with apiCALL, XML answers, session cookie.",
+    description="form POST to /api.php with apiCALL, XML answers, session cookie. "
+    "Calls: " + ", ".join(backend.CALL_NAMES) + ".",
     router=router,
     prefixes=("/api.php",),
+    render_error=render_error,
 )
+
+
+async def _parameters(request: Request) -> dict[str, str]:
+    values = dict(request.query_params)
+    try:
+        form = await request.form()
+    except Exception as exc:  # a malformed multipart body is the client's mistake
+        raise BadRequest(f"unreadable form body: {exc}") from None
+    for key, value in form.multi_items():
+        if not isinstance(value, UploadFile):
+            values[key] = value
+    return values
+
+
+@router.post(
+    "/api.php",
+    summary="Run an apiCALL",
+    response_class=Response,
+    responses={200: {"content": {"text/xml": {}},
+                     "description": "<response>...</response>; errors too (HTTP 200)"}},
+)
+async def api_php(request: Request, emu: EmulatorDep, session: SessionDep) -> Response:
+    values = await _parameters(request)
+    call, root = backend.handle(emu, session, values, request.cookies.get(COOKIE))
+    response = Response(to_bytes(root), media_type=MEDIA_TYPE)
+    if call.set_cookie is not None:
+        sid, max_age = call.set_cookie
+        response.set_cookie(COOKIE, sid, max_age=max_age, path="/", httponly=True)
+    elif call.clear_cookie:
+        response.delete_cookie(COOKIE, path="/")
+    return response

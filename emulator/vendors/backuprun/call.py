@@ -1,0 +1,115 @@
+"""One apiCALL in flight: its parameters, the session cookie, and the login it resolved to."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from lxml import etree
+from sqlmodel import Session, col, select
+
+from emulator.core.engine import Ctx
+from emulator.core.runtime import Emulator
+from emulator.core.world import Counter
+from emulator.vendors.backuprun.errors import NotLoggedIn
+from emulator.vendors.backuprun.models import BrSession, BrUser
+from emulator.vendors.backuprun.params import Params
+from emulator.vendors.backuprun.worlds import world_ctx
+
+__all__ = ["CALLS", "COOKIE", "IDLE_SECONDS", "REMEMBER_SECONDS", "Call", "CallHandler",
+           "api_call", "next_number", "users_by_email"]
+
+COOKIE = "PHPSESSID"  # PHP's default session cookie name
+IDLE_SECONDS = 1440  # PHP's session.gc_maxlifetime default: a session cookie's idle life
+REMEMBER_SECONDS = 30 * 86400  # remember=1: a persistent cookie and session for 30 days
+
+
+@dataclass
+class Call:
+    """What a handler works with; it sets `set_cookie`/`clear_cookie` to change the cookie."""
+
+    emu: Emulator
+    session: Session
+    params: Params
+    cookie: str | None
+    ctx: Ctx | None = None
+    login: BrSession | None = None
+    user: BrUser | None = None
+    set_cookie: tuple[str, int | None] | None = None  # (session id, Max-Age or None)
+    clear_cookie: bool = False
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def c(self) -> Ctx:
+        """The world context (a handler that needs one has it resolved by then)."""
+        assert self.ctx is not None
+        return self.ctx
+
+    @property
+    def me(self) -> BrUser:
+        assert self.user is not None
+        return self.user
+
+    def resolve_login(self) -> BrSession | None:
+        """The live session named by the cookie, with its world's context; None if none."""
+        if not self.cookie or len(self.cookie) > 64:
+            return None
+        row = self.session.get(BrSession, self.cookie)
+        if row is None or row.world_id not in self.emu.worlds:
+            return None
+        ctx = world_ctx(self.emu, self.session, row.world_id)
+        # Due transitions may have committed; re-read the row in case it changed.
+        self.session.refresh(row)
+        if row.expires_at <= ctx.now:
+            self.clear_cookie = True
+            return None
+        user = self.session.get(BrUser, row.user_id)
+        if user is None:
+            return None
+        self.ctx, self.login, self.user = ctx, row, user
+        return row
+
+    def require_login(self) -> None:
+        """Resolve the session or answer not_logged_in; a live session's idle time restarts."""
+        if self.resolve_login() is None:
+            raise NotLoggedIn("not logged in: call login first" if not self.clear_cookie
+                              else "the session expired: call login again")
+        assert self.login is not None
+        life = REMEMBER_SECONDS if self.login.persistent else IDLE_SECONDS
+        self.login.expires_at = self.c.now + timedelta(seconds=life)
+        self.session.add(self.login)
+
+
+CallHandler = Callable[[Call], etree._Element]
+
+# apiCALL name -> (handler, whether it needs a session)
+CALLS: dict[str, tuple[CallHandler, bool]] = {}
+
+
+def api_call(name: str, *, session: bool = True) -> Callable[[CallHandler], CallHandler]:
+    """Register the handler of an apiCALL."""
+
+    def register(handler: CallHandler) -> CallHandler:
+        CALLS[name] = (handler, session)
+        return handler
+
+    return register
+
+
+def next_number(session: Session, name: str) -> int:
+    """The next value of a named counter (never reused, so ids and codes stay unique)."""
+    counter = session.get(Counter, name)
+    if counter is None:
+        counter = Counter(name=name, value=0)
+    counter.value += 1
+    session.add(counter)
+    return counter.value
+
+
+def users_by_email(session: Session, email: str, world_id: str | None = None) -> list[BrUser]:
+    """Logins with this email (case-insensitive), in one world or in all, oldest world first."""
+    query = select(BrUser).where(col(BrUser.email) == email.lower())
+    if world_id is not None:
+        query = query.where(BrUser.world_id == world_id)
+    return list(session.exec(query.order_by(col(BrUser.world_id), col(BrUser.id))).all())

@@ -1,0 +1,106 @@
+"""From rows to the vendor's elements: agents, their server, tasks and task messages."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+from lxml import etree
+from sqlmodel import Session, col, select
+
+from emulator.vendors.backuprun.models import BrService, BrTask, BrTaskMessage
+from emulator.vendors.backuprun.schemas import (
+    AGENT_BRIEF,
+    AGENT_FULL,
+    LOCATIONS,
+    MESSAGE_ATTRIBUTES,
+    SERVER_BRIEF,
+    SERVER_FULL,
+    TASK_ATTRIBUTES,
+)
+from emulator.vendors.backuprun.serializer import element
+
+__all__ = ["HISTORY_LENGTH", "add_agent", "add_messages", "add_task", "clock_text", "latest_task"]
+
+HISTORY_LENGTH = 10  # finished tasks listed in alert_history, newest first
+
+
+def clock_text(value: datetime, offset_minutes: int = 0) -> str:
+    """'YYYY-MM-DD HH:MM:SS' in UTC shifted by a JavaScript getTimezoneOffset() value."""
+    return (value - timedelta(minutes=offset_minutes)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _history(session: Session, service: BrService, offset: int) -> tuple[list[dict[str, Any]], int]:
+    tasks = session.exec(
+        select(BrTask).where(BrTask.service_pk == service.id,
+                             col(BrTask.finished_at).is_not(None))
+        .order_by(col(BrTask.id).desc()).limit(HISTORY_LENGTH)).all()
+    entries = []
+    for task in tasks:
+        assert task.finished_at is not None
+        entries.append({"taskExecutionContextId": task.context_id, "taskType": "BACKUP",
+                        "taskState": task.state, "startTime": clock_text(task.started_at, offset),
+                        "endTime": clock_text(task.finished_at, offset), "errors": task.errors,
+                        "warnings": task.warnings})
+    n_alerts = sum(t.errors for t in tasks) * 1000 + sum(t.warnings for t in tasks)
+    return entries, n_alerts
+
+
+def _values(service: BrService) -> dict[str, Any]:
+    location = LOCATIONS[service.location_id]
+    return {
+        **service.model_dump(include={
+            "id", "service_id", "readonly", "name", "host", "port", "type", "status",
+            "disk_usage", "cpanel_instance_id", "cpanel_startup", "mysql_instances",
+            "mysql_startup", "mssql_startup", "exchange_startup", "ostype", "running",
+            "create_status", "status_min_ok", "startup_ok", "activation_hint", "username",
+            "password", "location_id", "first_backup_try", "service_configured", "restricted",
+            "maintenance"}),
+        "serverurl": location.url, "serverhostname": location.hostname,
+        "serverip": location.ip, "location": location.name,
+        "ip": location.ip, "http_port": location.http_port, "https_port": location.https_port,
+        "hostname": location.hostname,
+    }
+
+
+def add_agent(parent: etree._Element, session: Session, service: BrService, *, full: bool,
+              offset: int = 0, empty_history: str = "") -> etree._Element:
+    """Append an <agent> with its <server>: brief (addService) or full (getStatus)."""
+    values = _values(service)
+    if full:
+        entries, values["n_alerts"] = _history(session, service, offset)
+        values["alert_history"] = (orjson.dumps(entries).decode() if entries
+                                   else empty_history)
+    node = element("agent", [(a, values[a]) for a in (AGENT_FULL if full else AGENT_BRIEF)],
+                   parent)
+    element("server", [(a, values[a]) for a in (SERVER_FULL if full else SERVER_BRIEF)], node)
+    return node
+
+
+def latest_task(session: Session, service: BrService) -> BrTask | None:
+    return session.exec(select(BrTask).where(BrTask.service_pk == service.id)
+                        .order_by(col(BrTask.id).desc()).limit(1)).first()
+
+
+def add_task(parent: etree._Element, service: BrService, task: BrTask | None) -> None:
+    """Append the <task> getBackupStatus shows: the latest task's state ("" before any)."""
+    values = {"first_backup_try": service.first_backup_try,
+              "service_configured": service.service_configured,
+              "taskstate": task.state if task is not None else ""}
+    element("task", [(a, values[a]) for a in TASK_ATTRIBUTES], parent)
+
+
+def add_messages(parent: etree._Element, session: Session, task: BrTask, offset: int) -> None:
+    """Append a <task> with one <message> per log line and its <messagekeyparameter>s."""
+    node = element("task", (), parent)
+    rows = session.exec(select(BrTaskMessage).where(BrTaskMessage.task_id == task.id)
+                        .order_by(col(BrTaskMessage.id))).all()
+    for row in rows:
+        values = {"messagesource": row.source, "messagekey": row.key,
+                  "messagekeyparameters": orjson.dumps(row.parameters).decode(),
+                  "messagelevel": row.level, "messagestring": row.text,
+                  "messagetime": clock_text(row.time, offset)}
+        message = element("message", [(a, values[a]) for a in MESSAGE_ATTRIBUTES], node)
+        for parameter in row.parameters:
+            element("messagekeyparameter", {"value": parameter}, message)

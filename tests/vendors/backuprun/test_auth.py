@@ -1,0 +1,127 @@
+"""registerNewUser, login, sessions and their cookie, logout, expiry, password recovery."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.vendors.backuprun.helpers import advance, api, credentials, error, login, ok
+
+
+def _outbox(client: TestClient, **query: str) -> list[dict[str, object]]:
+    response = client.get("/_emulator/backuprun/outbox", params=query)
+    assert response.status_code == 200
+    messages: list[dict[str, object]] = response.json()["messages"]
+    return messages
+
+
+def test_register_then_login(client: TestClient) -> None:
+    ok(api(client, "registerNewUser", name="Ann O'Neil", email="Ann@Example.com", password="pw"))
+    root = ok(api(client, "login", email="ann@example.com", password="pw"))
+    assert root.find("user/name").get("value") == "Ann O'Neil"
+    assert root.find("user/email").get("value") == "ann@example.com"
+    assert root.find("user/special_locations").get("value") == "0"
+    # a new account has no services
+    assert ok(api(client, "getStatus")).findall("account/agent") == []
+    assert _outbox(client, to="ann@example.com")[0]["kind"] == "welcome"
+
+
+def test_duplicate_registration_changes_nothing(client: TestClient) -> None:
+    email = credentials(client)["email"]
+    message = error(api(client, "registerNewUser", name="X", email=email.upper(),
+                        password="other"), "email_taken")
+    assert email in message.lower()
+    error(api(client, "login", email=email, password="other"), "login_failed")
+    login(client)  # the old password still works
+    assert "email" in error(api(client, "registerNewUser", name="X", email="not-an-email",
+                                password="p"), "invalid_value")
+    assert "name" in error(api(client, "registerNewUser", email="a@b.co", password="p"),
+                           "missing_parameter")
+
+
+def test_wrong_password_is_refused(client: TestClient) -> None:
+    creds = credentials(client)
+    error(api(client, "login", email=creds["email"], password="nope"), "login_failed")
+    error(api(client, "login", email="nobody@example.com", password="x"), "login_failed")
+    error(api(client, "getStatus"), "not_logged_in")
+
+
+def test_remember_sets_a_persistent_cookie(client: TestClient) -> None:
+    creds = credentials(client)
+    response = client.post("/api.php", data={"apiCALL": "login", **creds, "remember": "1"})
+    assert "Max-Age=2592000" in response.headers["set-cookie"]
+    assert response.headers["set-cookie"].startswith("PHPSESSID=")
+    response = client.post("/api.php", data={"apiCALL": "login", **creds})
+    cookie = response.headers["set-cookie"]
+    assert "Max-Age" not in cookie and "expires" not in cookie.lower()
+
+
+def test_session_cookie_expires_after_idle_time_on_the_virtual_clock(client: TestClient) -> None:
+    login(client, remember=0)
+    advance(client, 1400)
+    ok(api(client, "getStatus"))  # use restarts the idle time
+    advance(client, 1400)
+    ok(api(client, "getStatus"))
+    advance(client, 1441)
+    assert "expired" in error(api(client, "getStatus"), "not_logged_in")
+
+
+def test_remembered_session_outlives_a_day_but_not_a_month(client: TestClient) -> None:
+    login(client, remember=1)
+    advance(client, 86400 * 3)
+    ok(api(client, "getStatus"))
+    advance(client, 86400 * 31)
+    error(api(client, "getStatus"), "not_logged_in")
+
+
+def test_logout_ends_the_session(client: TestClient) -> None:
+    login(client)
+    sid = client.cookies["PHPSESSID"]
+    response = client.post("/api.php", data={"apiCALL": "logout"})
+    assert 'value="ok"' in response.text
+    client.cookies.set("PHPSESSID", sid)  # even a client that keeps the old cookie
+    error(api(client, "getStatus"), "not_logged_in")
+
+
+def test_password_recovery_through_the_outbox(client: TestClient) -> None:
+    creds = credentials(client)
+    ok(api(client, "recoverPassword", email=creds["email"]))
+    mail = _outbox(client, to=creds["email"])[-1]
+    code = str(mail["recoverycode"])
+    assert mail["kind"] == "recovery" and code in str(mail["body"])
+    ok(api(client, "resetPassword", recoverycode=code, password="fresh", remember=1))
+    ok(api(client, "getStatus"))  # resetPassword logs in
+    error(api(client, "login", email=creds["email"], password=creds["password"]),
+          "login_failed")
+    ok(api(client, "login", email=creds["email"], password="fresh"))
+    # once only
+    assert "used" in error(api(client, "resetPassword", recoverycode=code, password="again"),
+                           "wrong_state")
+    error(api(client, "resetPassword", recoverycode="nope", password="x"), "not_found")
+    error(api(client, "recoverPassword", email="nobody@example.com"), "not_found")
+
+
+def test_recovery_code_expires_after_a_day(client: TestClient) -> None:
+    creds = credentials(client)
+    ok(api(client, "recoverPassword", email=creds["email"]))
+    code = str(_outbox(client)[-1]["recoverycode"])
+    advance(client, 86401)
+    assert "expired" in error(api(client, "resetPassword", recoverycode=code, password="n"),
+                              "wrong_state")
+    login(client)  # nothing changed
+
+
+def test_sandbox_credentials_reach_the_sandbox_only(client: TestClient) -> None:
+    sandbox = client.post("/_emulator/sandboxes").json()
+    creds = sandbox["credentials"]["backuprun"]
+    login(client, creds["email"], creds["password"])
+    mine = ok(api(client, "getStatus")).findall("account/agent")
+    assert len(mine) == 5
+    ok(api(client, "recoverPassword", email=creds["email"]))
+    assert _outbox(client, sandbox=sandbox["id"])[-1]["to"] == creds["email"]
+    assert all(m["to"] != creds["email"] for m in _outbox(client))
+    login(client)
+    theirs = ok(api(client, "getStatus")).findall("account/agent")
+    assert {a.get("id") for a in mine}.isdisjoint({a.get("id") for a in theirs})
+    assert client.delete(f"/_emulator/sandboxes/{sandbox['id']}").status_code == 204
+    error(api(client, "login", email=creds["email"], password=creds["password"]),
+          "login_failed")
