@@ -15,10 +15,10 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, case, not_, or_, select
+from sqlalchemy import ColumnElement, Select, String, and_, case, not_, or_, select, type_coerce
 from sqlalchemy.engine import Engine
 
-from emulator.core.timeutil import iso_z
+from emulator.core.timeutil import UTC, iso_z
 from emulator.vendors.code42.auth import Caller
 from emulator.vendors.code42.models import (
     DEVICE_SORT_COLUMNS,
@@ -38,7 +38,12 @@ D = DEVICE.c
 CSV_CHUNK = 2000
 
 
-def _like(column: Any, text: str) -> ColumnElement[bool]:
+def _like(column: Any, text: str, sqlite: bool = True) -> ColumnElement[bool]:
+    """Case-insensitive substring match: SQLite's LIKE already ignores ASCII case, and
+    lower() on both sides would double the cost of the scan; elsewhere ILIKE/lower()."""
+    if sqlite:
+        plain: ColumnElement[bool] = column.contains(text, autoescape=True)
+        return plain
     result: ColumnElement[bool] = column.icontains(text, autoescape=True)
     return result
 
@@ -46,6 +51,7 @@ def _like(column: Any, text: str) -> ColumnElement[bool]:
 def records_filter(caller: Caller, query: ReportQuery) -> ColumnElement[bool]:
     """Everything that limits the rows: world, role and the query's filters (AND)."""
     ctx = caller.ctx
+    sqlite = ctx.session.get_bind().dialect.name == "sqlite"
     conditions: list[ColumnElement[bool]] = [D.world_id == ctx.world_id,
                                              caller.device_scope()]
     if query.active is not None:
@@ -61,16 +67,17 @@ def records_filter(caller: Caller, query: ReportQuery) -> ColumnElement[bool]:
         org = Code42Org.__table__.c  # type: ignore[attr-defined]
         ids = ctx.session.execute(select(org.id).where(
             org.world_id == ctx.world_id,
-            or_(_like(org.name, query.org), _like(org.ext_ref, query.org)))).scalars().all()
+            or_(_like(org.name, query.org, sqlite),
+                _like(org.ext_ref, query.org, sqlite)))).scalars().all()
         conditions.append(D.org_id.in_(list(ids)))
     if query.user is not None:
         user = Code42User.__table__.c  # type: ignore[attr-defined]
         conditions.append(D.user_id.in_(select(user.id).where(
             user.world_id == ctx.world_id,
-            or_(*(_like(c, query.user) for c in (user.username, user.email, user.ext_ref,
+            or_(*(_like(c, query.user, sqlite) for c in (user.username, user.email, user.ext_ref,
                                                  user.last_name))))))
     if query.device is not None:
-        conditions.append(or_(*(_like(c, query.device)
+        conditions.append(or_(*(_like(c, query.device, sqlite)
                                 for c in (D.name, D.os_hostname, D.ext_ref))))
     if query.device_uid is not None:
         conditions.append(D.guid == query.device_uid)
@@ -78,23 +85,27 @@ def records_filter(caller: Caller, query: ReportQuery) -> ColumnElement[bool]:
         dest = Code42Destination.__table__.c  # type: ignore[attr-defined]
         ids = ctx.session.execute(select(dest.id).where(
             dest.world_id == ctx.world_id,
-            or_(_like(dest.name, query.destination),
+            or_(_like(dest.name, query.destination, sqlite),
                 dest.guid == query.destination))).scalars().all()
         conditions.append(D.destination_id.in_(list(ids)))
     return and_(*conditions)
 
 
+def _alert(now: datetime) -> Any:
+    """alertStates in SQL, so rows need no per-row date arithmetic in Python."""
+    return case((D.active == False, "OK"),  # noqa: E712
+                (D.last_connected <= now - CRITICAL_AFTER, "CriticalBackupAlert"),
+                (D.last_connected <= now - WARNING_AFTER, "WarningBackupAlert"), else_="OK")
+
+
 def _order(query: ReportQuery, now: datetime) -> list[Any]:
     key = query.sort_key
     if key is None:
-        return [D.id]
-    if key == "alertStates":
-        # Sorted as the strings sort: CriticalBackupAlert < OK < WarningBackupAlert.
-        column: Any = case((D.active.is_(False), 1),
-                           (D.last_connected <= now - CRITICAL_AFTER, 0),
-                           (D.last_connected <= now - WARNING_AFTER, 2), else_=1)
+        return [D.id] if not query.descending else [D.id.desc()]
+    if key == "alertStates":  # sorted as the strings sort
+        column: Any = _alert(now)
     elif key == "status":  # "Active" sorts before "Deactivated"
-        column = D.active.is_(False)
+        column = D.active == False  # noqa: E712
     else:
         column = D[DEVICE_SORT_COLUMNS[key]]
     if query.descending:
@@ -102,41 +113,62 @@ def _order(query: ReportQuery, now: datetime) -> list[Any]:
     return [column.asc(), D.id.asc()]
 
 
-def _select(condition: ColumnElement[bool], query: ReportQuery, now: datetime) -> Select[Any]:
-    return select(DEVICE).where(condition).order_by(*_order(query, now))
+def _raw(column: Any) -> Any:
+    # Dates come back as stored (SQLite: text) and are formatted by slicing, not parsed.
+    return type_coerce(column, String)
 
 
-def _text(value: object) -> str | None:
-    return None if value is None else str(value)
-
-
-def values(row: Row[Any], now: datetime) -> list[Any]:
-    """One record's 34 values in REPORT_FIELDS order, as the real API's strings."""
-    m = row._mapping
-    connected = now if m["last_connected"] == ONLINE else m["last_connected"]
-    activity = now if m["last_activity"] == ONLINE else m["last_activity"]
-    completed = m["last_completed_backup"]
-    if completed == ONLINE:
-        completed = floor_backup(now)
-    if not m["active"]:
-        alert = "OK"
-    elif now - connected >= CRITICAL_AFTER:
-        alert = "CriticalBackupAlert"
-    elif now - connected >= WARNING_AFTER:
-        alert = "WarningBackupAlert"
-    else:
-        alert = "OK"
+def _columns(now: datetime) -> list[Any]:
+    """The select list, in REPORT_FIELDS order."""
     return [
-        m["archive_guid"], m["org_uid"], m["org_name"], m["org_ext_ref"], m["user_uid"],
-        m["username"], m["email"], m["user_ext_ref"], m["guid"], m["name"], m["os_hostname"],
-        m["ext_ref"], m["destination_uid"], m["destination_name"], m["server_uid"],
-        m["server_name"], m["version"], "Active" if m["active"] else "Deactivated",
-        m["user_status"], alert, m["os"], m["os_version"], m["address"], m["remote_address"],
-        iso_z(m["creation_date"]), str(m["selected_bytes"]), f"{m['backup_pct']:.1f}",
-        str(m["archive_bytes"]), "true" if m["cold_storage"] else "false", iso_z(connected),
-        None if completed is None else iso_z(completed), iso_z(activity),
-        m["profile_creation_result"], m["profile_backup_result"],
+        D.archive_guid, D.org_uid, D.org_name, D.org_ext_ref, D.user_uid, D.username, D.email,
+        D.user_ext_ref, D.guid, D.name, D.os_hostname, D.ext_ref, D.destination_uid,
+        D.destination_name, D.server_uid, D.server_name, D.version,
+        case((D.active == True, "Active"), else_="Deactivated"),  # noqa: E712
+        D.user_status, _alert(now), D.os, D.os_version, D.address, D.remote_address,
+        _raw(D.creation_date), D.selected_bytes, D.backup_pct, D.archive_bytes,
+        case((D.cold_storage == True, "true"), else_="false"),  # noqa: E712
+        _raw(D.last_connected), _raw(D.last_completed_backup), _raw(D.last_activity),
+        D.profile_creation_result, D.profile_backup_result,
     ]
+
+
+def _select(condition: ColumnElement[bool], query: ReportQuery, now: datetime) -> Select[Any]:
+    return select(*_columns(now)).where(condition).order_by(*_order(query, now))
+
+
+_ONLINE_TEXT = ONLINE.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _date(value: Any, online: str) -> str | None:
+    """A stored date as ISO 8601 UTC with milliseconds; ONLINE becomes `online`."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if value == _ONLINE_TEXT:
+            return online
+        return f"{value[:10]}T{value[11:19]}{value[19:23] if len(value) > 19 else '.000'}Z"
+    when = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return online if when == ONLINE else iso_z(when)
+
+
+class _Formatter:
+    """Turns selected rows into the 34 wire values for one instant `now`."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = iso_z(now)
+        self.backup = iso_z(floor_backup(now))
+
+    def __call__(self, row: Sequence[Any]) -> list[Any]:
+        out = list(row)
+        out[24] = _date(out[24], self.now)
+        out[25] = str(out[25])
+        out[26] = f"{out[26]:.1f}"
+        out[27] = str(out[27])
+        out[29] = _date(out[29], self.now)
+        out[30] = _date(out[30], self.backup)
+        out[31] = _date(out[31], self.now)
+        return out
 
 
 def page(caller: Caller, query: ReportQuery) -> list[dict[str, Any]]:
@@ -147,7 +179,8 @@ def page(caller: Caller, query: ReportQuery) -> list[dict[str, Any]]:
     statement = (_select(records_filter(caller, query), query, now)
                  .limit(query.page_size).offset((query.page - 1) * query.page_size))
     rows = caller.ctx.session.execute(statement).all()
-    return [dict(zip(REPORT_FIELDS, values(row, now), strict=True)) for row in rows]
+    formatted = _Formatter(now)
+    return [dict(zip(REPORT_FIELDS, formatted(row), strict=True)) for row in rows]
 
 
 def _csv_text(rows: Sequence[Sequence[Any]]) -> str:
@@ -157,6 +190,7 @@ def _csv_text(rows: Sequence[Sequence[Any]]) -> str:
 
 
 def _chunks(engine: Engine, statement: Select[Any], now: datetime) -> Iterator[list[list[Any]]]:
+    formatted = _Formatter(now)
     offset = 0
     while True:
         # A short read per chunk: no cursor or transaction stays open between chunks.
@@ -164,7 +198,7 @@ def _chunks(engine: Engine, statement: Select[Any], now: datetime) -> Iterator[l
             rows = connection.execute(statement.limit(CSV_CHUNK).offset(offset)).all()
         if not rows:
             return
-        yield [["" if v is None else v for v in values(row, now)] for row in rows]
+        yield [formatted(row) for row in rows]  # csv writes None as an empty field
         offset += len(rows)
         if len(rows) < CSV_CHUNK:
             return
