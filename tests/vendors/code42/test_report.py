@@ -194,3 +194,16 @@ def test_the_report_is_read_only(client: TestClient, method: str) -> None:
         response = client.request(method, path, auth=login(client, "sysadmin"))
         code42_error(response, 405, method)
     assert len(report(client)) == 60
+
+
+def test_portable_formatting_matches_the_sqlite_fast_path(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from emulator.vendors.code42 import report as report_module
+
+    client.post("/_emulator/clock", json={"advance_seconds": 3 * 86400 + 7})
+    fast = client.get(REPORT, params={"export": "csv"}, auth=login(client, "sysadmin")).text
+    fast_json = report(client, srtKey="lastCompletedBackupDate")
+    monkeypatch.setattr(report_module, "_is_sqlite", lambda _caller: False)
+    slow = client.get(REPORT, params={"export": "csv"}, auth=login(client, "sysadmin")).text
+    assert slow == fast
+    assert report(client, srtKey="lastCompletedBackupDate") == fast_json
