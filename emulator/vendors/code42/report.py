@@ -20,6 +20,7 @@ from sqlalchemy import (
     Select,
     String,
     and_,
+    bindparam,
     case,
     cast,
     func,
@@ -30,6 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 
+from emulator.core.db import UTCDateTime
 from emulator.core.timeutil import UTC, iso_z
 from emulator.vendors.code42.auth import Caller
 from emulator.vendors.code42.models import (
@@ -103,11 +105,25 @@ def records_filter(caller: Caller, query: ReportQuery) -> ColumnElement[bool]:
     return and_(*conditions)
 
 
-def _alert(now: datetime) -> Any:
+# The instant-dependent parts of the select list are bind parameters, so the select list is
+# built once and SQLAlchemy reuses its compiled form on every request (see _params).
+_CRITICAL_AT = bindparam("c42_critical_at", type_=UTCDateTime)
+_WARNING_AT = bindparam("c42_warning_at", type_=UTCDateTime)
+_NOW_TEXT = bindparam("c42_now_text", type_=String)
+_BACKUP_TEXT = bindparam("c42_backup_text", type_=String)
+
+
+def _params(now: datetime) -> dict[str, Any]:
+    """Values of the select list's bind parameters at `now`."""
+    return {"c42_critical_at": now - CRITICAL_AFTER, "c42_warning_at": now - WARNING_AFTER,
+            "c42_now_text": iso_z(now), "c42_backup_text": iso_z(floor_backup(now))}
+
+
+def _alert(_now: datetime | None = None) -> Any:
     """alertStates in SQL, so rows need no per-row date arithmetic in Python."""
     return case((D.active == False, "OK"),  # noqa: E712
-                (D.last_connected <= now - CRITICAL_AFTER, "CriticalBackupAlert"),
-                (D.last_connected <= now - WARNING_AFTER, "WarningBackupAlert"), else_="OK")
+                (D.last_connected <= _CRITICAL_AT, "CriticalBackupAlert"),
+                (D.last_connected <= _WARNING_AT, "WarningBackupAlert"), else_="OK")
 
 
 def _order(query: ReportQuery, now: datetime) -> list[Any]:
@@ -133,17 +149,17 @@ def _raw(column: Any) -> Any:
 _ONLINE_TEXT = ONLINE.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _sql_date(column: Any, online: str) -> Any:
+def _sql_date(column: Any, online: Any) -> Any:
     """SQLite: the stored text '2026-01-05 09:00:00.000000' as '2026-01-05T09:00:00.000Z'."""
     text = _raw(column)
     return case((text == _ONLINE_TEXT, online),
                 else_=func.substr(text, 1, 10) + "T" + func.substr(text, 12, 12) + "Z")
 
 
-def _columns(now: datetime, sqlite: bool) -> list[Any]:
+def _columns(sqlite: bool) -> list[Any]:
     """The select list, in REPORT_FIELDS order; on SQLite already the wire strings."""
     if sqlite:  # formatting in SQL keeps Python out of the per-row work of a 100k-row export
-        now_text, backup_text = iso_z(now), iso_z(floor_backup(now))
+        now_text, backup_text = _NOW_TEXT, _BACKUP_TEXT
         dates = [_sql_date(D.creation_date, now_text), cast(D.selected_bytes, String),
                  func.printf("%.1f", D.backup_pct), cast(D.archive_bytes, String)]
         later = [_sql_date(D.last_connected, now_text),
@@ -157,7 +173,7 @@ def _columns(now: datetime, sqlite: bool) -> list[Any]:
         D.user_ext_ref, D.guid, D.name, D.os_hostname, D.ext_ref, D.destination_uid,
         D.destination_name, D.server_uid, D.server_name, D.version,
         case((D.active == True, "Active"), else_="Deactivated"),  # noqa: E712
-        D.user_status, _alert(now), D.os, D.os_version, D.address, D.remote_address,
+        D.user_status, _alert(), D.os, D.os_version, D.address, D.remote_address,
         *dates,
         case((D.cold_storage == True, "true"), else_="false"),  # noqa: E712
         *later,
@@ -167,7 +183,10 @@ def _columns(now: datetime, sqlite: bool) -> list[Any]:
 
 def _select(condition: ColumnElement[bool], query: ReportQuery, now: datetime,
             sqlite: bool) -> Select[Any]:
-    return select(*_columns(now, sqlite)).where(condition).order_by(*_order(query, now))
+    return select(*_COLUMNS[sqlite]).where(condition).order_by(*_order(query, now))
+
+
+_COLUMNS = {True: _columns(True), False: _columns(False)}
 
 
 def _date(value: Any, online: str) -> str | None:
@@ -216,7 +235,7 @@ def page(caller: Caller, query: ReportQuery) -> list[dict[str, Any]]:
     sqlite = _is_sqlite(caller)
     statement = (_select(records_filter(caller, query), query, now, sqlite)
                  .limit(query.page_size).offset((query.page - 1) * query.page_size))
-    rows = caller.ctx.session.execute(statement).all()
+    rows = caller.ctx.session.execute(statement, _params(now)).all()
     formatted = _Formatter(now, sqlite)
     return [dict(zip(REPORT_FIELDS, formatted(row), strict=True)) for row in rows]
 
@@ -227,13 +246,13 @@ def _csv_text(rows: Sequence[Sequence[Any]]) -> str:
     return buffer.getvalue()
 
 
-def _chunks(engine: Engine, statement: Select[Any],
-            formatted: _Formatter) -> Iterator[list[Sequence[Any]]]:
+def _chunks(engine: Engine, statement: Select[Any], formatted: _Formatter,
+            params: dict[str, Any]) -> Iterator[list[Sequence[Any]]]:
     offset = 0
     while True:
         # A short read per chunk: no cursor or transaction stays open between chunks.
         with engine.connect() as connection:
-            rows = connection.execute(statement.limit(CSV_CHUNK).offset(offset)).all()
+            rows = connection.execute(statement.limit(CSV_CHUNK).offset(offset), params).all()
         if not rows:
             return
         yield [formatted(row) for row in rows]  # csv writes None as an empty field
@@ -248,5 +267,5 @@ async def csv_chunks(engine: Engine, caller: Caller, query: ReportQuery) -> Asyn
     sqlite = _is_sqlite(caller)
     statement = _select(records_filter(caller, query), query, now, sqlite)
     yield _csv_text([list(REPORT_FIELDS)])
-    for rows in _chunks(engine, statement, _Formatter(now, sqlite)):
+    for rows in _chunks(engine, statement, _Formatter(now, sqlite), _params(now)):
         yield _csv_text(rows)
