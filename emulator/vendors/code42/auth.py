@@ -10,6 +10,7 @@ import base64
 import binascii
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import orjson
 from sqlalchemy import ColumnElement, false, true
@@ -108,6 +109,13 @@ def basic_pair(authorization: str | None) -> tuple[str, str] | None:
     return (name, secret) if sep else None
 
 
+# Basic header -> (the world object it was checked in, the user). A reset or a deleted sandbox
+# replaces or drops the world object, which is what invalidates an entry; users and passwords
+# never change inside a world.
+_BASIC: dict[str, tuple[Any, Code42User]] = {}
+_BASIC_MAX = 4096
+
+
 def _user_by_login(session: Session, username: str, password: str) -> Code42User | None:
     for user in session.exec(select(Code42User).where(Code42User.username == username)).all():
         if user.password == password and user.active:
@@ -132,11 +140,17 @@ def authenticate(emu: Emulator, session: Session, authorization: str | None, *,
             raise NotAuthenticated()
         return Caller(ctx, user)
     pair = basic_pair(authorization) if basic else None
-    if pair is None:
+    if pair is None or authorization is None:
         raise NotAuthenticated()
+    cached = _BASIC.get(authorization)
+    if cached is not None and emu.worlds.get(cached[1].world_id) is cached[0]:
+        return Caller(world_ctx(emu, session, cached[1].world_id), cached[1])
     user = _user_by_login(session, *pair)
     if user is None or user.world_id not in emu.worlds:
         raise NotAuthenticated()
+    if len(_BASIC) >= _BASIC_MAX:
+        _BASIC.clear()
+    _BASIC[authorization] = (emu.worlds[user.world_id], user)
     return Caller(world_ctx(emu, session, user.world_id), user)
 
 
