@@ -52,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     _add_world_flags(seed)
     seed.add_argument("--scale", type=int, default=1,
                       help="size multiplier handed to every vendor's generator (default 1)")
+    seed.add_argument("--vendor", action="append", dest="vendors", metavar="NAME",
+                      help="populate only this vendor (repeatable), e.g. --vendor code42 "
+                      "--scale 1667 for a 100,000-device Code42 world")
 
     health = commands.add_parser("health", help="exit 0 if a running emulator answers healthy "
                                  "(the Docker HEALTHCHECK)")
@@ -112,10 +115,14 @@ def _stopped(signum: int, _frame: object) -> None:
     raise _Stopped(signum)
 
 
-def seed(settings: Settings, scale: int) -> int:
+def seed(settings: Settings, scale: int, vendors: list[str] | None = None) -> int:
     from emulator.fixtures.scale import build_large_world
 
-    counts = build_large_world(settings, scale)
+    try:
+        counts = build_large_world(settings, scale, vendors)
+    except ValueError as exc:
+        print(f"backup-emulator seed: {exc}", file=sys.stderr)
+        return 2
     print(json.dumps({"db": settings.db, "scale": scale, "rows": counts}, indent=2))
     return 0
 
@@ -158,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         return serve(settings)
     if args.command == "seed":
-        return seed(settings, args.scale)
+        return seed(settings, args.scale, args.vendors)
     if args.command == "health":
         return check_health(settings, args.url, args.timeout)
     return export_openapi(Path(args.out))

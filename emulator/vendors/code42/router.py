@@ -1,22 +1,151 @@
 """Routes of the Code42 API, served at the vendor's own paths from the server root.
 
-Not emulated yet: every operation. This router is wired into the app so that the paths it owns
-(/api/DeviceBackupReport, /api/v1/..., /api/v3/...) are routed and their errors rendered
-here; the code42 issue fills it in.
+Emulated: v3 auth (jwt, oauth client_credentials, LoginConfiguration), DeviceBackupReport
+(JSON and CSV) and the v1 Computer, User and Org reads py42 makes. See docs/code42.md.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
 
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import StreamingResponse
+from starlette.responses import Response
+
+from emulator.core.deps import EmulatorDep, SessionDep
+from emulator.core.render import json_response
 from emulator.core.surface import Surface
+from emulator.vendors.code42 import backend, resources
+from emulator.vendors.code42.errors import render_error
+from emulator.vendors.code42.schemas import ReportQuery
 
 router = APIRouter(tags=["code42"])
+
+Auth = Annotated[str | None, Header(alias="Authorization", include_in_schema=False)]
+Flag = Annotated[bool | None, Query(description="true/True or false/False")]
+Text = Annotated[str | None, Query()]
+Number = Annotated[int | None, Query()]
+
+
+def _params(request: Request) -> dict[str, str]:
+    return dict(request.query_params)
+
+
+# -- auth ----------------------------------------------------------------------------------
+
+
+@router.get("/api/v3/auth/jwt", summary="A v3 user token for Basic username:password")
+async def auth_jwt(emu: EmulatorDep, session: SessionDep, authorization: Auth = None,
+                   useBody: Flag = None) -> Response:
+    return json_response(backend.auth_jwt(emu, session, authorization))
+
+
+@router.post("/api/v3/oauth/token", summary="An API client's access token (client_credentials)")
+async def oauth_token(emu: EmulatorDep, session: SessionDep, request: Request,
+                      authorization: Auth = None, grant_type: Text = None) -> Response:
+    if grant_type is None and request.headers.get("content-type", "").startswith(
+            "application/x-www-form-urlencoded"):
+        grant_type = str((await request.form()).get("grant_type") or "") or None
+    return json_response(backend.oauth_token(emu, session, authorization, grant_type))
+
+
+@router.get("/api/v3/LoginConfiguration", summary="How a user logs in (LOCAL)")
+async def login_configuration(session: SessionDep, username: Text = None) -> Response:
+    return json_response(backend.login_configuration(session, username))
+
+
+# -- DeviceBackupReport --------------------------------------------------------------------
+
+
+@router.get("/api/DeviceBackupReport", summary="Device backup report (JSON, or CSV)")
+@router.get("/api/v1/DeviceBackupReport", summary="Device backup report (JSON, or CSV)")
+async def device_backup_report(
+    emu: EmulatorDep, session: SessionDep, authorization: Auth = None,
+    active: Flag = None, alerted: Flag = None, os: Text = None, org: Text = None,
+    user: Text = None, device: Text = None, deviceUid: Text = None, destination: Text = None,
+    srtKey: Text = None, srtDir: Text = None, pgNum: Number = None, pgSize: Number = None,
+    export: Text = None,
+) -> Response:
+    query = ReportQuery.check(
+        sort_key=srtKey, sort_dir=srtDir, page=pgNum, page_size=pgSize, export=export,
+        active=active, alerted=alerted, os=os, org=org, user=user, device=device,
+        device_uid=deviceUid, destination=destination)
+    if query.csv:
+        filename, chunks = backend.report_csv(emu, session, authorization, query)
+        return StreamingResponse(chunks, media_type="text/csv; charset=utf-8", headers={
+            "Content-Disposition": f'attachment; filename="{filename}"'})
+    return json_response(backend.report_json(emu, session, authorization, query))
+
+
+# -- v1 resources --------------------------------------------------------------------------
+
+
+@router.get("/api/v1/Computer", summary="A page of devices")
+async def list_computers(
+    emu: EmulatorDep, session: SessionDep, request: Request, authorization: Auth = None,
+    active: Flag = None, blocked: Flag = None, orgUid: Text = None, userUid: Text = None,
+    targetComputerGuid: Text = None, incBackupUsage: Flag = None, incCounts: Flag = None,
+    q: Text = None, pgNum: Number = None, pgSize: Number = None,
+) -> Response:
+    who = backend.caller(emu, session, authorization)
+    data = resources.computers(who, active=active, blocked=blocked, org_uid=orgUid,
+                               user_uid=userUid, destination_guid=targetComputerGuid, q=q,
+                               backup_usage=bool(incBackupUsage), page=pgNum, page_size=pgSize)
+    return json_response(backend.envelope(who, _params(request), data))
+
+
+@router.get("/api/v1/Computer/{computer}", summary="One device by id, or by guid")
+async def get_computer(emu: EmulatorDep, session: SessionDep, request: Request, computer: str,
+                       authorization: Auth = None, idType: Text = None,
+                       incBackupUsage: Flag = None) -> Response:
+    who = backend.caller(emu, session, authorization)
+    data = resources.computer(who, computer, idType, bool(incBackupUsage))
+    return json_response(backend.envelope(who, _params(request), data))
+
+
+@router.get("/api/v1/User", summary="A page of users")
+async def list_users(
+    emu: EmulatorDep, session: SessionDep, request: Request, authorization: Auth = None,
+    active: Flag = None, email: Text = None, orgUid: Text = None, roleId: Number = None,
+    username: Text = None, q: Text = None, pgNum: Number = None, pgSize: Number = None,
+) -> Response:
+    who = backend.caller(emu, session, authorization)
+    data = resources.users(who, active=active, email=email, org_uid=orgUid, role_id=roleId,
+                           username=username, q=q, page=pgNum, page_size=pgSize)
+    return json_response(backend.envelope(who, _params(request), data))
+
+
+@router.get("/api/v1/User/{user}", summary="One user by id, by uid, or 'my'")
+async def get_user(emu: EmulatorDep, session: SessionDep, request: Request, user: str,
+                   authorization: Auth = None, idType: Text = None) -> Response:
+    who = backend.caller(emu, session, authorization)
+    data = resources.user(who, user, idType)
+    return json_response(backend.envelope(who, _params(request), data))
+
+
+@router.get("/api/v1/Org", summary="A page of organizations")
+async def list_orgs(emu: EmulatorDep, session: SessionDep, request: Request,
+                    authorization: Auth = None, pgNum: Number = None,
+                    pgSize: Number = None) -> Response:
+    who = backend.caller(emu, session, authorization)
+    data = resources.orgs(who, pgNum, pgSize)
+    return json_response(backend.envelope(who, _params(request), data))
+
+
+@router.get("/api/v1/Org/{org}", summary="One organization by id, uid, guid, or 'my'")
+async def get_org(emu: EmulatorDep, session: SessionDep, request: Request, org: str,
+                  authorization: Auth = None, idType: Text = None) -> Response:
+    who = backend.caller(emu, session, authorization)
+    data: Any = resources.org(who, org, idType)
+    return json_response(backend.envelope(who, _params(request), data))
+
 
 SURFACE = Surface(
     name="code42",
     title="Code42 (emulated)",
-    description="DeviceBackupReport in JSON or CSV, token or Basic auth, role-scoped.",
+    description="DeviceBackupReport in JSON or CSV, token or Basic auth, role-scoped; the v1 "
+    "Computer, User and Org reads py42 makes.",
     router=router,
     prefixes=("/api/DeviceBackupReport", "/api/v1", "/api/v3"),
+    render_error=render_error,
 )

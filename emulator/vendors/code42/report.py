@@ -1,0 +1,271 @@
+"""DeviceBackupReport: role-scoped, filtered, sorted and paged device records, JSON or CSV.
+
+Every filter and sort runs on the one device table. Exact filters (active, deviceUid) and every
+sortable field have a (world_id, column) index. The partial-match filters on small tables (org,
+destination, os) are resolved to ids first, so the device query uses an index for them too; the
+user filter is a subquery on the user table; the device filter (LIKE '%x%' on name, hostname
+and ext ref) cannot use a B-tree index and scans the world's devices.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    not_,
+    or_,
+    select,
+    type_coerce,
+)
+from sqlalchemy.engine import Engine
+
+from emulator.core.db import UTCDateTime
+from emulator.core.timeutil import UTC, iso_z
+from emulator.vendors.code42.auth import Caller
+from emulator.vendors.code42.models import (
+    DEVICE_SORT_COLUMNS,
+    ONLINE,
+    Code42Destination,
+    Code42Device,
+    Code42Org,
+    Code42User,
+)
+from emulator.vendors.code42.schemas import OS_CODES, REPORT_FIELDS, ReportQuery
+from emulator.vendors.code42.timing import CRITICAL_AFTER, WARNING_AFTER, floor_backup
+
+__all__ = ["csv_chunks", "page", "records_filter"]
+
+DEVICE = Code42Device.__table__  # type: ignore[attr-defined]
+D = DEVICE.c
+CSV_CHUNK = 2000
+
+
+def _like(column: Any, text: str, sqlite: bool = True) -> ColumnElement[bool]:
+    """Case-insensitive substring match: SQLite's LIKE already ignores ASCII case, and
+    lower() on both sides would double the cost of the scan; elsewhere ILIKE/lower()."""
+    if sqlite:
+        plain: ColumnElement[bool] = column.contains(text, autoescape=True)
+        return plain
+    result: ColumnElement[bool] = column.icontains(text, autoescape=True)
+    return result
+
+
+def records_filter(caller: Caller, query: ReportQuery) -> ColumnElement[bool]:
+    """Everything that limits the rows: world, role and the query's filters (AND)."""
+    ctx = caller.ctx
+    sqlite = ctx.session.get_bind().dialect.name == "sqlite"
+    conditions: list[ColumnElement[bool]] = [D.world_id == ctx.world_id,
+                                             caller.device_scope()]
+    if query.active is not None:
+        conditions.append(D.active == query.active)
+    if query.alerted is not None:
+        alerted = and_(D.active == True, D.last_connected  # noqa: E712
+ <= ctx.now - WARNING_AFTER)
+        conditions.append(alerted if query.alerted else not_(alerted))
+    if query.os is not None:
+        wanted = query.os.lower()
+        conditions.append(D.os.in_([c for c in OS_CODES if wanted in c]))
+    if query.org is not None:
+        org = Code42Org.__table__.c  # type: ignore[attr-defined]
+        ids = ctx.session.execute(select(org.id).where(
+            org.world_id == ctx.world_id,
+            or_(_like(org.name, query.org, sqlite),
+                _like(org.ext_ref, query.org, sqlite)))).scalars().all()
+        conditions.append(D.org_id.in_(list(ids)))
+    if query.user is not None:
+        user = Code42User.__table__.c  # type: ignore[attr-defined]
+        conditions.append(D.user_id.in_(select(user.id).where(
+            user.world_id == ctx.world_id,
+            or_(*(_like(c, query.user, sqlite) for c in (user.username, user.email, user.ext_ref,
+                                                 user.last_name))))))
+    if query.device is not None:
+        conditions.append(or_(*(_like(c, query.device, sqlite)
+                                for c in (D.name, D.os_hostname, D.ext_ref))))
+    if query.device_uid is not None:
+        conditions.append(D.guid == query.device_uid)
+    if query.destination is not None:
+        dest = Code42Destination.__table__.c  # type: ignore[attr-defined]
+        ids = ctx.session.execute(select(dest.id).where(
+            dest.world_id == ctx.world_id,
+            or_(_like(dest.name, query.destination, sqlite),
+                dest.guid == query.destination))).scalars().all()
+        conditions.append(D.destination_id.in_(list(ids)))
+    return and_(*conditions)
+
+
+# The instant-dependent parts of the select list are bind parameters, so the select list is
+# built once and SQLAlchemy reuses its compiled form on every request (see _params).
+_CRITICAL_AT = bindparam("c42_critical_at", type_=UTCDateTime)
+_WARNING_AT = bindparam("c42_warning_at", type_=UTCDateTime)
+_NOW_TEXT = bindparam("c42_now_text", type_=String)
+_BACKUP_TEXT = bindparam("c42_backup_text", type_=String)
+
+
+def _params(now: datetime) -> dict[str, Any]:
+    """Values of the select list's bind parameters at `now`."""
+    return {"c42_critical_at": now - CRITICAL_AFTER, "c42_warning_at": now - WARNING_AFTER,
+            "c42_now_text": iso_z(now), "c42_backup_text": iso_z(floor_backup(now))}
+
+
+def _alert(_now: datetime | None = None) -> Any:
+    """alertStates in SQL, so rows need no per-row date arithmetic in Python."""
+    return case((D.active == False, "OK"),  # noqa: E712
+                (D.last_connected <= _CRITICAL_AT, "CriticalBackupAlert"),
+                (D.last_connected <= _WARNING_AT, "WarningBackupAlert"), else_="OK")
+
+
+def _order(query: ReportQuery, now: datetime) -> list[Any]:
+    key = query.sort_key
+    if key is None:
+        return [D.id] if not query.descending else [D.id.desc()]
+    if key == "alertStates":  # sorted as the strings sort
+        column: Any = _alert(now)
+    elif key == "status":  # "Active" sorts before "Deactivated"
+        column = D.active == False  # noqa: E712
+    else:
+        column = D[DEVICE_SORT_COLUMNS[key]]
+    if query.descending:
+        return [column.desc(), D.id.desc()]
+    return [column.asc(), D.id.asc()]
+
+
+def _raw(column: Any) -> Any:
+    # Dates come back as stored (SQLite: text) and are formatted by slicing, not parsed.
+    return type_coerce(column, String)
+
+
+_ONLINE_TEXT = ONLINE.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _sql_date(column: Any, online: Any) -> Any:
+    """SQLite: the stored text '2026-01-05 09:00:00.000000' as '2026-01-05T09:00:00.000Z'."""
+    text = _raw(column)
+    return case((text == _ONLINE_TEXT, online),
+                else_=func.substr(text, 1, 10) + "T" + func.substr(text, 12, 12) + "Z")
+
+
+def _columns(sqlite: bool) -> list[Any]:
+    """The select list, in REPORT_FIELDS order; on SQLite already the wire strings."""
+    if sqlite:  # formatting in SQL keeps Python out of the per-row work of a 100k-row export
+        now_text, backup_text = _NOW_TEXT, _BACKUP_TEXT
+        dates = [_sql_date(D.creation_date, now_text), cast(D.selected_bytes, String),
+                 func.printf("%.1f", D.backup_pct), cast(D.archive_bytes, String)]
+        later = [_sql_date(D.last_connected, now_text),
+                 _sql_date(D.last_completed_backup, backup_text),
+                 _sql_date(D.last_activity, now_text)]
+    else:
+        dates = [_raw(D.creation_date), D.selected_bytes, D.backup_pct, D.archive_bytes]
+        later = [_raw(D.last_connected), _raw(D.last_completed_backup), _raw(D.last_activity)]
+    return [
+        D.archive_guid, D.org_uid, D.org_name, D.org_ext_ref, D.user_uid, D.username, D.email,
+        D.user_ext_ref, D.guid, D.name, D.os_hostname, D.ext_ref, D.destination_uid,
+        D.destination_name, D.server_uid, D.server_name, D.version,
+        case((D.active == True, "Active"), else_="Deactivated"),  # noqa: E712
+        D.user_status, _alert(), D.os, D.os_version, D.address, D.remote_address,
+        *dates,
+        case((D.cold_storage == True, "true"), else_="false"),  # noqa: E712
+        *later,
+        D.profile_creation_result, D.profile_backup_result,
+    ]
+
+
+def _select(condition: ColumnElement[bool], query: ReportQuery, now: datetime,
+            sqlite: bool) -> Select[Any]:
+    return select(*_COLUMNS[sqlite]).where(condition).order_by(*_order(query, now))
+
+
+_COLUMNS = {True: _columns(True), False: _columns(False)}
+
+
+def _date(value: Any, online: str) -> str | None:
+    """A stored date as ISO 8601 UTC with milliseconds; ONLINE becomes `online`."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if value == _ONLINE_TEXT:
+            return online
+        return f"{value[:10]}T{value[11:19]}{value[19:23] if len(value) > 19 else '.000'}Z"
+    when = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return online if when == ONLINE else iso_z(when)
+
+
+class _Formatter:
+    """Turns selected rows into the 34 wire values for one instant `now` (not on SQLite)."""
+
+    def __init__(self, now: datetime, sqlite: bool) -> None:
+        self.now = iso_z(now)
+        self.backup = iso_z(floor_backup(now))
+        self.sqlite = sqlite
+
+    def __call__(self, row: Sequence[Any]) -> Sequence[Any]:
+        if self.sqlite:
+            return row
+        out = list(row)
+        out[24] = _date(out[24], self.now)
+        out[25] = str(out[25])
+        out[26] = f"{out[26]:.1f}"
+        out[27] = str(out[27])
+        out[29] = _date(out[29], self.now)
+        out[30] = _date(out[30], self.backup)
+        out[31] = _date(out[31], self.now)
+        return out
+
+
+def _is_sqlite(caller: Caller) -> bool:
+    return caller.ctx.session.get_bind().dialect.name == "sqlite"
+
+
+def page(caller: Caller, query: ReportQuery) -> list[dict[str, Any]]:
+    """One page of records; with srtKey only the first page exists (as the vendor documents)."""
+    if query.sort_key is not None and query.page > 1:
+        return []
+    now = caller.ctx.now
+    sqlite = _is_sqlite(caller)
+    statement = (_select(records_filter(caller, query), query, now, sqlite)
+                 .limit(query.page_size).offset((query.page - 1) * query.page_size))
+    rows = caller.ctx.session.execute(statement, _params(now)).all()
+    formatted = _Formatter(now, sqlite)
+    return [dict(zip(REPORT_FIELDS, formatted(row), strict=True)) for row in rows]
+
+
+def _csv_text(rows: Sequence[Sequence[Any]]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue()
+
+
+def _chunks(engine: Engine, statement: Select[Any], formatted: _Formatter,
+            params: dict[str, Any]) -> Iterator[list[Sequence[Any]]]:
+    offset = 0
+    while True:
+        # A short read per chunk: no cursor or transaction stays open between chunks.
+        with engine.connect() as connection:
+            rows = connection.execute(statement.limit(CSV_CHUNK).offset(offset), params).all()
+        if not rows:
+            return
+        yield [formatted(row) for row in rows]  # csv writes None as an empty field
+        offset += len(rows)
+        if len(rows) < CSV_CHUNK:
+            return
+
+
+async def csv_chunks(engine: Engine, caller: Caller, query: ReportQuery) -> AsyncIterator[str]:
+    """Every matching record as CSV (header first), produced a chunk at a time."""
+    now = caller.ctx.now
+    sqlite = _is_sqlite(caller)
+    statement = _select(records_filter(caller, query), query, now, sqlite)
+    yield _csv_text([list(REPORT_FIELDS)])
+    for rows in _chunks(engine, statement, _Formatter(now, sqlite), _params(now)):
+        yield _csv_text(rows)

@@ -1,0 +1,63 @@
+"""py42, Code42's own SDK, against a live emulator: it must work unchanged but for the URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.server import serve
+
+py42_sdk = pytest.importorskip("py42.sdk")
+pytestmark = pytest.mark.e2e
+
+
+def _report(base: str, auth: tuple[str, str]) -> list[dict[str, Any]]:
+    response = httpx.get(f"{base}/api/DeviceBackupReport", auth=auth)
+    assert response.status_code == 200
+    rows: list[dict[str, Any]] = response.json()["data"]
+    return rows
+
+
+def test_py42_reads_users_devices_and_orgs(tmp_path: Path) -> None:
+    with serve(tmp_path, "--freeze", "--seed", "7", "--now", "2026-01-05T09:00:00Z") as server:
+        base = server.base_url
+        creds = httpx.get(f"{base}/_emulator/credentials").json()["code42"]
+        results: dict[str, Any] = {}
+        for role in ("sysadmin", "org_manager", "user"):
+            login = (creds[role]["username"], creds[role]["password"])
+            sdk = py42_sdk.from_local_account(base, *login)
+            me = sdk.users.get_current()
+            assert me["username"] == login[0]
+            devices = [d for page in sdk.devices.get_all(include_backup_usage=True)
+                       for d in page["computers"]]
+            expected = _report(base, login)
+            assert sorted(d["guid"] for d in devices) == sorted(r["deviceUid"] for r in expected)
+            by_uid = {r["deviceUid"]: r for r in expected}
+            for device in devices:
+                assert device["backupUsage"][0]["archiveBytes"] == \
+                    int(by_uid[device["guid"]]["archiveBytes"])
+            one = sdk.devices.get_by_guid(devices[0]["guid"])
+            assert one["computerId"] == devices[0]["computerId"]
+            users = [u for page in sdk.users.get_all() for u in page["users"]]
+            assert me["userUid"] in {u["userUid"] for u in users}
+            [by_name] = sdk.users.get_by_username(login[0])["users"]
+            assert by_name["userUid"] == me["userUid"]
+            orgs = [o for page in sdk.orgs.get_all() for o in page["orgs"]]
+            results[role] = (len(devices), len(users), len(orgs))
+        assert results["sysadmin"] == (60, 25, 3)
+        assert results["sysadmin"][0] > results["org_manager"][0] > results["user"][0]
+        assert results["user"][1:] == (1, 1)
+        assert results["org_manager"][2] == 2
+
+
+def test_py42_rejects_a_wrong_password_with_its_own_error(tmp_path: Path) -> None:
+    from py42.exceptions import Py42UnauthorizedError
+
+    with serve(tmp_path, "--freeze") as server:
+        creds = httpx.get(f"{server.base_url}/_emulator/credentials").json()["code42"]
+        with pytest.raises(Py42UnauthorizedError) as raised:
+            py42_sdk.from_local_account(server.base_url, creds["user"]["username"], "wrong")
+        assert "LOCAL" in str(raised.value)
