@@ -119,19 +119,19 @@ def _params(now: datetime) -> dict[str, Any]:
             "c42_now_text": iso_z(now), "c42_backup_text": iso_z(floor_backup(now))}
 
 
-def _alert(_now: datetime | None = None) -> Any:
+def _alert() -> Any:
     """alertStates in SQL, so rows need no per-row date arithmetic in Python."""
     return case((D.active == False, "OK"),  # noqa: E712
                 (D.last_connected <= _CRITICAL_AT, "CriticalBackupAlert"),
                 (D.last_connected <= _WARNING_AT, "WarningBackupAlert"), else_="OK")
 
 
-def _order(query: ReportQuery, now: datetime) -> list[Any]:
+def _order(query: ReportQuery) -> list[Any]:
     key = query.sort_key
     if key is None:
         return [D.id] if not query.descending else [D.id.desc()]
     if key == "alertStates":  # sorted as the strings sort
-        column: Any = _alert(now)
+        column: Any = _alert()
     elif key == "status":  # "Active" sorts before "Deactivated"
         column = D.active == False  # noqa: E712
     else:
@@ -181,9 +181,9 @@ def _columns(sqlite: bool) -> list[Any]:
     ]
 
 
-def _select(condition: ColumnElement[bool], query: ReportQuery, now: datetime,
-            sqlite: bool) -> Select[Any]:
-    return select(*_COLUMNS[sqlite]).where(condition).order_by(*_order(query, now))
+def _select(condition: ColumnElement[bool], query: ReportQuery, sqlite: bool) -> Select[Any]:
+    """Every matching record, in the query's order (the CSV export's statement)."""
+    return select(*_COLUMNS[sqlite]).where(condition).order_by(*_order(query))
 
 
 _COLUMNS = {True: _columns(True), False: _columns(False)}
@@ -239,7 +239,7 @@ def page(caller: Caller, query: ReportQuery) -> list[dict[str, Any]]:
     # Two steps: the page's ids (a small statement, cheap for SQLAlchemy to key and cache),
     # then their records through one prebuilt statement whose compiled form is reused.
     ids = session.execute(
-        select(D.id).where(records_filter(caller, query)).order_by(*_order(query, now))
+        select(D.id).where(records_filter(caller, query)).order_by(*_order(query))
         .limit(query.page_size).offset((query.page - 1) * query.page_size),
         _params(now)).scalars().all()
     if not ids:
@@ -276,7 +276,7 @@ async def csv_chunks(engine: Engine, caller: Caller, query: ReportQuery) -> Asyn
     """Every matching record as CSV (header first), produced a chunk at a time."""
     now = caller.ctx.now
     sqlite = _is_sqlite(caller)
-    statement = _select(records_filter(caller, query), query, now, sqlite)
+    statement = _select(records_filter(caller, query), query, sqlite)
     yield _csv_text([list(REPORT_FIELDS)])
     for rows in _chunks(engine, statement, _Formatter(now, sqlite), _params(now)):
         yield _csv_text(rows)
