@@ -50,6 +50,7 @@ __all__ = ["csv_chunks", "page", "records_filter"]
 DEVICE = Code42Device.__table__  # type: ignore[attr-defined]
 D = DEVICE.c
 CSV_CHUNK = 2000
+SMALL_PAGE = 100
 
 
 def _like(column: Any, text: str, sqlite: bool = True) -> ColumnElement[bool]:
@@ -236,19 +237,26 @@ def page(caller: Caller, query: ReportQuery) -> list[dict[str, Any]]:
     now = caller.ctx.now
     sqlite = _is_sqlite(caller)
     session = caller.ctx.session
-    # Two steps: the page's ids (a small statement, cheap for SQLAlchemy to key and cache),
-    # then their records through one prebuilt statement whose compiled form is reused.
+    # A small page (a device looked up by deviceUid, a user's devices) reads its ids with a
+    # small statement, then the records through one prebuilt statement whose compiled form
+    # SQLAlchemy reuses; a large page is read in one statement, where row work dominates.
+    condition = records_filter(caller, query)
+    offset = (query.page - 1) * query.page_size
     ids = session.execute(
-        select(D.id).where(records_filter(caller, query)).order_by(*_order(query))
-        .limit(query.page_size).offset((query.page - 1) * query.page_size),
+        select(D.id).where(condition).order_by(*_order(query))
+        .limit(min(query.page_size, SMALL_PAGE + 1)).offset(offset),
         _params(now)).scalars().all()
     if not ids:
         return []
-    rows = session.execute(_BY_IDS[sqlite], {**_params(now), "c42_ids": list(ids)}).all()
-    position = {device_id: i for i, device_id in enumerate(ids)}
-    rows = sorted(rows, key=lambda row: position[row[-1]])
     formatted = _Formatter(now, sqlite)
-    return [dict(zip(REPORT_FIELDS, formatted(row[:-1]), strict=True)) for row in rows]
+    if len(ids) <= SMALL_PAGE:
+        rows = session.execute(_BY_IDS[sqlite], {**_params(now), "c42_ids": list(ids)}).all()
+        position = {device_id: i for i, device_id in enumerate(ids)}
+        rows = sorted(rows, key=lambda row: position[row[-1]])
+        return [dict(zip(REPORT_FIELDS, formatted(row[:-1]), strict=True)) for row in rows]
+    statement = _select(condition, query, sqlite).limit(query.page_size).offset(offset)
+    return [dict(zip(REPORT_FIELDS, formatted(row), strict=True))
+            for row in session.execute(statement, _params(now)).all()]
 
 
 def _csv_text(rows: Sequence[Sequence[Any]]) -> str:
