@@ -50,6 +50,7 @@ __all__ = ["csv_chunks", "page", "records_filter"]
 DEVICE = Code42Device.__table__  # type: ignore[attr-defined]
 D = DEVICE.c
 CSV_CHUNK = 2000
+SMALL_PAGE = 100
 
 
 def _like(column: Any, text: str, sqlite: bool = True) -> ColumnElement[bool]:
@@ -119,19 +120,19 @@ def _params(now: datetime) -> dict[str, Any]:
             "c42_now_text": iso_z(now), "c42_backup_text": iso_z(floor_backup(now))}
 
 
-def _alert(_now: datetime | None = None) -> Any:
+def _alert() -> Any:
     """alertStates in SQL, so rows need no per-row date arithmetic in Python."""
     return case((D.active == False, "OK"),  # noqa: E712
                 (D.last_connected <= _CRITICAL_AT, "CriticalBackupAlert"),
                 (D.last_connected <= _WARNING_AT, "WarningBackupAlert"), else_="OK")
 
 
-def _order(query: ReportQuery, now: datetime) -> list[Any]:
+def _order(query: ReportQuery) -> list[Any]:
     key = query.sort_key
     if key is None:
         return [D.id] if not query.descending else [D.id.desc()]
     if key == "alertStates":  # sorted as the strings sort
-        column: Any = _alert(now)
+        column: Any = _alert()
     elif key == "status":  # "Active" sorts before "Deactivated"
         column = D.active == False  # noqa: E712
     else:
@@ -181,12 +182,14 @@ def _columns(sqlite: bool) -> list[Any]:
     ]
 
 
-def _select(condition: ColumnElement[bool], query: ReportQuery, now: datetime,
-            sqlite: bool) -> Select[Any]:
-    return select(*_COLUMNS[sqlite]).where(condition).order_by(*_order(query, now))
+def _select(condition: ColumnElement[bool], query: ReportQuery, sqlite: bool) -> Select[Any]:
+    """Every matching record, in the query's order (the CSV export's statement)."""
+    return select(*_COLUMNS[sqlite]).where(condition).order_by(*_order(query))
 
 
 _COLUMNS = {True: _columns(True), False: _columns(False)}
+_BY_IDS = {flag: select(*columns, D.id).where(D.id.in_(bindparam("c42_ids", expanding=True)))
+           for flag, columns in _COLUMNS.items()}
 
 
 def _date(value: Any, online: str) -> str | None:
@@ -233,11 +236,27 @@ def page(caller: Caller, query: ReportQuery) -> list[dict[str, Any]]:
         return []
     now = caller.ctx.now
     sqlite = _is_sqlite(caller)
-    statement = (_select(records_filter(caller, query), query, now, sqlite)
-                 .limit(query.page_size).offset((query.page - 1) * query.page_size))
-    rows = caller.ctx.session.execute(statement, _params(now)).all()
+    session = caller.ctx.session
+    # A small page (a device looked up by deviceUid, a user's devices) reads its ids with a
+    # small statement, then the records through one prebuilt statement whose compiled form
+    # SQLAlchemy reuses; a large page is read in one statement, where row work dominates.
+    condition = records_filter(caller, query)
+    offset = (query.page - 1) * query.page_size
+    ids = session.execute(
+        select(D.id).where(condition).order_by(*_order(query))
+        .limit(min(query.page_size, SMALL_PAGE + 1)).offset(offset),
+        _params(now)).scalars().all()
+    if not ids:
+        return []
     formatted = _Formatter(now, sqlite)
-    return [dict(zip(REPORT_FIELDS, formatted(row), strict=True)) for row in rows]
+    if len(ids) <= SMALL_PAGE:
+        rows = session.execute(_BY_IDS[sqlite], {**_params(now), "c42_ids": list(ids)}).all()
+        position = {device_id: i for i, device_id in enumerate(ids)}
+        rows = sorted(rows, key=lambda row: position[row[-1]])
+        return [dict(zip(REPORT_FIELDS, formatted(row[:-1]), strict=True)) for row in rows]
+    statement = _select(condition, query, sqlite).limit(query.page_size).offset(offset)
+    return [dict(zip(REPORT_FIELDS, formatted(row), strict=True))
+            for row in session.execute(statement, _params(now)).all()]
 
 
 def _csv_text(rows: Sequence[Sequence[Any]]) -> str:
@@ -265,7 +284,7 @@ async def csv_chunks(engine: Engine, caller: Caller, query: ReportQuery) -> Asyn
     """Every matching record as CSV (header first), produced a chunk at a time."""
     now = caller.ctx.now
     sqlite = _is_sqlite(caller)
-    statement = _select(records_filter(caller, query), query, now, sqlite)
+    statement = _select(records_filter(caller, query), query, sqlite)
     yield _csv_text([list(REPORT_FIELDS)])
     for rows in _chunks(engine, statement, _Formatter(now, sqlite), _params(now)):
         yield _csv_text(rows)

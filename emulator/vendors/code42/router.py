@@ -140,6 +140,13 @@ async def get_org(emu: EmulatorDep, session: SessionDep, request: Request, org: 
     return json_response(backend.envelope(who, _params(request), data))
 
 
+@router.get("/api/v3/orgs/{org_guid}", summary="One organization by guid (v3)")
+async def get_org_v3(emu: EmulatorDep, session: SessionDep, org_guid: str,
+                     authorization: Auth = None) -> Response:
+    who = backend.caller(emu, session, authorization)
+    return json_response(resources.org(who, org_guid, "orgGuid"))
+
+
 SURFACE = Surface(
     name="code42",
     title="Code42 (emulated)",

@@ -207,3 +207,15 @@ def test_portable_formatting_matches_the_sqlite_fast_path(
     slow = client.get(REPORT, params={"export": "csv"}, auth=login(client, "sysadmin")).text
     assert slow == fast
     assert report(client, srtKey="lastCompletedBackupDate") == fast_json
+
+
+def test_large_and_small_page_reads_agree(client: TestClient,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from emulator.vendors.code42 import report as report_module
+
+    queries: list[dict[str, str]] = [{}, {"srtKey": "archiveBytes", "srtDir": "desc"},
+                                     {"os": "win", "pgSize": "7", "pgNum": "2"},
+                                     {"srtKey": "alertStates", "pgSize": "30"}]
+    small = [report(client, **q) for q in queries]
+    monkeypatch.setattr(report_module, "SMALL_PAGE", 3)  # every page above takes the large path
+    assert [report(client, **q) for q in queries] == small

@@ -99,3 +99,11 @@ def test_v1_paging_errors(client: TestClient) -> None:
     code42_error(response, 400, "pgSize")
     response = client.get("/api/v1/User", params={"pgNum": "x"}, headers=token(client))
     code42_error(response, 400, "pgNum")
+
+
+def test_v3_org_by_guid_is_scoped(client: TestClient) -> None:
+    root, accounting, _ = _get(client, "/api/v1/Org")["orgs"]
+    found = client.get(f"/api/v3/orgs/{accounting['orgGuid']}", headers=token(client))
+    assert found.status_code == 200 and found.json()["orgUid"] == accounting["orgUid"]
+    hidden = client.get(f"/api/v3/orgs/{root['orgGuid']}", headers=token(client, "org_manager"))
+    code42_error(hidden, 404, root["orgGuid"])
