@@ -71,9 +71,15 @@ async def device_logs(caller: CallerDep, DeviceId: int, page_no: PageNo = None,
     return json_response(backend.device_children(caller, DeviceId, "logs", page_no, page_size))
 
 
-@router.api_route("/api/devices/{DeviceId}/ExecuteGetNextJob", methods=["GET", "POST"],
-                  summary="Make the device's agent check for its next job now")
+@router.post("/api/devices/{DeviceId}/ExecuteGetNextJob",
+             summary="Make the device's agent check for its next job now")
 async def execute_get_next_job(caller: CallerDep, DeviceId: int) -> Response:
+    return json_response(backend.execute_get_next_job(caller, DeviceId))
+
+
+@router.get("/api/devices/{DeviceId}/ExecuteGetNextJob",
+            summary="Make the device's agent check for its next job now (GET form)")
+async def execute_get_next_job_get(caller: CallerDep, DeviceId: int) -> Response:
     return json_response(backend.execute_get_next_job(caller, DeviceId))
 
 
