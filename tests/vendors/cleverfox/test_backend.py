@@ -285,3 +285,21 @@ def test_every_writable_resource_updates_and_writes_an_event(
     assert again == data
     latest = client.get("/api/events", headers=headers).json()["data"][0]
     assert (latest["EventTypeId"], latest["EventType"]) == event
+
+
+def test_out_of_range_integers_are_refused_not_crashed_on(client: TestClient) -> None:
+    headers = auth(client)
+    huge = 10**30
+    response = client.post("/api/devices", json=_device(CompanyId=huge), headers=headers)
+    assert response.status_code == 400 and response.json()["Message"].startswith("CompanyId")
+    response = client.post("/api/devices", json=_device(CompanyId=2**40), headers=headers)
+    assert response.status_code == 400 and "between" in response.json()["Message"]
+    item = {"data": {"JobId": 1, "BackupTypeId": 1, "Port": 70000}}
+    assert client.post("/api/jobitems", json=item, headers=headers).status_code == 400
+    for path in (f"/api/devices/{huge}", f"/api/devices/{huge}/jobs", f"/api/jobs/{huge}",
+                 "/api/devices/abc"):
+        assert client.get(path, headers=headers).status_code in (400, 404), path
+    assert client.post(f"/api/devices/{huge}/ExecuteGetNextJob",
+                       headers=headers).status_code == 404
+    response = client.post("/api/devices", json=["not", "an", "object"], headers=headers)
+    assert response.status_code == 400 and response.json()["Message"].startswith("data")
