@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 import orjson
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, delete, select
 
 from emulator.core.engine import Ctx
@@ -28,7 +29,6 @@ from emulator.vendors.cleverfox.errors import (
     NotAuthorized,
 )
 from emulator.vendors.cleverfox.models import (
-    CfBase,
     CfCompany,
     CfCompanyUser,
     CfDevice,
@@ -138,11 +138,10 @@ def paging(page_no: str | None, page_size: str | None) -> tuple[int, int]:
             _int_param("PageSize", page_size, 25, MAX_PAGE_SIZE))
 
 
-def _scoped(caller: Caller, res: Resource, rows: bool = False) -> Any:
-    """The caller's part of a table: ORM objects, or with `rows` plain rows (cheaper to read)."""
-    model: Any = res.model.__table__.c if rows else res.model  # type: ignore[attr-defined]
-    query = select(res.model.__table__ if rows else res.model).where(  # type: ignore[attr-defined]
-        model.world_id == caller.ctx.world_id)
+def _scoped(caller: Caller, res: Resource) -> Any:
+    """The caller's part of a table, as ORM objects."""
+    model: Any = res.model
+    query = select(model).where(model.world_id == caller.ctx.world_id)
     if res.scope == "partner":
         query = query.where(model.partner_id == caller.partner.id)
     elif res.scope == "self":
@@ -150,20 +149,43 @@ def _scoped(caller: Caller, res: Resource, rows: bool = False) -> Any:
     return query
 
 
-def _page(caller: Caller, query: Any, model: type[CfBase], page_no: str | None,
-          page_size: str | None) -> dict[str, Any]:
+# One statement per (table, scope, filter), built once with bound parameters: constructing a
+# select() costs more than running it on a page of rows.
+_PAGE_STATEMENTS: dict[tuple[str, str, bool], Any] = {}
+
+
+def _page_statement(res: Resource, by_device: bool) -> Any:
+    key = (res.name, res.scope, by_device)
+    stmt = _PAGE_STATEMENTS.get(key)
+    if stmt is None:
+        table = res.model.__table__  # type: ignore[attr-defined]
+        stmt = select(table).where(table.c.world_id == bindparam("world"))
+        if res.scope == "partner":
+            stmt = stmt.where(table.c.partner_id == bindparam("partner"))
+        elif res.scope == "self":
+            stmt = stmt.where(table.c.id == bindparam("partner"))
+        if by_device:
+            stmt = stmt.where(table.c.device_id == bindparam("device"))
+        stmt = stmt.order_by(table.c.id.desc()).limit(bindparam("limit")).offset(
+            bindparam("offset"))
+        _PAGE_STATEMENTS[key] = stmt
+    return stmt
+
+
+def _page(caller: Caller, res: Resource, page_no: str | None, page_size: str | None,
+          device: int | None = None) -> dict[str, Any]:
     number, size = paging(page_no, page_size)
-    table = model.__table__  # type: ignore[attr-defined]
+    params = {"world": caller.ctx.world_id, "partner": caller.partner.id, "device": device,
+              "limit": size, "offset": (number - 1) * size}
     rows = caller.ctx.session.connection().execute(
-        query.order_by(table.c.id.desc()).offset((number - 1) * size).limit(size)).all()
-    return {"data": render(caller.ctx, rows, model), "page_no": number, "page_size": size}
+        _page_statement(res, device is not None), params).all()
+    return {"data": render(caller.ctx, rows, res.model), "page_no": number, "page_size": size}
 
 
 def list_page(caller: Caller, name: str, page_no: str | None,
               page_size: str | None) -> dict[str, Any]:
     """One page of a collection, newest first."""
-    res = RESOURCES[name]
-    return _page(caller, _scoped(caller, res, rows=True), res.model, page_no, page_size)
+    return _page(caller, RESOURCES[name], page_no, page_size)
 
 
 def _get(caller: Caller, res: Resource, ident: int) -> Any:
@@ -194,10 +216,7 @@ def device_children(caller: Caller, ident: int, what: str, page_no: str | None,
     """A device's jobs or logs, newest first."""
     _get(caller, RESOURCES["devices"], ident)
     res = RESOURCES[what]
-    model: Any = res.model
-    return _page(caller, _scoped(caller, res, rows=True).where(
-        model.__table__.c.device_id == ident), model,
-                 page_no, page_size)
+    return _page(caller, res, page_no, page_size, device=ident)
 
 
 def _check_token(caller: Caller, token: str | None) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from sqlalchemy import bindparam
 from sqlmodel import select
 
 from emulator.core.engine import Ctx
@@ -42,6 +43,20 @@ M = TypeVar("M", bound=CfBase)
 Obj = dict[str, Any]
 
 
+_BY_IDS: dict[type, Any] = {}
+
+
+def _by_ids(model: type[CfBase]) -> Any:
+    """SELECT rows of `model` by vendor ids in a world, built once (construction is costly)."""
+    stmt = _BY_IDS.get(model)
+    if stmt is None:
+        table = model.__table__  # type: ignore[attr-defined]
+        stmt = select(table).where(table.c.world_id == bindparam("world"),
+                                   table.c.id.in_(bindparam("ids", expanding=True)))
+        _BY_IDS[model] = stmt
+    return stmt
+
+
 class Graph:
     """Rows by (table, vendor id) for one world, fetched in batches and remembered."""
 
@@ -55,9 +70,8 @@ class Graph:
             return
         # Plain rows through the connection, not ORM objects: rendering only reads them, and
         # that is several times cheaper to load.
-        table = model.__table__  # type: ignore[attr-defined]
-        rows: Sequence[Any] = self.ctx.session.connection().execute(select(table).where(
-            table.c.world_id == self.ctx.world_id, table.c.id.in_(wanted))).all()
+        rows: Sequence[Any] = self.ctx.session.connection().execute(
+            _by_ids(model), {"world": self.ctx.world_id, "ids": list(wanted)}).all()
         for i in wanted:
             self._rows[(model, i)] = None
         for row in rows:
