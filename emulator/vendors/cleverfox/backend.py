@@ -13,12 +13,14 @@ from datetime import timedelta
 from typing import Any
 
 import orjson
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, delete, select
 
 from emulator.core.engine import Ctx
 from emulator.core.errors import BadRequest, Conflict, EmulatorError
 from emulator.core.runtime import Emulator
 from emulator.core.wintz import WINDOWS_ZONES, is_windows_zone, windows_zone
+from emulator.core.world import World
 from emulator.vendors.cleverfox import agents
 from emulator.vendors.cleverfox.errors import (
     DuplicateToken,
@@ -27,7 +29,6 @@ from emulator.vendors.cleverfox.errors import (
     NotAuthorized,
 )
 from emulator.vendors.cleverfox.models import (
-    CfBase,
     CfCompany,
     CfCompanyUser,
     CfDevice,
@@ -72,12 +73,38 @@ def authenticate(emu: Emulator, session: Session, header: str | None) -> Caller:
         raise NotAuthorized("Authorization has been denied for this request: malformed Basic "
                             "credentials") from None
     key = decoded.split(":", 1)[0].strip()
-    partner = session.exec(select(CfPartner).where(CfPartner.api_key == key)).first() if key \
-        else None
-    if partner is None or partner.is_inactive or partner.world_id not in emu.worlds:
+    partner = _partner_for(emu, session, key) if key else None
+    if partner is None:
         raise NotAuthorized("Authorization has been denied for this request: unknown API key")
     ctx = emu.ctx(session, partner.world_id)
     return Caller(ctx, partner)
+
+
+# API key -> (the World object it was found in, a detached copy of the partner row). An entry
+# is good only while emu.worlds still holds that very World object: a reset registers new
+# World objects and a deleted sandbox's is dropped, so neither can serve a stale key. Partner
+# updates (IsInactive) clear the cache outright.
+_KEYS: dict[str, tuple[World, CfPartner]] = {}
+_KEYS_MAX = 10_000
+
+
+def _partner_for(emu: Emulator, session: Session, key: str) -> CfPartner | None:
+    cached = _KEYS.get(key)
+    if cached is not None and emu.worlds.get(cached[1].world_id) is cached[0]:
+        return cached[1]
+    partner = session.exec(select(CfPartner).where(CfPartner.api_key == key)).first()
+    if partner is None or partner.is_inactive or partner.world_id not in emu.worlds:
+        return None
+    if len(_KEYS) >= _KEYS_MAX:
+        _KEYS.clear()
+    copy = CfPartner(**partner.model_dump())
+    _KEYS[key] = (emu.worlds[partner.world_id], copy)
+    return copy
+
+
+def forget_keys() -> None:
+    """Drop every cached API key (after a partner changed)."""
+    _KEYS.clear()
 
 
 def parse_json(content_type: str | None, raw: bytes) -> Any:
@@ -112,7 +139,8 @@ def paging(page_no: str | None, page_size: str | None) -> tuple[int, int]:
 
 
 def _scoped(caller: Caller, res: Resource) -> Any:
-    model = res.model
+    """The caller's part of a table, as ORM objects."""
+    model: Any = res.model
     query = select(model).where(model.world_id == caller.ctx.world_id)
     if res.scope == "partner":
         query = query.where(model.partner_id == caller.partner.id)
@@ -121,19 +149,43 @@ def _scoped(caller: Caller, res: Resource) -> Any:
     return query
 
 
-def _page(caller: Caller, query: Any, model: type[CfBase], page_no: str | None,
-          page_size: str | None) -> dict[str, Any]:
+# One statement per (table, scope, filter), built once with bound parameters: constructing a
+# select() costs more than running it on a page of rows.
+_PAGE_STATEMENTS: dict[tuple[str, str, bool], Any] = {}
+
+
+def _page_statement(res: Resource, by_device: bool) -> Any:
+    key = (res.name, res.scope, by_device)
+    stmt = _PAGE_STATEMENTS.get(key)
+    if stmt is None:
+        table = res.model.__table__  # type: ignore[attr-defined]
+        stmt = select(table).where(table.c.world_id == bindparam("world"))
+        if res.scope == "partner":
+            stmt = stmt.where(table.c.partner_id == bindparam("partner"))
+        elif res.scope == "self":
+            stmt = stmt.where(table.c.id == bindparam("partner"))
+        if by_device:
+            stmt = stmt.where(table.c.device_id == bindparam("device"))
+        stmt = stmt.order_by(table.c.id.desc()).limit(bindparam("limit")).offset(
+            bindparam("offset"))
+        _PAGE_STATEMENTS[key] = stmt
+    return stmt
+
+
+def _page(caller: Caller, res: Resource, page_no: str | None, page_size: str | None,
+          device: int | None = None) -> dict[str, Any]:
     number, size = paging(page_no, page_size)
-    rows = caller.ctx.session.exec(
-        query.order_by(col(model.id).desc()).offset((number - 1) * size).limit(size)).all()
-    return {"data": render(caller.ctx, rows), "page_no": number, "page_size": size}
+    params = {"world": caller.ctx.world_id, "partner": caller.partner.id, "device": device,
+              "limit": size, "offset": (number - 1) * size}
+    rows = caller.ctx.session.connection().execute(
+        _page_statement(res, device is not None), params).all()
+    return {"data": render(caller.ctx, rows, res.model), "page_no": number, "page_size": size}
 
 
 def list_page(caller: Caller, name: str, page_no: str | None,
               page_size: str | None) -> dict[str, Any]:
     """One page of a collection, newest first."""
-    res = RESOURCES[name]
-    return _page(caller, _scoped(caller, res), res.model, page_no, page_size)
+    return _page(caller, RESOURCES[name], page_no, page_size)
 
 
 def _get(caller: Caller, res: Resource, ident: int) -> Any:
@@ -164,9 +216,7 @@ def device_children(caller: Caller, ident: int, what: str, page_no: str | None,
     """A device's jobs or logs, newest first."""
     _get(caller, RESOURCES["devices"], ident)
     res = RESOURCES[what]
-    model: Any = res.model
-    return _page(caller, _scoped(caller, res).where(model.device_id == ident), model,
-                 page_no, page_size)
+    return _page(caller, res, page_no, page_size, device=ident)
 
 
 def _check_token(caller: Caller, token: str | None) -> None:
@@ -198,12 +248,12 @@ def _event(caller: Caller, res: Resource, row: Any, step: int) -> None:
     verb = ("Added", "Modified", "Deleted")[step]
     # The ids of the object concerned: its own and those of the parents it hangs under.
     ids = {attr: getattr(row, attr) for attr in _EVENT_PARENTS if hasattr(row, attr)}
+    ids["event_partner_id"] = caller.partner.id
     ids[res.event_field] = row.id
     ctx.session.add(CfEvent(world_id=ctx.world_id, id=next_id(ctx, "event"),
                             partner_id=caller.partner.id, added_on=ctx.now,
                             event_type_id=res.event_base + step,
-                            event_type=f"{res.label} {verb}", event_partner_id=caller.partner.id,
-                            **ids))
+                            event_type=f"{res.label} {verb}", **ids))
 
 
 def _after_save(caller: Caller, row: Any) -> None:
@@ -258,6 +308,8 @@ def update(caller: Caller, name: str, ident: int, body: Any) -> dict[str, Any]:
             raise
     row.updated_on = ctx.now
     ctx.session.add(row)
+    if isinstance(row, CfPartner):
+        forget_keys()
     _after_save(caller, row)
     _event(caller, res, row, 1)
     _remember_token(caller, values.get("token"))

@@ -1,5 +1,6 @@
 """Control-plane routes for steering the CleverFox emulation: /_emulator/cleverfox/...
 
+    GET  /_emulator/cleverfox/partners?world=default      every partner with its API key
     GET  /_emulator/cleverfox/devices/{device_id}/agent?world=default
     POST /_emulator/cleverfox/devices/{device_id}/agent?world=default
          {"online": false}            take the agent offline (its runs will be Missed)
@@ -20,7 +21,7 @@ from emulator.core.engine import Ctx
 from emulator.core.errors import NotFound
 from emulator.core.world import DEFAULT_WORLD_ID
 from emulator.vendors.cleverfox import agents
-from emulator.vendors.cleverfox.models import CfDevice
+from emulator.vendors.cleverfox.models import CfDevice, CfPartner
 
 __all__ = ["router"]
 
@@ -46,6 +47,25 @@ class AgentView(BaseModel):
     online: bool
     fail_next_runs: int
     fail_message: str | None
+
+
+class PartnerView(BaseModel):
+    """A partner of a world, with the API key its Basic auth uses."""
+
+    partner_id: int
+    name: str
+    api_key: str
+    is_inactive: bool
+
+
+@router.get("/partners", summary="Every CleverFox partner of a world, with its API key")
+async def list_partners(emu: EmulatorDep, session: SessionDep,
+                        world: World = DEFAULT_WORLD_ID) -> list[PartnerView]:
+    ctx = emu.ctx(session, world)
+    rows = session.exec(select(CfPartner).where(CfPartner.world_id == ctx.world_id)
+                        .order_by(CfPartner.id)).all()  # type: ignore[arg-type]
+    return [PartnerView(partner_id=p.id, name=p.name, api_key=p.api_key,
+                        is_inactive=p.is_inactive) for p in rows]
 
 
 def _device(ctx: Ctx, device_id: int) -> CfDevice:

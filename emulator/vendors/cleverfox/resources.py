@@ -60,7 +60,7 @@ class Resource:
 def find(ctx: Ctx, partner: CfPartner, model: type[CfBase], ident: int | None,
          scope: str = "partner") -> Any:
     """The row with vendor id `ident` visible to `partner`, or None."""
-    if ident is None:
+    if ident is None or not -(2**31) <= ident < 2**31:
         return None
     query = select(model).where(model.world_id == ctx.world_id, model.id == ident)
     if scope == "partner":

@@ -71,9 +71,15 @@ async def device_logs(caller: CallerDep, DeviceId: int, page_no: PageNo = None,
     return json_response(backend.device_children(caller, DeviceId, "logs", page_no, page_size))
 
 
-@router.api_route("/api/devices/{DeviceId}/ExecuteGetNextJob", methods=["GET", "POST"],
-                  summary="Make the device's agent check for its next job now")
+@router.post("/api/devices/{DeviceId}/ExecuteGetNextJob",
+             summary="Make the device's agent check for its next job now")
 async def execute_get_next_job(caller: CallerDep, DeviceId: int) -> Response:
+    return json_response(backend.execute_get_next_job(caller, DeviceId))
+
+
+@router.get("/api/devices/{DeviceId}/ExecuteGetNextJob",
+            summary="Make the device's agent check for its next job now (GET form)")
+async def execute_get_next_job_get(caller: CallerDep, DeviceId: int) -> Response:
     return json_response(backend.execute_get_next_job(caller, DeviceId))
 
 
@@ -113,6 +119,10 @@ def _add_routes(name: str) -> None:
         return json_response(backend.delete_one(caller, name, _ident(request, id_name)))
 
     label = res.label
+    # The id is read from request.path_params (one handler serves every resource), so it is
+    # declared to OpenAPI here.
+    id_param = {"parameters": [{"name": id_name, "in": "path", "required": True,
+                                "schema": {"type": "integer"}}]}
     router.add_api_route(f"/api/{name}", list_items, methods=["GET"],
                          summary=f"{label}s, newest first", name=f"list_{name}")
     if "POST" in res.methods:
@@ -120,14 +130,15 @@ def _add_routes(name: str) -> None:
                              summary=f"Create a {label}", name=f"create_{name}",
                              openapi_extra=_JSON_BODY)
     router.add_api_route(item_path, get_item, methods=["GET"], summary=f"One {label}",
-                         name=f"get_{name}")
+                         name=f"get_{name}", openapi_extra=id_param)
     if "PUT" in res.methods:
         router.add_api_route(item_path, update_item, methods=["PUT"],
                              summary=f"Update a {label}", name=f"update_{name}",
-                             openapi_extra=_JSON_BODY)
+                             openapi_extra={**_JSON_BODY, **id_param})
     if "DELETE" in res.methods:
         router.add_api_route(item_path, delete_item, methods=["DELETE"],
-                             summary=f"Delete a {label}", name=f"delete_{name}")
+                             summary=f"Delete a {label}", name=f"delete_{name}",
+                             openapi_extra=id_param)
 
 
 def _ident(request: Request, id_name: str) -> int:

@@ -142,14 +142,17 @@ def fmt(value: datetime | None) -> str | None:
     """A UTC datetime on the wire: 2015-01-01T00:00:00.000 (no zone designator)."""
     if value is None:
         return None
-    return as_utc(value).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}"
+    if value.tzinfo is not None and value.tzinfo is not UTC:
+        value = as_utc(value)
+    # isoformat is several times faster than strftime; the first 23 characters are the wire form.
+    return value.isoformat(timespec="milliseconds")[:23]
 
 
 def fmt_local(value: datetime | None) -> str | None:
     """A stored wall-clock time (naive, or aware UTC standing for the wall clock) on the wire."""
     if value is None:
         return None
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}"
+    return value.isoformat(timespec="milliseconds")[:23]
 
 
 def utc_to_local(value: datetime | None, zone: str) -> datetime | None:

@@ -10,7 +10,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlmodel import col, select
+from sqlalchemy import bindparam
+from sqlmodel import select
 
 from emulator.core.engine import Ctx
 from emulator.vendors.cleverfox.models import (
@@ -42,19 +43,35 @@ M = TypeVar("M", bound=CfBase)
 Obj = dict[str, Any]
 
 
+_BY_IDS: dict[type, Any] = {}
+
+
+def _by_ids(model: type[CfBase]) -> Any:
+    """SELECT rows of `model` by vendor ids in a world, built once (construction is costly)."""
+    stmt = _BY_IDS.get(model)
+    if stmt is None:
+        table = model.__table__  # type: ignore[attr-defined]
+        stmt = select(table).where(table.c.world_id == bindparam("world"),
+                                   table.c.id.in_(bindparam("ids", expanding=True)))
+        _BY_IDS[model] = stmt
+    return stmt
+
+
 class Graph:
     """Rows by (table, vendor id) for one world, fetched in batches and remembered."""
 
     def __init__(self, ctx: Ctx) -> None:
         self.ctx = ctx
-        self._rows: dict[tuple[type[CfBase], int], CfBase | None] = {}
+        self._rows: dict[tuple[type[CfBase], int], Any] = {}
 
     def load(self, model: type[M], ids: Iterable[int | None]) -> None:
         wanted = {i for i in ids if i is not None and (model, i) not in self._rows}
         if not wanted:
             return
-        rows = self.ctx.session.exec(select(model).where(
-            model.world_id == self.ctx.world_id, col(model.id).in_(wanted))).all()
+        # Plain rows through the connection, not ORM objects: rendering only reads them, and
+        # that is several times cheaper to load.
+        rows: Sequence[Any] = self.ctx.session.connection().execute(
+            _by_ids(model), {"world": self.ctx.world_id, "ids": list(wanted)}).all()
         for i in wanted:
             self._rows[(model, i)] = None
         for row in rows:
@@ -65,17 +82,18 @@ class Graph:
             return None
         if (model, ident) not in self._rows:
             self.load(model, [ident])
-        return self._rows[(model, ident)]  # type: ignore[return-value]
+        return self._rows[(model, ident)]
 
     def children(self, model: type[M], parent_attr: str, parent_ids: Sequence[int]) -> \
-            dict[int, list[M]]:
+            dict[int, list[Any]]:
         """Rows of `model` grouped by `parent_attr`, ascending by id."""
-        out: dict[int, list[M]] = {i: [] for i in parent_ids}
+        out: dict[int, list[Any]] = {i: [] for i in parent_ids}
         if not parent_ids:
             return out
-        rows = self.ctx.session.exec(select(model).where(
-            model.world_id == self.ctx.world_id,
-            col(getattr(model, parent_attr)).in_(list(parent_ids))).order_by(col(model.id))).all()
+        table = model.__table__  # type: ignore[attr-defined]
+        rows: Sequence[Any] = self.ctx.session.connection().execute(select(table).where(
+            table.c.world_id == self.ctx.world_id,
+            table.c[parent_attr].in_(list(parent_ids))).order_by(table.c.id)).all()
         for row in rows:
             out[getattr(row, parent_attr)].append(row)
         return out
@@ -264,8 +282,8 @@ def log(r: CfLog, now: datetime, g: Graph, items: list[CfLogItem]) -> Obj:
         **_stamps(r, token=False), "LogItems": [log_item(i) for i in items]}
 
 
-def user(r: CfPartnerUser | CfCompanyUser, g: Graph) -> Obj:
-    if isinstance(r, CfCompanyUser):
+def user(r: Any, g: Graph) -> Obj:
+    if hasattr(r, "company_id"):  # a company user (ORM object or plain row)
         head: Obj = {"CompanyUserId": r.id, "CompanyId": r.company_id,
                      "Company": company(g.get(CfCompany, r.company_id))}
     else:
@@ -293,49 +311,53 @@ def event(r: CfEvent) -> Obj:
     return out
 
 
-def render(ctx: Ctx, rows: Sequence[CfBase]) -> list[Obj]:
-    """Render rows of one table as top-level objects, fetching their parents in batches."""
+def render(ctx: Ctx, rows: Sequence[Any], model: type[CfBase] | None = None) -> list[Obj]:
+    """Render rows of one table (ORM objects, or plain rows of `model`) as top-level objects,
+    fetching their parents in batches."""
     g = Graph(ctx)
     if not rows:
         return []
     first = rows[0]
-    now = ctx.now
-    if isinstance(first, CfDevice):
-        g.load(CfCompany, [r.company_id for r in rows])  # type: ignore[attr-defined]
-        g.load(CfSubscription, [r.subscription_id for r in rows])  # type: ignore[attr-defined]
-        return [device(r, now, g) for r in rows]  # type: ignore[misc,arg-type]
-    if isinstance(first, CfJob):
-        g.load(CfDevice, [r.device_id for r in rows])  # type: ignore[attr-defined]
-        items = g.children(CfJobItem, "job_id", [r.id for r in rows])
-        g.load(CfBackupType, [i.backup_type_id for v in items.values() for i in v])
-        return [job(r, now, g, items[r.id]) for r in rows]  # type: ignore[misc,arg-type]
-    if isinstance(first, CfLog):
-        logs: Sequence[CfLog] = rows  # type: ignore[assignment]
-        g.load(CfCompany, [r.company_id for r in logs])
-        g.load(CfDevice, [r.device_id for r in logs])
-        g.load(CfSubscription, [r.subscription_id for r in logs])
-        g.load(CfPlan, [r.plan_id for r in logs])
-        g.load(CfJob, [r.job_id for r in logs])
-        litems = g.children(CfLogItem, "log_id", [r.id for r in logs])
-        return [log(r, now, g, litems[r.id]) for r in logs]
-    if isinstance(first, CfJobItem):
-        return [job_item(r, g) for r in rows]  # type: ignore[arg-type]
-    if isinstance(first, CfLogItem):
-        return [log_item(r) for r in rows]  # type: ignore[arg-type]
-    if isinstance(first, CfCompany):
-        return [company(r, g) for r in rows]  # type: ignore[misc,arg-type]
-    if isinstance(first, CfSubscription):
-        return [subscription(r, g) for r in rows]  # type: ignore[misc,arg-type]
-    if isinstance(first, CfPartner):
-        return [partner(r, g) for r in rows]  # type: ignore[misc,arg-type]
-    if isinstance(first, CfPlan):
-        return [plan(r, g) for r in rows]  # type: ignore[misc,arg-type]
-    if isinstance(first, CfPlanType):
-        return [plan_type(r) for r in rows]  # type: ignore[misc,arg-type]
-    if isinstance(first, CfBackupType):
-        return [backup_type(r) for r in rows]  # type: ignore[misc,arg-type]
-    if isinstance(first, (CfPartnerUser, CfCompanyUser)):
-        return [user(r, g) for r in rows]  # type: ignore[arg-type]
-    if isinstance(first, CfEvent):
-        return [event(r) for r in rows]  # type: ignore[arg-type]
-    raise TypeError(f"no renderer for {type(first).__name__}")
+    if model is not None:
+        return _RENDER[model](ctx, g, rows)
+    return _RENDER[type(first)](ctx, g, rows)
+
+
+def _render_devices(ctx: Ctx, g: Graph, rows: Sequence[Any]) -> list[Obj]:
+    g.load(CfCompany, [r.company_id for r in rows])
+    g.load(CfSubscription, [r.subscription_id for r in rows])
+    return [device(r, ctx.now, g) for r in rows]  # type: ignore[misc]
+
+
+def _render_jobs(ctx: Ctx, g: Graph, rows: Sequence[Any]) -> list[Obj]:
+    g.load(CfDevice, [r.device_id for r in rows])
+    items = g.children(CfJobItem, "job_id", [r.id for r in rows])
+    g.load(CfBackupType, [i.backup_type_id for v in items.values() for i in v])
+    return [job(r, ctx.now, g, items[r.id]) for r in rows]  # type: ignore[misc]
+
+
+def _render_logs(ctx: Ctx, g: Graph, logs: Sequence[Any]) -> list[Obj]:
+    g.load(CfCompany, [r.company_id for r in logs])
+    g.load(CfDevice, [r.device_id for r in logs])
+    g.load(CfSubscription, [r.subscription_id for r in logs])
+    g.load(CfPlan, [r.plan_id for r in logs])
+    g.load(CfJob, [r.job_id for r in logs])
+    litems = g.children(CfLogItem, "log_id", [r.id for r in logs])
+    return [log(r, ctx.now, g, litems[r.id]) for r in logs]
+
+
+def _simple(fn: Any, with_graph: bool) -> Any:
+    if with_graph:
+        return lambda _ctx, g, rows: [fn(r, g) for r in rows]
+    return lambda _ctx, _g, rows: [fn(r) for r in rows]
+
+
+_RENDER: dict[type, Any] = {
+    CfDevice: _render_devices, CfJob: _render_jobs, CfLog: _render_logs,
+    CfJobItem: _simple(job_item, True), CfLogItem: _simple(log_item, False),
+    CfCompany: _simple(company, True), CfSubscription: _simple(subscription, True),
+    CfPartner: _simple(partner, True), CfPlan: _simple(plan, True),
+    CfPlanType: _simple(plan_type, False), CfBackupType: _simple(backup_type, False),
+    CfPartnerUser: _simple(user, True), CfCompanyUser: _simple(user, True),
+    CfEvent: _simple(event, False),
+}

@@ -12,6 +12,8 @@ from emulator.vendors.cleverfox.schemas import Attr
 
 __all__ = ["parse_body", "split_emails"]
 
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+"""The vendor's Integer is a 32-bit int (SQL Server); larger values are refused, not stored."""
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SEPARATORS = re.compile(r"\r\n|[;:]")
 
@@ -44,8 +46,10 @@ def _value(attr: Attr, value: Any) -> Any:
     if attr.kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):
             raise FieldError(name, "must be an integer")
-        if (attr.lo is not None and value < attr.lo) or (attr.hi is not None and value > attr.hi):
-            raise FieldError(name, f"must be between {attr.lo} and {attr.hi}")
+        lo = INT_MIN if attr.lo is None else attr.lo
+        hi = INT_MAX if attr.hi is None else attr.hi
+        if not lo <= value <= hi:
+            raise FieldError(name, f"must be between {lo} and {hi}")
         return value
     if not isinstance(value, str):
         raise FieldError(name, "must be a string")

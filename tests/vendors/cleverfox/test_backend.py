@@ -134,11 +134,7 @@ def test_partners_are_isolated(client: TestClient) -> None:
     headers = auth(client)
     mine = {d["DeviceId"] for d in client.get("/api/devices", headers=headers).json()["data"]}
     assert len(mine) == 6
-    other = [p for p in (1, 2)]
-    assert other
-    # The second partner of the default world owns device 7; its key is not published, so the
-    # first partner simply must not see it.
-    assert 7 not in mine
+    assert 7 not in mine  # the second partner's device
     for path in ("/api/devices/7", "/api/devices/7/jobs", "/api/companies/4",
                  "/api/partners/2"):
         assert client.get(path, headers=headers).status_code == 404, path
@@ -225,3 +221,81 @@ def test_companies_subscriptions_and_users(client: TestClient) -> None:
     assert client.delete(f"/api/companies/{cid}", headers=headers).status_code == 409
     client.delete(f"/api/devices/{device['DeviceId']}", headers=headers)
     assert client.delete(f"/api/companies/{cid}", headers=headers).status_code == 200
+
+
+def test_the_second_partner_sees_only_its_own(client: TestClient) -> None:
+    partners = client.get("/_emulator/cleverfox/partners").json()
+    assert [p["partner_id"] for p in partners] == [1, 2]
+    first, second = auth(client), basic(partners[1]["api_key"])
+    assert partners[0]["api_key"] == client.get("/_emulator/credentials").json()[
+        "cleverfox"]["api_key"]
+    theirs = client.get("/api/devices", headers=second).json()["data"]
+    assert [d["DeviceId"] for d in theirs] == [7]
+    assert client.get("/api/devices/1", headers=second).status_code == 404
+    assert client.get("/api/logs/1", headers=second).status_code in (200, 404)
+    logs = client.get("/api/logs", params={"PageSize": 1000}, headers=second).json()["data"]
+    assert logs and {log["DeviceId"] for log in logs} == {7}
+    created = client.post("/api/companies", json={"data": {
+        "PartnerId": 2, "PlanTypeId": 1, "Name": "Theirs"}}, headers=second).json()["data"]
+    assert client.get(f"/api/companies/{created['CompanyId']}", headers=first).status_code == 404
+    # The same Token is independent per partner.
+    body = _device(Token="shared-token")
+    assert client.post("/api/devices", json=body, headers=first).status_code == 201
+    body["data"].update(CompanyId=4, SubscriptionId=7)
+    assert client.post("/api/devices", json=body, headers=second).status_code == 201
+
+
+def test_keys_stop_working_after_a_reset_or_deactivation(client: TestClient) -> None:
+    old = auth(client)
+    assert client.get("/api/devices", headers=old).status_code == 200
+    client.post("/_emulator/reset", json={"seed": 7})
+    assert client.get("/api/devices", headers=old).status_code == 401
+    new = auth(client)
+    assert client.get("/api/devices", headers=new).status_code == 200
+    response = client.put("/api/partners/1", json={"data": {"IsInactive": True}}, headers=new)
+    assert response.status_code == 200 and response.json()["data"]["IsInactive"] is True
+    assert client.get("/api/devices", headers=new).status_code == 401
+
+
+@pytest.mark.parametrize(("path", "ident", "change", "event"), [
+    ("partners", 1, {"Name": "Renamed"}, (2, "Partner Modified")),
+    ("partnerusers", 1, {"FirstName": "Ann"}, (12, "Partner User Modified")),
+    ("companies", 1, {"Name": "Renamed"}, (22, "Company Modified")),
+    ("companyusers", 1, {"LastName": "Lee"}, (72, "Company User Modified")),
+    ("subscriptions", 1, {"ExternalId": "S-1"}, (62, "Subscription Modified")),
+    ("devices", 1, {"Name": "Renamed"}, (32, "Device Modified")),
+    ("jobs", 1, {"Name": "Renamed", "Frequency": "Weekly", "OnFriday": True}, (42,
+                                                                             "Job Modified")),
+    ("jobitems", 1, {"Name": "Renamed", "BackupTypeId": 2}, (52, "Job Item Modified")),
+])
+def test_every_writable_resource_updates_and_writes_an_event(
+        client: TestClient, path: str, ident: int, change: dict[str, Any],
+        event: tuple[int, str]) -> None:
+    headers = auth(client)
+    response = client.put(f"/api/{path}/{ident}", json={"data": change}, headers=headers)
+    assert response.status_code == 200, response.text
+    data = response.json()["data"]
+    for key, value in change.items():
+        assert data[key] == value
+    again = client.get(f"/api/{path}/{ident}", headers=headers).json()["data"]
+    assert again == data
+    latest = client.get("/api/events", headers=headers).json()["data"][0]
+    assert (latest["EventTypeId"], latest["EventType"]) == event
+
+
+def test_out_of_range_integers_are_refused_not_crashed_on(client: TestClient) -> None:
+    headers = auth(client)
+    huge = 10**30
+    response = client.post("/api/devices", json=_device(CompanyId=huge), headers=headers)
+    assert response.status_code == 400 and response.json()["Message"].startswith("CompanyId")
+    response = client.post("/api/devices", json=_device(CompanyId=2**40), headers=headers)
+    assert response.status_code == 400 and "between" in response.json()["Message"]
+    item = {"data": {"JobId": 1, "BackupTypeId": 1, "Port": 70000}}
+    assert client.post("/api/jobitems", json=item, headers=headers).status_code == 400
+    for path in (f"/api/devices/{huge}", f"/api/devices/{huge}/jobs", f"/api/jobs/{huge}",
+                 "/api/devices/abc"):
+        assert client.get(path, headers=headers).status_code in (400, 404), path
+    assert client.post(f"/api/devices/{huge}/ExecuteGetNextJob",
+                       headers=headers).status_code == 404
+    response = client.post("/api/devices", json=["not", "an", "object"], headers=headers)
+    assert response.status_code == 400 and response.json()["Message"].startswith("data")
