@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -48,10 +50,41 @@ def settings() -> Settings:
     return make_settings()
 
 
+@pytest.fixture(scope="session")
+def default_world_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default world of make_settings(), built once per session into a SQLite file."""
+    path = tmp_path_factory.mktemp("template") / "default-world.db"
+    emu = Emulator(make_settings(db=str(path)))
+    emu.open()
+    emu.db.dispose()
+    return path
+
+
+def load_template(emu: Emulator, template: Path) -> None:
+    """Copy a built world into the emulator's empty in-memory database (sqlite backup API)."""
+    raw = emu.db.engine.raw_connection()
+    try:
+        source = sqlite3.connect(template)
+        try:
+            source.backup(raw.driver_connection)  # type: ignore[arg-type]
+        finally:
+            source.close()
+    finally:
+        raw.close()
+
+
 @pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    """The emulator as shipped: four empty vendor routers and the control plane."""
-    with TestClient(create_app(settings)) as test_client:
+def client(settings: Settings, default_world_template: Path) -> Iterator[TestClient]:
+    """The emulator as shipped, on in-memory SQLite, with its default world.
+
+    Building the default world with all four vendors' data takes most of a second; with the
+    standard test settings each test starts from a copy of one built per session instead (the
+    same rows, byte for byte). Tests of the building itself go through reset and sandboxes.
+    """
+    emu = Emulator(settings)
+    if TEST_DB == ":memory:" and settings == make_settings():
+        load_template(emu, default_world_template)
+    with TestClient(create_app(settings, emulator=emu)) as test_client:
         yield test_client
 
 

@@ -14,6 +14,7 @@ from emulator.core.engine import Ctx, DueTransition, on_due
 from emulator.core.runtime import Emulator
 from emulator.core.timeutil import iso_z, parse_iso
 from emulator.core.world import DEFAULT_WORLD_ID, World
+from emulator.fixtures import world as world_fixtures
 from tests.conftest import T0, make_settings
 
 APPLIED: list[tuple[str, str]] = []
@@ -37,7 +38,9 @@ def _broken(ctx: Ctx, due: DueTransition) -> None:
 
 
 @pytest.fixture
-def emu() -> Iterator[Emulator]:
+def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
+    # The engine alone: a default world without vendor data, so no vendor work is due.
+    monkeypatch.setattr(world_fixtures, "POPULATORS", [])
     APPLIED.clear()
     emulator = Emulator(make_settings())
     emulator.open()

@@ -13,12 +13,15 @@ from emulator.core.engine import Ctx, DueTransition
 from emulator.core.runtime import Emulator
 from emulator.core.statemachine import Edge, IllegalTransition, StateMachine
 from emulator.core.world import DEFAULT_WORLD_ID
+from emulator.fixtures import world as world_fixtures
 from tests.conftest import make_settings
 from tests.fakevendor import PROBE, Probe
 
 
 @pytest.fixture
-def emu() -> Iterator[Emulator]:
+def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
+    # The engine alone: a default world without vendor data, so no vendor work is due.
+    monkeypatch.setattr(world_fixtures, "POPULATORS", [])
     emulator = Emulator(make_settings())
     emulator.open()
     yield emulator
