@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -20,31 +19,16 @@ from emulator.vendors.backuprun.schemas import (
     TASK_ATTRIBUTES,
 )
 from emulator.vendors.backuprun.serializer import element
+from emulator.vendors.backuprun.timefmt import clock_text, shift_text
 
-__all__ = ["HISTORY_LENGTH", "add_agent", "add_messages", "add_task", "clock_text", "latest_task"]
-
-HISTORY_LENGTH = 10  # finished tasks listed in alert_history, newest first
-
-
-def clock_text(value: datetime, offset_minutes: int = 0) -> str:
-    """'YYYY-MM-DD HH:MM:SS' in UTC shifted by a JavaScript getTimezoneOffset() value."""
-    return (value - timedelta(minutes=offset_minutes)).strftime("%Y-%m-%d %H:%M:%S")
+__all__ = ["add_agent", "add_messages", "add_task", "latest_task"]
 
 
-def _history(session: Session, service: BrService, offset: int) -> tuple[list[dict[str, Any]], int]:
-    tasks = session.exec(
-        select(BrTask).where(BrTask.service_pk == service.id,
-                             col(BrTask.finished_at).is_not(None))
-        .order_by(col(BrTask.id).desc()).limit(HISTORY_LENGTH)).all()
-    entries = []
-    for task in tasks:
-        assert task.finished_at is not None
-        entries.append({"taskExecutionContextId": task.context_id, "taskType": "BACKUP",
-                        "taskState": task.state, "startTime": clock_text(task.started_at, offset),
-                        "endTime": clock_text(task.finished_at, offset), "errors": task.errors,
-                        "warnings": task.warnings})
-    n_alerts = sum(t.errors for t in tasks) * 1000 + sum(t.warnings for t in tasks)
-    return entries, n_alerts
+def _history(service: BrService, offset: int) -> list[dict[str, Any]]:
+    if not offset:
+        return service.history
+    return [{**e, "startTime": shift_text(e["startTime"], offset),
+             "endTime": shift_text(e["endTime"], offset)} for e in service.history]
 
 
 def _values(service: BrService) -> dict[str, Any]:
@@ -69,7 +53,8 @@ def add_agent(parent: etree._Element, session: Session, service: BrService, *, f
     """Append an <agent> with its <server>: brief (addService) or full (getStatus)."""
     values = _values(service)
     if full:
-        entries, values["n_alerts"] = _history(session, service, offset)
+        entries = _history(service, offset)
+        values["n_alerts"] = service.n_alerts
         values["alert_history"] = (orjson.dumps(entries).decode() if entries
                                    else empty_history)
     node = element("agent", [(a, values[a]) for a in (AGENT_FULL if full else AGENT_BRIEF)],
