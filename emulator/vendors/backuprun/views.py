@@ -24,23 +24,25 @@ from emulator.vendors.backuprun.timefmt import clock_text, shift_text
 __all__ = ["add_agent", "add_messages", "add_task", "latest_task"]
 
 
-def _history(service: BrService, offset: int) -> list[dict[str, Any]]:
+def _history(service: Any, offset: int) -> list[dict[str, Any]]:
     if not offset:
         return service.history
     return [{**e, "startTime": shift_text(e["startTime"], offset),
              "endTime": shift_text(e["endTime"], offset)} for e in service.history]
 
 
-def _values(service: BrService) -> dict[str, Any]:
+_STORED = ("id", "service_id", "readonly", "name", "host", "port", "type", "status",
+           "disk_usage", "cpanel_instance_id", "cpanel_startup", "mysql_instances",
+           "mysql_startup", "mssql_startup", "exchange_startup", "ostype", "running",
+           "create_status", "status_min_ok", "startup_ok", "activation_hint", "username",
+           "password", "location_id", "first_backup_try", "service_configured", "restricted",
+           "maintenance")
+
+
+def _values(service: Any) -> dict[str, Any]:
     location = LOCATIONS[service.location_id]
     return {
-        **service.model_dump(include={
-            "id", "service_id", "readonly", "name", "host", "port", "type", "status",
-            "disk_usage", "cpanel_instance_id", "cpanel_startup", "mysql_instances",
-            "mysql_startup", "mssql_startup", "exchange_startup", "ostype", "running",
-            "create_status", "status_min_ok", "startup_ok", "activation_hint", "username",
-            "password", "location_id", "first_backup_try", "service_configured", "restricted",
-            "maintenance"}),
+        **{name: getattr(service, name) for name in _STORED},
         "serverurl": location.url, "serverhostname": location.hostname,
         "serverip": location.ip, "location": location.name,
         "ip": location.ip, "http_port": location.http_port, "https_port": location.https_port,
@@ -48,9 +50,12 @@ def _values(service: BrService) -> dict[str, Any]:
     }
 
 
-def add_agent(parent: etree._Element, session: Session, service: BrService, *, full: bool,
+def add_agent(parent: etree._Element, session: Session, service: Any, *, full: bool,
               offset: int = 0, empty_history: str = "") -> etree._Element:
-    """Append an <agent> with its <server>: brief (addService) or full (getStatus)."""
+    """Append an <agent> with its <server>: brief (addService) or full (getStatus).
+
+    `service` is a BrService or a row of its columns (what getStatus reads, for speed).
+    """
     values = _values(service)
     if full:
         entries = _history(service, offset)
