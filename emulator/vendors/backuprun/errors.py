@@ -84,4 +84,7 @@ class WrongState(ApiError):
 
 def render_error(_request: Request, exc: EmulatorError) -> Response:
     """Render any error under /api.php in the error shape, with HTTP 200 (see module doc)."""
-    return xml_response(error_document(exc.code, exc.message), 200)
+    try:
+        return xml_response(error_document(exc.code, exc.message), 200)
+    except ValueError:  # a message quoting text XML cannot carry
+        return xml_response(error_document(exc.code, ascii(exc.message)), 200)
