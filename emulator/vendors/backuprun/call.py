@@ -74,7 +74,8 @@ class Call:
         """Resolve the session or answer not_logged_in; a live session's idle time restarts."""
         if self.resolve_login() is None:
             raise NotLoggedIn("not logged in: call login first" if not self.clear_cookie
-                              else "the session expired: call login again")
+                              else "the session expired: call login again",
+                              expired=self.clear_cookie)
         assert self.login is not None
         life = REMEMBER_SECONDS if self.login.persistent else IDLE_SECONDS
         expires = self.c.now + timedelta(seconds=life)

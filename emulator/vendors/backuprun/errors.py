@@ -55,6 +55,10 @@ class InvalidValue(ApiError):
 class NotLoggedIn(ApiError):
     code = "not_logged_in"
 
+    def __init__(self, message: str, *, expired: bool = False) -> None:
+        super().__init__(message)
+        self.expired = expired  # the answer then also deletes the dead cookie
+
 
 class LoginFailed(ApiError):
     code = "login_failed"
@@ -85,6 +89,9 @@ class WrongState(ApiError):
 def render_error(_request: Request, exc: EmulatorError) -> Response:
     """Render any error under /api.php in the error shape, with HTTP 200 (see module doc)."""
     try:
-        return xml_response(error_document(exc.code, exc.message), 200)
+        response = xml_response(error_document(exc.code, exc.message), 200)
     except ValueError:  # a message quoting text XML cannot carry
-        return xml_response(error_document(exc.code, ascii(exc.message)), 200)
+        response = xml_response(error_document(exc.code, ascii(exc.message)), 200)
+    if isinstance(exc, NotLoggedIn) and exc.expired:
+        response.delete_cookie("PHPSESSID", path="/")
+    return response
