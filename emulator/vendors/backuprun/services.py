@@ -122,7 +122,7 @@ def add_service(call: Call) -> etree._Element:
     service.service_id = f"{'V' if kind == 'VDS' else 'S'}{SERVICE_NUMBER_BASE + service.id}"
     agents.CREATE.start(ctx, service, "0")
     root = ok_document()
-    add_agent(root, call.session, service, full=False)
+    add_agent(root, service, full=False)
     return root
 
 
@@ -134,7 +134,7 @@ def activate_agent(call: Call) -> etree._Element:
         setattr(service, attr, value)
     call.session.add(service)
     root = ok_document()
-    add_agent(root, call.session, service, full=False)
+    add_agent(root, service, full=False)
     return root
 
 
@@ -210,7 +210,7 @@ def get_status(call: Call) -> etree._Element:
     root = ok_document()
     account = element("account", (), root)
     for service in visible_services(call):
-        add_agent(account, call.session, service, full=True)
+        add_agent(account, service, full=True)
     return root
 
 
@@ -225,7 +225,7 @@ def get_backup_status(call: Call) -> etree._Element:
     offset = _offset(call)
     service = _by_service_id(call)
     root = ok_document()
-    node = add_agent(root, call.session, service, full=True, offset=offset, empty_history="[]")
+    node = add_agent(root, service, full=True, offset=offset, empty_history="[]")
     add_task(node, service, latest_task(call.session, service))
     return root
 

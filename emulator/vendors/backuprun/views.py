@@ -50,7 +50,7 @@ def _values(service: Any) -> dict[str, Any]:
     }
 
 
-def add_agent(parent: etree._Element, session: Session, service: Any, *, full: bool,
+def add_agent(parent: etree._Element, service: Any, *, full: bool,
               offset: int = 0, empty_history: str = "") -> etree._Element:
     """Append an <agent> with its <server>: brief (addService) or full (getStatus).
 
