@@ -25,6 +25,7 @@ from emulator.core.statemachine import Edge, StateMachine
 from emulator.vendors.backuprun.call import next_number
 from emulator.vendors.backuprun.messages import task_messages
 from emulator.vendors.backuprun.models import BrService, BrTask, BrTaskMessage
+from emulator.vendors.backuprun.timefmt import HISTORY_LENGTH, clock_text
 from emulator.vendors.backuprun.worlds import world_now
 
 __all__ = ["CREATE", "DAY", "REMOVE_AFTER", "TASK", "remove_service", "replay_task",
@@ -89,6 +90,7 @@ def _task_entered(ctx: Ctx, task: BrTask, source: str, target: str) -> None:
     if target in ENDED:
         task.finished_at = ctx.now
         service.running = 0
+        _record_history(service, task)
         if target == "FINISHED":
             service.disk_usage += _transferred(rng, service)
             service.status_min_ok = 1
@@ -96,6 +98,18 @@ def _task_entered(ctx: Ctx, task: BrTask, source: str, target: str) -> None:
         else:
             service.status = 3
     ctx.session.add_all([task, service])
+
+
+def _record_history(service: BrService, task: BrTask) -> None:
+    assert task.finished_at is not None
+    entry = {"taskExecutionContextId": task.context_id, "taskType": "BACKUP",
+             "taskState": task.state, "startTime": clock_text(task.started_at),
+             "endTime": clock_text(task.finished_at), "errors": task.errors,
+             "warnings": task.warnings}
+    history = [entry, *service.history][:HISTORY_LENGTH]
+    service.history = history  # a new list, so that the JSON column is seen as changed
+    service.n_alerts = (sum(int(e["errors"]) for e in history) * 1000
+                        + sum(int(e["warnings"]) for e in history))
 
 
 def _transferred(rng: Any, service: BrService) -> int:

@@ -154,8 +154,7 @@ def reset_password(call: Call) -> etree._Element:
     row = call.session.get(BrRecovery, code) if len(code) <= 64 else None
     if row is None or row.world_id not in call.emu.worlds:
         raise UnknownObject("unknown recoverycode")
-    ctx = world_ctx(call.emu, call.session, row.world_id)
-    call.session.refresh(row)
+    ctx = world_ctx(call.emu, call.session, row.world_id)  # due work never touches codes
     if row.used:
         raise WrongState("this recoverycode was already used")
     if row.expires_at <= ctx.now:

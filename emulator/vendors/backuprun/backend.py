@@ -27,12 +27,13 @@ CALL_NAMES: tuple[str, ...] = tuple(CALLS)
 def handle(emu: Emulator, session: Session, values: Mapping[str, str],
            cookie: str | None) -> tuple[Call, etree._Element]:
     """Run the call named by apiCALL; returns the call (for its cookie) and the answer."""
+    params = Params(values)
     name = values.get("apiCALL") or None
     entry = CALLS.get(name or "")
     if entry is None:
         raise UnknownCall(name)
     handler, needs_session = entry
-    call = Call(emu, session, Params(values), cookie)
+    call = Call(emu, session, params, cookie)
     if needs_session:
         call.require_login()
     root = handler(call)

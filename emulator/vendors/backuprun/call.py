@@ -22,6 +22,7 @@ __all__ = ["CALLS", "COOKIE", "IDLE_SECONDS", "REMEMBER_SECONDS", "Call", "CallH
 
 COOKIE = "PHPSESSID"  # PHP's default session cookie name
 IDLE_SECONDS = 1440  # PHP's session.gc_maxlifetime default: a session cookie's idle life
+TOUCH_SECONDS = 60
 REMEMBER_SECONDS = 30 * 86400  # remember=1: a persistent cookie and session for 30 days
 
 
@@ -58,9 +59,8 @@ class Call:
         row = self.session.get(BrSession, self.cookie)
         if row is None or row.world_id not in self.emu.worlds:
             return None
+        # Due work never touches sessions, so the row read before it is still current.
         ctx = world_ctx(self.emu, self.session, row.world_id)
-        # Due transitions may have committed; re-read the row in case it changed.
-        self.session.refresh(row)
         if row.expires_at <= ctx.now:
             self.clear_cookie = True
             return None
@@ -74,11 +74,16 @@ class Call:
         """Resolve the session or answer not_logged_in; a live session's idle time restarts."""
         if self.resolve_login() is None:
             raise NotLoggedIn("not logged in: call login first" if not self.clear_cookie
-                              else "the session expired: call login again")
+                              else "the session expired: call login again",
+                              expired=self.clear_cookie)
         assert self.login is not None
         life = REMEMBER_SECONDS if self.login.persistent else IDLE_SECONDS
-        self.login.expires_at = self.c.now + timedelta(seconds=life)
-        self.session.add(self.login)
+        expires = self.c.now + timedelta(seconds=life)
+        # Written at most once a minute: a read call then writes nothing (the idle time is
+        # kept to the minute, which no client can tell from PHP's).
+        if expires - self.login.expires_at >= timedelta(seconds=TOUCH_SECONDS):
+            self.login.expires_at = expires
+            self.session.add(self.login)
 
 
 CallHandler = Callable[[Call], etree._Element]

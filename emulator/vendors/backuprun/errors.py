@@ -55,6 +55,10 @@ class InvalidValue(ApiError):
 class NotLoggedIn(ApiError):
     code = "not_logged_in"
 
+    def __init__(self, message: str, *, expired: bool = False) -> None:
+        super().__init__(message)
+        self.expired = expired  # the answer then also deletes the dead cookie
+
 
 class LoginFailed(ApiError):
     code = "login_failed"
@@ -84,4 +88,10 @@ class WrongState(ApiError):
 
 def render_error(_request: Request, exc: EmulatorError) -> Response:
     """Render any error under /api.php in the error shape, with HTTP 200 (see module doc)."""
-    return xml_response(error_document(exc.code, exc.message), 200)
+    try:
+        response = xml_response(error_document(exc.code, exc.message), 200)
+    except ValueError:  # a message quoting text XML cannot carry
+        response = xml_response(error_document(exc.code, ascii(exc.message)), 200)
+    if isinstance(exc, NotLoggedIn) and exc.expired:
+        response.delete_cookie("PHPSESSID", path="/")
+    return response

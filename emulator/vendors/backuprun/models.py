@@ -123,6 +123,10 @@ class BrService(WorldScoped, table=True):
     service_configured: int = 0
     restricted: int = 0
     maintenance: int = 0
+    # alert_history's entries (times UTC, newest first) and n_alerts, kept up to date as tasks
+    # end, so that listing services reads no task rows.
+    history: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    n_alerts: int = 0
     # Steering from the control plane (not on the wire).
     agent_reachable: bool = True
     next_outcome: str = ""  # "", "warnings" or "errors": how the next task ends

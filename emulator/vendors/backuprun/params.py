@@ -11,12 +11,17 @@ __all__ = ["Params"]
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _INT = re.compile(r"^-?\d{1,18}$")
+# What XML 1.0 cannot carry: a value with these could be stored but never answered.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 class Params:
     """The parameters of one call (form fields over query string); empty counts as missing."""
 
     def __init__(self, values: Mapping[str, str]) -> None:
+        for name, value in values.items():
+            if _NOT_XML.search(value) or _NOT_XML.search(name):
+                raise InvalidValue(name, value, "text without control characters")
         self.values = dict(values)
 
     def get(self, name: str) -> str | None:

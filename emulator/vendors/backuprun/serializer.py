@@ -19,6 +19,8 @@ MEDIA_TYPE = "text/xml; charset=UTF-8"
 
 
 def _text(value: Any) -> str:
+    if type(value) is str:
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -30,9 +32,9 @@ def element(tag: str, attributes: Mapping[str, Any] | Iterable[tuple[str, Any]] 
             parent: etree._Element | None = None) -> etree._Element:
     """An element with string attributes in the given order, written with an end tag."""
     pairs = attributes.items() if isinstance(attributes, Mapping) else attributes
-    node = etree.Element(tag) if parent is None else etree.SubElement(parent, tag)
-    for name, value in pairs:
-        node.set(name, _text(value))
+    # lxml keeps a dict's order: the attributes come out in the order given
+    attrib = {name: _text(value) for name, value in pairs}
+    node = etree.Element(tag, attrib) if parent is None else etree.SubElement(parent, tag, attrib)
     node.text = ""
     return node
 

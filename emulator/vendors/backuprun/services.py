@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from lxml import etree
+from sqlalchemy import bindparam
 from sqlmodel import col, select
 
 from emulator.vendors.backuprun import agents
@@ -64,13 +65,21 @@ def _live(service: BrService) -> BrService:
     return service
 
 
-def visible_services(call: Call) -> list[BrService]:
-    """The caller's services, oldest first."""
-    query = select(BrService).where(BrService.world_id == call.c.world_id,
-                                    BrService.account_id == call.me.owner_id)
+# Built once: getStatus is the hot call, and building a statement costs more than running it.
+_ACCOUNT_SERVICES = (select(*BrService.__table__.columns)  # type: ignore[attr-defined]
+                     .where(col(BrService.world_id) == bindparam("world"),
+                            col(BrService.account_id) == bindparam("account"))
+                     .order_by(col(BrService.id)))
+_SUBUSER_SERVICES = _ACCOUNT_SERVICES.where(col(BrService.assigned_to) == bindparam("subuser"))
+
+
+def visible_services(call: Call) -> list[Any]:
+    """The caller's services, oldest first, as rows of the service table (not ORM objects)."""
+    params: dict[str, Any] = {"world": call.c.world_id, "account": call.me.owner_id}
+    query = _ACCOUNT_SERVICES
     if call.me.role == ROLE_SUBUSER:
-        query = query.where(BrService.assigned_to == call.me.id)
-    return list(call.session.exec(query.order_by(col(BrService.id))).all())
+        query, params["subuser"] = _SUBUSER_SERVICES, call.me.id
+    return list(call.session.execute(query, params).all())
 
 
 def _agent_settings(call: Call, *, required: bool) -> dict[str, Any]:
@@ -113,7 +122,7 @@ def add_service(call: Call) -> etree._Element:
     service.service_id = f"{'V' if kind == 'VDS' else 'S'}{SERVICE_NUMBER_BASE + service.id}"
     agents.CREATE.start(ctx, service, "0")
     root = ok_document()
-    add_agent(root, call.session, service, full=False)
+    add_agent(root, service, full=False)
     return root
 
 
@@ -125,7 +134,7 @@ def activate_agent(call: Call) -> etree._Element:
         setattr(service, attr, value)
     call.session.add(service)
     root = ok_document()
-    add_agent(root, call.session, service, full=False)
+    add_agent(root, service, full=False)
     return root
 
 
@@ -201,7 +210,7 @@ def get_status(call: Call) -> etree._Element:
     root = ok_document()
     account = element("account", (), root)
     for service in visible_services(call):
-        add_agent(account, call.session, service, full=True)
+        add_agent(account, service, full=True)
     return root
 
 
@@ -216,7 +225,7 @@ def get_backup_status(call: Call) -> etree._Element:
     offset = _offset(call)
     service = _by_service_id(call)
     root = ok_document()
-    node = add_agent(root, call.session, service, full=True, offset=offset, empty_history="[]")
+    node = add_agent(root, service, full=True, offset=offset, empty_history="[]")
     add_task(node, service, latest_task(call.session, service))
     return root
 

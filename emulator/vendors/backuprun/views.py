@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -20,43 +19,30 @@ from emulator.vendors.backuprun.schemas import (
     TASK_ATTRIBUTES,
 )
 from emulator.vendors.backuprun.serializer import element
+from emulator.vendors.backuprun.timefmt import clock_text, shift_text
 
-__all__ = ["HISTORY_LENGTH", "add_agent", "add_messages", "add_task", "clock_text", "latest_task"]
-
-HISTORY_LENGTH = 10  # finished tasks listed in alert_history, newest first
-
-
-def clock_text(value: datetime, offset_minutes: int = 0) -> str:
-    """'YYYY-MM-DD HH:MM:SS' in UTC shifted by a JavaScript getTimezoneOffset() value."""
-    return (value - timedelta(minutes=offset_minutes)).strftime("%Y-%m-%d %H:%M:%S")
+__all__ = ["add_agent", "add_messages", "add_task", "latest_task"]
 
 
-def _history(session: Session, service: BrService, offset: int) -> tuple[list[dict[str, Any]], int]:
-    tasks = session.exec(
-        select(BrTask).where(BrTask.service_pk == service.id,
-                             col(BrTask.finished_at).is_not(None))
-        .order_by(col(BrTask.id).desc()).limit(HISTORY_LENGTH)).all()
-    entries = []
-    for task in tasks:
-        assert task.finished_at is not None
-        entries.append({"taskExecutionContextId": task.context_id, "taskType": "BACKUP",
-                        "taskState": task.state, "startTime": clock_text(task.started_at, offset),
-                        "endTime": clock_text(task.finished_at, offset), "errors": task.errors,
-                        "warnings": task.warnings})
-    n_alerts = sum(t.errors for t in tasks) * 1000 + sum(t.warnings for t in tasks)
-    return entries, n_alerts
+def _history(service: Any, offset: int) -> list[dict[str, Any]]:
+    if not offset:
+        return service.history
+    return [{**e, "startTime": shift_text(e["startTime"], offset),
+             "endTime": shift_text(e["endTime"], offset)} for e in service.history]
 
 
-def _values(service: BrService) -> dict[str, Any]:
+_STORED = ("id", "service_id", "readonly", "name", "host", "port", "type", "status",
+           "disk_usage", "cpanel_instance_id", "cpanel_startup", "mysql_instances",
+           "mysql_startup", "mssql_startup", "exchange_startup", "ostype", "running",
+           "create_status", "status_min_ok", "startup_ok", "activation_hint", "username",
+           "password", "location_id", "first_backup_try", "service_configured", "restricted",
+           "maintenance")
+
+
+def _values(service: Any) -> dict[str, Any]:
     location = LOCATIONS[service.location_id]
     return {
-        **service.model_dump(include={
-            "id", "service_id", "readonly", "name", "host", "port", "type", "status",
-            "disk_usage", "cpanel_instance_id", "cpanel_startup", "mysql_instances",
-            "mysql_startup", "mssql_startup", "exchange_startup", "ostype", "running",
-            "create_status", "status_min_ok", "startup_ok", "activation_hint", "username",
-            "password", "location_id", "first_backup_try", "service_configured", "restricted",
-            "maintenance"}),
+        **{name: getattr(service, name) for name in _STORED},
         "serverurl": location.url, "serverhostname": location.hostname,
         "serverip": location.ip, "location": location.name,
         "ip": location.ip, "http_port": location.http_port, "https_port": location.https_port,
@@ -64,12 +50,16 @@ def _values(service: BrService) -> dict[str, Any]:
     }
 
 
-def add_agent(parent: etree._Element, session: Session, service: BrService, *, full: bool,
+def add_agent(parent: etree._Element, service: Any, *, full: bool,
               offset: int = 0, empty_history: str = "") -> etree._Element:
-    """Append an <agent> with its <server>: brief (addService) or full (getStatus)."""
+    """Append an <agent> with its <server>: brief (addService) or full (getStatus).
+
+    `service` is a BrService or a row of its columns (what getStatus reads, for speed).
+    """
     values = _values(service)
     if full:
-        entries, values["n_alerts"] = _history(session, service, offset)
+        entries = _history(service, offset)
+        values["n_alerts"] = service.n_alerts
         values["alert_history"] = (orjson.dumps(entries).decode() if entries
                                    else empty_history)
     node = element("agent", [(a, values[a]) for a in (AGENT_FULL if full else AGENT_BRIEF)],

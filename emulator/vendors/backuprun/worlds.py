@@ -40,9 +40,16 @@ class DeferredSimulation(Simulation):
         return int(getattr(result, "rowcount", 0) or 0)
 
 
+# World id -> the World object (emu.worlds' copy) already armed. A reset or a rebuilt sandbox
+# registers a new object, so an entry left from before never matches it.
+_ARMED: dict[str, World] = {}
+
+
 def world_ctx(emu: Emulator, session: Session, world_id: str) -> Ctx:
     """emu.ctx for a world, after arming the work its populator held back (once)."""
     ctx = emu.ctx(session, world_id)
+    if _ARMED.get(world_id) is ctx.world:
+        return ctx
     pending = session.exec(select(BrPending).where(BrPending.world_id == world_id)
                            .order_by(col(BrPending.id))).all()
     if pending:
@@ -51,6 +58,7 @@ def world_ctx(emu: Emulator, session: Session, world_id: str) -> Ctx:
             session.delete(row)
         session.commit()
         emu.sim.run_due(session, ctx.world, ctx.now)
+    _ARMED[world_id] = ctx.world
     return ctx
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from fastapi.testclient import TestClient
 
 from tests.vendors.backuprun.helpers import add_service, agents, api, error, login, ok
@@ -120,3 +122,17 @@ def test_update_user_data(client: TestClient) -> None:
     assert login(client, "me@example.com", "pw2").find("user/name").get("value") == "New <Name>"
     ok(api(client, "addContact", email="taken@example.com", name="t", password="p", role=4))
     error(api(client, "updateUserData", email="taken@example.com"), "email_taken")
+
+
+def test_subuser_cannot_read_tasks_of_other_services(client: TestClient) -> None:
+    login(client)
+    _add_subuser(client)
+    status = agents(client)
+    ran = next(a for a in status.values() if a.get("status") == "1")
+    context_id = json.loads(ran.get("alert_history"))[0]["taskExecutionContextId"]
+    ok(api(client, "getTaskDetailById", taskExecutionContextId=context_id))
+    login(client, "sub@example.com", "subpw")
+    error(api(client, "getTaskDetailById", taskExecutionContextId=context_id), "access_denied")
+    error(api(client, "runPolicy", service_id=ran.get("service_id")), "access_denied")
+    error(api(client, "setActivationHint", service_id=ran.get("service_id"),
+              activation_hint="install-on-Linux"), "access_denied")

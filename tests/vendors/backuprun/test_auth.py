@@ -62,7 +62,10 @@ def test_session_cookie_expires_after_idle_time_on_the_virtual_clock(client: Tes
     advance(client, 1400)
     ok(api(client, "getStatus"))
     advance(client, 1441)
-    assert "expired" in error(api(client, "getStatus"), "not_logged_in")
+    response = client.post("/api.php", data={"apiCALL": "getStatus"})
+    assert "expired" in response.text
+    assert response.headers["set-cookie"].startswith('PHPSESSID=""')  # the dead cookie goes
+    assert "PHPSESSID" not in client.cookies
 
 
 def test_remembered_session_outlives_a_day_but_not_a_month(client: TestClient) -> None:

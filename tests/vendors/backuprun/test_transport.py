@@ -95,3 +95,13 @@ def test_missing_and_bad_values_name_the_parameter(client: TestClient) -> None:
                                    agent="h", agent_port="1", encrypt="1"), "missing_parameter")
     assert "remember" in error(api(client, "login", email="a@b.c", password="p",
                                    remember="yes"), "invalid_value")
+
+
+def test_text_xml_cannot_carry_is_refused_not_stored(client: TestClient) -> None:
+    login(client)
+    before = client.post("/api.php", data={"apiCALL": "getStatus"}).content
+    message = error(api(client, "addService", type="VDS", location="528", name="bad\x01name",
+                        agent="h", agent_port="1167"), "invalid_value")
+    assert "name" in message
+    error(api(client, "nope\x00"), "invalid_value")
+    assert client.post("/api.php", data={"apiCALL": "getStatus"}).content == before
