@@ -1,8 +1,8 @@
 """Control-plane routes for steering the CleverFox emulation: /_emulator/cleverfox/...
 
-    GET  /_emulator/cleverfox/partners?world=default      every partner with its API key
-    GET  /_emulator/cleverfox/devices/{device_id}/agent?world=default
-    POST /_emulator/cleverfox/devices/{device_id}/agent?world=default
+    GET  /_emulator/cleverfox/partners      every partner with its API key
+    GET  /_emulator/cleverfox/devices/{device_id}/agent
+    POST /_emulator/cleverfox/devices/{device_id}/agent
          {"online": false}            take the agent offline (its runs will be Missed)
          {"online": true}             bring it back; it checks in and runs what is due
          {"fail_next_runs": 1, "fail_message": "..."}   the next run(s) end Failed
@@ -28,7 +28,8 @@ __all__ = ["router"]
 # Included by emulator.control.router under /_emulator, so these paths are /_emulator/cleverfox/...
 router = APIRouter(prefix="/cleverfox", tags=["control"])
 
-World = Annotated[str, Query(description="world id: 'default' or a sandbox id")]
+World = Annotated[str, Query(alias="sandbox",
+                              description="a sandbox id; omitted: the default world")]
 
 
 class AgentUpdate(BaseModel):

@@ -19,7 +19,8 @@ __all__ = ["router"]
 # Included by emulator.control.router under /_emulator, so these paths are /_emulator/code42/...
 router = APIRouter(prefix="/code42", tags=["control"])
 
-WorldParam = Annotated[str, Query(description="world id: 'default' or a sandbox id")]
+WorldParam = Annotated[str, Query(alias="sandbox",
+                                        description="a sandbox id; omitted: the default world")]
 
 _EVENTS = {"offline": "disconnect", "online": "connect", "deactivate": "deactivate",
            "reactivate": "reactivate"}

@@ -185,7 +185,7 @@ def test_the_default_world_has_a_history(client: TestClient) -> None:
 
 def test_control_routes_answer_404_for_unknown_devices_and_worlds(client: TestClient) -> None:
     assert client.get("/_emulator/cleverfox/devices/999/agent").status_code == 404
-    response = client.get("/_emulator/cleverfox/devices/1/agent", params={"world": "sb-x"})
+    response = client.get("/_emulator/cleverfox/devices/1/agent", params={"sandbox": "sb-x"})
     assert response.status_code == 404
     assert client.post("/_emulator/cleverfox/devices/1/agent",
                        json={"fail_next_runs": -1}).status_code == 422

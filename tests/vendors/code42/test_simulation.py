@@ -89,7 +89,7 @@ def test_control_errors(client: TestClient) -> None:
     deactivated = next(r["deviceUid"] for r in report(client, active="false"))
     assert _control(client, deactivated, "offline").status_code == 409
     assert client.post(f"/_emulator/code42/devices/{deactivated}/online",
-                       params={"world": "sb-nope"}).status_code == 404
+                       params={"sandbox": "sb-nope"}).status_code == 404
 
 
 def test_a_clock_jump_of_years_is_one_bulk_sweep(client: TestClient) -> None:
