@@ -38,8 +38,10 @@ def _key(agent: Agent | None) -> dict[str, Any]:
     return {"ModulusHex": agent.modulus_hex if agent else "", "ExponentHex": _exponent(agent)}
 
 
-def agent_view(agent: Agent, *, listing: bool = False, behavior: bool = False) -> dict[str, Any]:
-    """An agent as GET /agent/{id} shows it; `listing` applies the /user/agents quirks."""
+def agent_view(agent: Agent | Any, *, listing: bool = False, behavior: bool = False
+               ) -> dict[str, Any]:
+    """An agent (a row or a Core row) as GET /agent/{id} shows it; `listing` applies the
+    /user/agents quirks."""
     view: dict[str, Any] = {
         "AgentVersion": agent.agent_version,
         "Architecture": agent.architecture,
