@@ -75,14 +75,16 @@ def agent_view(agent: Agent | Any, *, listing: bool = False, behavior: bool = Fa
     return view
 
 
-def _config_file(entry: ConfigFile) -> dict[str, Any]:
+def _config_file(entry: ConfigFile | Any) -> dict[str, Any]:
     return {"FileId": entry.id, "FileItemType": entry.file_item_type, "FilePath": entry.file_path,
             "FilePathEncoded": None, "Filter": entry.filter, "ParentId": entry.config_id}
 
 
-def config_view(config: Configuration, agent: Agent | None, files: Iterable[ConfigFile],
-                *, backup_state: str | None = None) -> dict[str, Any]:
-    """A backup configuration; `backup_state` adds BackupState (the per-user list has it)."""
+def config_view(config: Configuration | Any, agent: Agent | Any | None,
+                files: Iterable[ConfigFile | Any], *, backup_state: str | None = None
+                ) -> dict[str, Any]:
+    """A backup configuration (ORM objects or Core rows); `backup_state` adds BackupState
+    (the per-user list has it)."""
     entries = list(files)
     view: dict[str, Any] = {
         "BackupConfigurationId": config.id,

@@ -194,6 +194,9 @@ def test_lists_for_user_and_agent(rax: Rax) -> None:
         assert [c["BackupConfigurationId"] for c in per_agent] == \
             [c["BackupConfigurationId"] for c in mine if c["MachineAgentId"] == agent_id]
         assert all("BackupState" not in c for c in per_agent)
+        for config in per_agent:  # lists and details render alike
+            assert config == rax.get(f"/backup-configuration/{config['BackupConfigurationId']}"
+                                     ).json()
     assert rax.get("/backup-configuration/system/424242").status_code == 404
 
 
