@@ -105,8 +105,15 @@ def agent_by_server(ctx: Ctx, tenant_id: str, host_server_id: str) -> dict[str, 
 
 
 def list_agents(ctx: Ctx, tenant_id: str) -> list[dict[str, Any]]:
-    """GET /user/agents (Status always Offline, as documented)."""
-    return [views.agent_view(a, listing=True) for a in _agents(ctx, tenant_id)]
+    """GET /user/agents (Status always Offline, as documented).
+
+    Read with SQLAlchemy Core: plain rows are several times cheaper than ORM objects here.
+    """
+    table = Agent.__table__  # type: ignore[attr-defined]
+    rows = ctx.session.execute(
+        select(table).where(table.c.world_id == ctx.world_id, table.c.tenant_id == tenant_id)
+        .order_by(table.c.id)).all()
+    return [views.agent_view(a, listing=True) for a in rows]
 
 
 def wakeup_agents(ctx: Ctx, tenant_id: str) -> None:

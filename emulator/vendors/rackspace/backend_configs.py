@@ -160,16 +160,22 @@ def backup_state(state: str | None) -> str:
     return "Skipped" if state == "Skipped" else "Not Available"
 
 
-def _list(ctx: Ctx, configs: Sequence[Configuration], *, with_state: bool
-          ) -> list[dict[str, Any]]:
+def _rows(ctx: Ctx, model: Any, *where: Any, order: Any = None) -> Sequence[Any]:
+    """Read-only rows of `model` through SQLAlchemy Core: half the cost of ORM objects."""
+    query = select(model.__table__).where(*where)
+    if order is not None:
+        query = query.order_by(order)
+    return ctx.session.execute(query).all()
+
+
+def _list(ctx: Ctx, configs: Sequence[Any], *, with_state: bool) -> list[dict[str, Any]]:
     ids = [c.id for c in configs]
-    files: dict[int, list[ConfigFile]] = {}
-    for entry in ctx.session.exec(select(ConfigFile).where(col(ConfigFile.config_id).in_(ids))
-                                  .order_by(col(ConfigFile.id))).all():
+    files: dict[int, list[Any]] = {}
+    for entry in _rows(ctx, ConfigFile, col(ConfigFile.config_id).in_(ids),
+                       order=col(ConfigFile.id)):
         files.setdefault(entry.config_id, []).append(entry)
     agent_ids = {c.agent_id for c in configs}
-    agents = {a.id: a for a in ctx.session.exec(select(Agent).where(
-        col(Agent.id).in_(agent_ids))).all()}
+    agents = {a.id: a for a in _rows(ctx, Agent, col(Agent.id).in_(agent_ids))}
     states: dict[int, str] = {}
     if with_state and ids:
         latest = (select(func.max(Backup.id)).where(col(Backup.config_id).in_(ids))
@@ -184,18 +190,19 @@ def _list(ctx: Ctx, configs: Sequence[Configuration], *, with_state: bool
 
 def list_for_user(ctx: Ctx, tenant_id: str) -> list[dict[str, Any]]:
     """GET /backup-configuration: every configuration of the user, with BackupState."""
-    configs = ctx.session.exec(select(Configuration).where(
-        Configuration.world_id == ctx.world_id, Configuration.tenant_id == tenant_id,
-        Configuration.is_deleted == False).order_by(col(Configuration.id))).all()  # noqa: E712
+    configs = _rows(ctx, Configuration, col(Configuration.world_id) == ctx.world_id,
+                    col(Configuration.tenant_id) == tenant_id,
+                    col(Configuration.is_deleted) == False,  # noqa: E712
+                    order=col(Configuration.id))
     return _list(ctx, configs, with_state=True)
 
 
 def list_for_agent(ctx: Ctx, tenant_id: str, agent_id: int) -> list[dict[str, Any]]:
     """GET /backup-configuration/system/{agentId}."""
     get_agent(ctx, tenant_id, agent_id)
-    configs = ctx.session.exec(select(Configuration).where(
-        Configuration.agent_id == agent_id,
-        Configuration.is_deleted == False).order_by(col(Configuration.id))).all()  # noqa: E712
+    configs = _rows(ctx, Configuration, col(Configuration.agent_id) == agent_id,
+                    col(Configuration.is_deleted) == False,  # noqa: E712
+                    order=col(Configuration.id))
     return _list(ctx, configs, with_state=False)
 
 

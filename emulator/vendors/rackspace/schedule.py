@@ -17,7 +17,8 @@ from emulator.core.world import World
 from emulator.vendors.rackspace.agents import new_backup
 from emulator.vendors.rackspace.models import Agent, Configuration
 
-__all__ = ["BACKLOG_RUNS", "BACKLOG_SPAN", "KIND", "hour_24", "next_run", "reschedule"]
+__all__ = ["BACKLOG_RUNS", "BACKLOG_SPAN", "KIND", "REPLAY_AFTER", "hour_24", "next_run",
+           "reschedule"]
 
 KIND = "rackspace.schedule"
 # A clock moved far ahead (say a year, or to 2999) does not replay every run it jumped over:
@@ -25,6 +26,9 @@ KIND = "rackspace.schedule"
 # periods) are simulated; replaying each run costs several due transitions.
 BACKLOG_SPAN = timedelta(days=8)
 BACKLOG_RUNS = 50
+# A run due this long before the world's clock finished long ago: it is recorded finished at
+# once (one due transition instead of five). Longer than any backup takes.
+REPLAY_AFTER = timedelta(hours=1)
 _PERIOD = {"Daily": timedelta(days=1), "Weekly": timedelta(days=7)}
 
 
@@ -79,18 +83,22 @@ def _fire(ctx: Ctx, due: DueTransition) -> None:
     agent = ctx.session.get(Agent, config.agent_id)
     if agent is None:
         return
-    new_backup(ctx, config, agent, scheduled=True)
-    config.next_run = next_run(config, max(ctx.now, _backlog_start(ctx, config)))
+    world_now = _world_now(ctx)
+    new_backup(ctx, config, agent, scheduled=True, replay=world_now - ctx.now > REPLAY_AFTER)
+    config.next_run = next_run(config, max(ctx.now, _backlog_start(ctx, config, world_now)))
     if config.next_run is not None:
         ctx.schedule(KIND, config.id, at=config.next_run, payload={"at": iso_z(config.next_run)})
     ctx.session.add(config)
 
 
-def _backlog_start(ctx: Ctx, config: Configuration) -> datetime:
-    """The earliest time whose runs are still simulated, given where the world's clock is."""
+def _world_now(ctx: Ctx) -> datetime:
+    """Where the world's clock is (the engine hands handlers the due time as ctx.now)."""
     world = ctx.session.get(World, ctx.world_id)
-    if world is None:
-        return ctx.now
+    return ctx.now if world is None else max(ctx.now, Clock(world.clock_state).now())
+
+
+def _backlog_start(ctx: Ctx, config: Configuration, world_now: datetime) -> datetime:
+    """The earliest time whose runs are still simulated, given where the world's clock is."""
     period = _PERIOD.get(config.frequency, timedelta(hours=config.hour_interval or 1))
     span = max(3 * period, min(BACKLOG_SPAN, BACKLOG_RUNS * period))
-    return Clock(world.clock_state).now() - span
+    return world_now - span

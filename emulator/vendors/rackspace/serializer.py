@@ -38,8 +38,10 @@ def _key(agent: Agent | None) -> dict[str, Any]:
     return {"ModulusHex": agent.modulus_hex if agent else "", "ExponentHex": _exponent(agent)}
 
 
-def agent_view(agent: Agent, *, listing: bool = False, behavior: bool = False) -> dict[str, Any]:
-    """An agent as GET /agent/{id} shows it; `listing` applies the /user/agents quirks."""
+def agent_view(agent: Agent | Any, *, listing: bool = False, behavior: bool = False
+               ) -> dict[str, Any]:
+    """An agent (a row or a Core row) as GET /agent/{id} shows it; `listing` applies the
+    /user/agents quirks."""
     view: dict[str, Any] = {
         "AgentVersion": agent.agent_version,
         "Architecture": agent.architecture,
@@ -73,14 +75,16 @@ def agent_view(agent: Agent, *, listing: bool = False, behavior: bool = False) -
     return view
 
 
-def _config_file(entry: ConfigFile) -> dict[str, Any]:
+def _config_file(entry: ConfigFile | Any) -> dict[str, Any]:
     return {"FileId": entry.id, "FileItemType": entry.file_item_type, "FilePath": entry.file_path,
             "FilePathEncoded": None, "Filter": entry.filter, "ParentId": entry.config_id}
 
 
-def config_view(config: Configuration, agent: Agent | None, files: Iterable[ConfigFile],
-                *, backup_state: str | None = None) -> dict[str, Any]:
-    """A backup configuration; `backup_state` adds BackupState (the per-user list has it)."""
+def config_view(config: Configuration | Any, agent: Agent | Any | None,
+                files: Iterable[ConfigFile | Any], *, backup_state: str | None = None
+                ) -> dict[str, Any]:
+    """A backup configuration (ORM objects or Core rows); `backup_state` adds BackupState
+    (the per-user list has it)."""
     entries = list(files)
     view: dict[str, Any] = {
         "BackupConfigurationId": config.id,

@@ -52,7 +52,7 @@ def test_manual_backup_walks_the_documented_states(client: TestClient, rax: Rax)
             seen.append(state)
         if state in FINAL:
             break
-        advance(client, 5)
+        advance(client, 60 if state == "InProgress" else 2)
     assert seen == ["StartRequested", "Queued", "Preparing", "InProgress", "Completed"]
     details = rax.get(f"/backup/{backup_id}").json()
     assert set(details) == {"BackupId", "BackupConfigurationId", "CurrentState",
@@ -148,6 +148,13 @@ def test_weekly_schedule_advanced_two_weeks_runs_twice(client: TestClient, rax: 
             if a["Type"] == "Backup" and a["ParentId"] == config_id]
     assert len(runs) == 2
     assert {r["CurrentState"] for r in runs} <= FINAL
+    week_ms = 7 * 24 * 3600 * 1000
+    for run, due in zip(sorted(runs, key=lambda r: r["ID"]), (first_run, first_run + week_ms),
+                        strict=True):
+        report = rax.get(f"/backup/report/{run['BackupId']}").json()
+        started, ended = (int(report[k][6:-2]) for k in ("StartTime", "CompletedTime"))
+        assert due < started < ended < due + 3600 * 1000  # ran at its scheduled time
+        assert report["Duration"] != "00:00:00"
     fetched = rax.get(f"/backup-configuration/{config_id}").json()
     week = 7 * 24 * 3600 * 1000
     assert int(fetched["NextScheduledRunTime"][6:-2]) == first_run + 2 * week

@@ -194,4 +194,17 @@ def test_lists_for_user_and_agent(rax: Rax) -> None:
         assert [c["BackupConfigurationId"] for c in per_agent] == \
             [c["BackupConfigurationId"] for c in mine if c["MachineAgentId"] == agent_id]
         assert all("BackupState" not in c for c in per_agent)
+        for config in per_agent:  # lists and details render alike
+            assert config == rax.get(f"/backup-configuration/{config['BackupConfigurationId']}"
+                                     ).json()
     assert rax.get("/backup-configuration/system/424242").status_code == 404
+
+
+def test_weekly_next_run_crosses_daylight_saving_time(rax: Rax) -> None:
+    rax.client.post("/_emulator/clock", json={"set": "2026-03-05T12:00:00Z"})  # a Thursday
+    rax.relogin()
+    created = rax.call("POST", "/backup-configuration",
+                       _body(rax, DayOfWeekId=1)).json()  # Mondays, 7:30 PM Eastern
+    # 2026-03-08 moved New York to UTC-4: Monday 7:30 PM is 23:30Z, not 00:30Z.
+    expected = datetime(2026, 3, 9, 23, 30, tzinfo=ZoneInfo("UTC"))
+    assert _ms(created["NextScheduledRunTime"]) == int(expected.timestamp() * 1000)

@@ -90,7 +90,7 @@ def test_full_restore_lifecycle(client: TestClient, rax: Rax) -> None:
             seen.append(state)
         if state in (3, 5, 8):
             break
-        advance(client, 5)
+        advance(client, 60 if state == 2 else 2)
     assert [NAMES[s] for s in seen] == ["StartRequested", "Queued", "Preparing", "InProgress",
                                         "CompletedWithErrors"]
     report = rax.get(f"/restore/report/{restore_id}").json()
