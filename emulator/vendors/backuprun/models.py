@@ -15,7 +15,7 @@ from sqlmodel import Field
 from emulator.core.db import UTCDateTime
 from emulator.core.world import WorldScoped
 
-__all__ = ["ROLE_MAIN", "ROLE_SUBUSER", "BrMail", "BrPending", "BrRecovery", "BrService",
+__all__ = ["ROLE_MAIN", "ROLE_SUBUSER", "BrMail", "BrRecovery", "BrService",
            "BrSession",
            "BrTask", "BrTaskMessage", "BrUser"]
 
@@ -165,20 +165,3 @@ class BrTaskMessage(WorldScoped, table=True):
     level: str  # INFO, WARNING, SEVERE
     text: str
     time: datetime = Field(sa_type=UTCDateTime)
-
-
-class BrPending(WorldScoped, table=True):
-    """Work a new world scheduled, held back until the world's first BackupRun request.
-
-    A world's BackupRun clock work is invisible until someone asks BackupRun, so holding it
-    here and arming it then (at its original due times, replayed in order) changes nothing a
-    client can see, and keeps fresh worlds free of due work for the engine.
-    """
-
-    __tablename__ = "backuprun_pending"
-
-    id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=80)
-    entity_id: str = Field(max_length=80)
-    due_at: datetime = Field(sa_type=UTCDateTime)
-    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
