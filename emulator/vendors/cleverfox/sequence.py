@@ -33,5 +33,8 @@ def next_id(ctx: Ctx, name: str) -> int:
 
 
 @event.listens_for(Session, "after_transaction_end")
-def _forget(session: Session, _transaction: Any) -> None:
-    session.info.pop(_KEY, None)
+def _forget(session: Session, transaction: Any) -> None:
+    # Every flush opens and ends a subtransaction; only the end of the outermost one (commit or
+    # rollback) may forget the rows, or the cache would not outlive a single flush.
+    if transaction.parent is None:
+        session.info.pop(_KEY, None)
