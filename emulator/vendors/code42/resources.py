@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlmodel import col
 
 from emulator.core.timeutil import iso_z
@@ -130,7 +130,8 @@ def computer(caller: Caller, ident: str, id_type: str | None,
     if kind == "guid":
         match: ColumnElement[bool] = col(Code42Device.guid) == ident
     elif kind == "id" and ident.isdigit():
-        match = col(Code42Device.id) == int(ident)
+        # An id past SQLite's 64-bit integers names no device (and must not reach the driver).
+        match = col(Code42Device.id) == int(ident) if int(ident) < 2**63 else false()
     elif kind == "id":
         raise BadParameter("computerId", f"{ident!r} is not a computer id; use idType=guid "
                            "for a guid")

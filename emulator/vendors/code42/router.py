@@ -24,7 +24,9 @@ router = APIRouter(tags=["code42"])
 Auth = Annotated[str | None, Header(alias="Authorization", include_in_schema=False)]
 Flag = Annotated[bool | None, Query(description="true/True or false/False")]
 Text = Annotated[str | None, Query()]
-Number = Annotated[int | None, Query()]
+# 32-bit like the vendor's own ints: a larger number is a 400 naming the parameter, not an
+# overflow in the database driver.
+Number = Annotated[int | None, Query(ge=-(2**31), le=2**31 - 1)]
 
 
 def _params(request: Request) -> dict[str, str]:

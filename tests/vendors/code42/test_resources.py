@@ -107,3 +107,12 @@ def test_v3_org_by_guid_is_scoped(client: TestClient) -> None:
     assert found.status_code == 200 and found.json()["orgUid"] == accounting["orgUid"]
     hidden = client.get(f"/api/v3/orgs/{root['orgGuid']}", headers=token(client, "org_manager"))
     code42_error(hidden, 404, root["orgGuid"])
+
+
+def test_numbers_past_64_bits_are_refused_not_crashed(client: TestClient) -> None:
+    huge = "9" * 20
+    missing = client.get(f"/api/v1/Computer/{huge}", headers=token(client))
+    code42_error(missing, 404, huge)
+    for path in ("/api/v1/Computer", "/api/v1/User", "/api/DeviceBackupReport"):
+        response = client.get(path, params={"pgNum": huge}, headers=token(client))
+        code42_error(response, 400, "pgNum")
