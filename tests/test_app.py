@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Iterator
+from typing import Any
 
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
 
 from emulator.app import SURFACES
 
@@ -44,3 +46,32 @@ def test_surfaces_own_their_vendor_paths() -> None:
     for path, owner in owners.items():
         best = max(SURFACES, key=lambda s: s.owns(path))
         assert best.owns(path) > 0 and best.name == owner, path
+
+
+def test_every_route_of_a_surface_lies_under_its_prefixes() -> None:
+    # The app skips a surface's routes for paths outside its prefixes (the prefix guard), so a
+    # route outside them would be unreachable.
+    def leaves(routes: list[Any], prefix: str = "") -> Iterator[str]:
+        for route in routes:
+            inner = getattr(route, "original_router", None)  # an included router (FastAPI 0.16x)
+            if inner is not None:
+                yield from leaves(inner.routes, prefix + route.include_context.prefix)
+            else:
+                yield prefix + route.path
+
+    for surface in SURFACES:
+        paths = list(leaves(surface.router.routes))
+        assert paths, surface.name
+        for path in paths:
+            assert surface.owns(path) >= 0, f"{surface.name}: {path} is outside {surface.prefixes}"
+
+
+def test_requests_reach_routes_of_every_surface_through_the_guard(client: TestClient) -> None:
+    # One path per surface, including the last surface mounted (control) and code42's paths,
+    # which share cleverfox's /api prefix.
+    assert client.get("/_emulator/health").status_code == 200
+    assert client.get("/api/plans").status_code == 401
+    assert client.get("/api/v1/User/my").status_code == 401
+    assert client.get("/v1.0/1/user/agents").status_code == 401
+    assert client.post("/api.php", data={"apiCALL": "getStatus"}).status_code == 200
+    assert client.get("/nowhere").status_code == 404

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Request, Response
+from fastapi import Body, Request, Response
 
 from emulator import __version__
 from emulator.control import backend
@@ -19,14 +19,14 @@ from emulator.control.schemas import (
 )
 from emulator.core.deps import EmulatorDep, SessionDep
 from emulator.core.errors import NotFound
-from emulator.core.surface import Surface
+from emulator.core.surface import Surface, SurfaceRouter
 from emulator.core.world import DEFAULT_WORLD_ID
 from emulator.vendors.backuprun import control as backuprun_control
 from emulator.vendors.cleverfox import control as cleverfox_control
 from emulator.vendors.code42 import control as code42_control
 from emulator.vendors.rackspace import control as rackspace_control
 
-router = APIRouter(prefix="/_emulator", tags=["control"])
+router = SurfaceRouter(prefix="/_emulator", tags=["control"])
 
 
 def _surfaces(request: Request) -> dict[str, Surface]:

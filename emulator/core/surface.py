@@ -15,13 +15,16 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
+from starlette._utils import get_route_path
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
+from starlette.types import Scope
 
 from emulator.core.errors import EmulatorError, InvalidInput
 from emulator.core.render import json_response
 
-__all__ = ["ErrorRenderer", "Surface", "install_error_handlers", "json_error",
+__all__ = ["ErrorRenderer", "Surface", "SurfaceRouter", "install_error_handlers", "json_error",
            "validation_message"]
 
 log = logging.getLogger(__name__)
@@ -39,6 +42,23 @@ def json_error(_request: Request, exc: EmulatorError) -> Response:
     return json_response({"code": exc.code, "message": exc.message}, exc.status_code)
 
 
+class SurfaceRouter(APIRouter):
+    """A surface's router: answers "no match" at once for a path outside the surface's prefixes.
+
+    FastAPI tries routes one by one, so without this every request would be matched against
+    every vendor's routes before reaching its own (most of a cheap request's time). FastAPI
+    versions that flatten included routers never call this; they just do not get faster.
+    """
+
+    owner: Callable[[str], int] | None = None
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if (self.owner is not None and scope.get("type") == "http"
+                and self.owner(get_route_path(scope)) < 0):
+            return Match.NONE, {}
+        return super().matches(scope)
+
+
 @dataclass(frozen=True)
 class Surface:
     """One API served by the emulator: its router, the path prefixes it owns, its errors."""
@@ -54,6 +74,10 @@ class Surface:
         """This surface's own OpenAPI document."""
         return get_openapi(title=self.title, version=version, description=self.description,
                            routes=self.router.routes)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.router, SurfaceRouter):
+            self.router.owner = self.owns
 
     def owns(self, path: str) -> int:
         """Length of the longest prefix of ours that `path` falls under, or -1."""

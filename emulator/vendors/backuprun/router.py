@@ -9,19 +9,19 @@ is the vendor's XML error and not a FastAPI validation error.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from emulator.core.deps import EmulatorDep, SessionDep
 from emulator.core.errors import BadRequest
-from emulator.core.surface import Surface
+from emulator.core.surface import Surface, SurfaceRouter
 from emulator.vendors.backuprun import backend
 from emulator.vendors.backuprun.call import COOKIE
 from emulator.vendors.backuprun.errors import render_error
 from emulator.vendors.backuprun.serializer import MEDIA_TYPE, to_bytes
 
-router = APIRouter(tags=["backuprun"])
+router = SurfaceRouter(tags=["backuprun"])
 
 SURFACE = Surface(
     name="backuprun",

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from starlette.responses import Response
 
 from emulator.core.deps import EmulatorDep, SessionDep
 from emulator.core.render import json_response
-from emulator.core.surface import Surface
+from emulator.core.surface import Surface, SurfaceRouter
 from emulator.vendors.cleverfox import backend
 from emulator.vendors.cleverfox.backend import Caller
 from emulator.vendors.cleverfox.errors import render_error
 from emulator.vendors.cleverfox.resources import RESOURCES
 
-router = APIRouter(tags=["cleverfox"])
+router = SurfaceRouter(tags=["cleverfox"])
 
 SURFACE = Surface(
     name="cleverfox",

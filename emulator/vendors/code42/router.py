@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import Header, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.responses import Response
 
 from emulator.core.deps import EmulatorDep, SessionDep
 from emulator.core.render import json_response
-from emulator.core.surface import Surface
+from emulator.core.surface import Surface, SurfaceRouter
 from emulator.vendors.code42 import backend, resources
 from emulator.vendors.code42.errors import render_error
 from emulator.vendors.code42.schemas import ReportQuery
 
-router = APIRouter(tags=["code42"])
+router = SurfaceRouter(tags=["code42"])
 
 Auth = Annotated[str | None, Header(alias="Authorization", include_in_schema=False)]
 Flag = Annotated[bool | None, Query(description="true/True or false/False")]

@@ -14,14 +14,14 @@ from starlette.responses import Response
 
 from emulator.core.deps import EmulatorDep, SessionDep
 from emulator.core.render import json_response
-from emulator.core.surface import Surface
+from emulator.core.surface import Surface, SurfaceRouter
 from emulator.vendors.rackspace import routes_agents, routes_configurations, routes_jobs
 from emulator.vendors.rackspace.errors import render_error
 from emulator.vendors.rackspace.identity import authenticate
 
 __all__ = ["SURFACE", "router"]
 
-router = APIRouter()
+router = SurfaceRouter()
 identity = APIRouter(tags=["identity"])
 
 
