@@ -5,12 +5,21 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from sqlmodel import Session
 
+from emulator.core.errors import NotFound
 from emulator.core.runtime import Emulator
+from emulator.core.world import DEFAULT_WORLD_ID
 
-__all__ = ["EmulatorDep", "SessionDep", "get_emulator", "get_session"]
+__all__ = [
+    "EmulatorDep",
+    "SandboxWorldDep",
+    "SessionDep",
+    "get_emulator",
+    "get_sandbox_world",
+    "get_session",
+]
 
 
 # Every dependency here is `async def` on purpose: FastAPI runs a plain `def` dependency in its
@@ -32,3 +41,20 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 
 EmulatorDep = Annotated[Emulator, Depends(get_emulator)]
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+async def get_sandbox_world(
+        request: Request,
+        sandbox: Annotated[str | None, Query(
+            description="a sandbox id; omitted: the default world")] = None) -> str:
+    """The world a control call acts on: `?sandbox=<id>`, else the default world."""
+    if sandbox is None:
+        return DEFAULT_WORLD_ID
+    emulator: Emulator = request.app.state.emulator
+    if sandbox not in emulator.worlds:
+        raise NotFound(f"no sandbox {sandbox!r}")
+    return sandbox
+
+
+SandboxWorldDep = Annotated[str, Depends(get_sandbox_world)]
+"""For /_emulator/<vendor>/... routes: every vendor names a sandbox the same way."""

@@ -132,3 +132,15 @@ def test_unknown_sandbox_clock_is_404(client: TestClient) -> None:
     response = client.post("/_emulator/sandboxes/sb-nope/clock", json={"advance_seconds": 1})
     assert response.status_code == 404
     assert "sb-nope" in response.json()["message"]
+
+
+def test_every_vendor_control_call_names_a_sandbox_the_same_way(client: TestClient) -> None:
+    sandbox = client.post("/_emulator/sandboxes").json()["id"]
+    for path in ("/_emulator/cleverfox/partners", "/_emulator/rackspace/tenants",
+                 "/_emulator/backuprun/outbox", "/_emulator/code42/api-client"):
+        assert client.get(path).status_code == 200, path
+        assert client.get(path, params={"sandbox": sandbox}).status_code == 200, path
+        missing = client.get(path, params={"sandbox": "sb-000000000000"})
+        assert missing.status_code == 404, path
+        assert missing.json() == {"code": "not_found",
+                                  "message": "no sandbox 'sb-000000000000'"}, path

@@ -18,10 +18,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 from sqlmodel import col, select
 
-from emulator.control.backend import sandbox_world
-from emulator.core.deps import EmulatorDep, SessionDep
+from emulator.core.deps import EmulatorDep, SandboxWorldDep, SessionDep
 from emulator.core.errors import NotFound
-from emulator.core.world import DEFAULT_WORLD_ID
 from emulator.vendors.backuprun.models import BrMail, BrService
 from emulator.vendors.backuprun.worlds import world_ctx
 
@@ -73,9 +71,8 @@ class ServiceControlView(BaseModel):
 
 
 @router.get("/outbox", summary="BackupRun mail the emulator would have sent (per world)")
-async def outbox(emu: EmulatorDep, session: SessionDep, sandbox: str | None = None,
+async def outbox(emu: EmulatorDep, session: SessionDep, world_id: SandboxWorldDep,
                  to: str | None = None) -> Outbox:
-    world_id = sandbox_world(session, sandbox) if sandbox else DEFAULT_WORLD_ID
     world_ctx(emu, session, world_id)  # what is due happens first
     query = select(BrMail).where(BrMail.world_id == world_id)
     if to:

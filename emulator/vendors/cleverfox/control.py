@@ -10,16 +10,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from sqlmodel import select
 
-from emulator.core.deps import EmulatorDep, SessionDep
+from emulator.core.deps import EmulatorDep, SandboxWorldDep, SessionDep
 from emulator.core.engine import Ctx
 from emulator.core.errors import NotFound
-from emulator.core.world import DEFAULT_WORLD_ID
 from emulator.vendors.cleverfox import agents
 from emulator.vendors.cleverfox.models import CfDevice, CfPartner
 
@@ -27,10 +24,6 @@ __all__ = ["router"]
 
 # Included by emulator.control.router under /_emulator, so these paths are /_emulator/cleverfox/...
 router = APIRouter(prefix="/cleverfox", tags=["control"])
-
-World = Annotated[str, Query(alias="sandbox",
-                              description="a sandbox id; omitted: the default world")]
-
 
 class AgentUpdate(BaseModel):
     """What to change about a device's simulated agent; absent fields stay as they are."""
@@ -61,7 +54,7 @@ class PartnerView(BaseModel):
 
 @router.get("/partners", summary="Every CleverFox partner of a world, with its API key")
 async def list_partners(emu: EmulatorDep, session: SessionDep,
-                        world: World = DEFAULT_WORLD_ID) -> list[PartnerView]:
+                        world: SandboxWorldDep) -> list[PartnerView]:
     ctx = emu.ctx(session, world)
     rows = session.exec(select(CfPartner).where(CfPartner.world_id == ctx.world_id)
                         .order_by(CfPartner.id)).all()  # type: ignore[arg-type]
@@ -84,7 +77,7 @@ def _view(ctx: Ctx, device: CfDevice) -> AgentView:
 
 @router.get("/devices/{device_id}/agent", summary="A CleverFox device's simulated agent")
 async def get_agent(emu: EmulatorDep, session: SessionDep, device_id: int,
-                    world: World = DEFAULT_WORLD_ID) -> AgentView:
+                    world: SandboxWorldDep) -> AgentView:
     ctx = emu.ctx(session, world)
     return _view(ctx, _device(ctx, device_id))
 
@@ -92,7 +85,7 @@ async def get_agent(emu: EmulatorDep, session: SessionDep, device_id: int,
 @router.post("/devices/{device_id}/agent",
              summary="Take a CleverFox agent offline or online, or make its next runs fail")
 async def update_agent(emu: EmulatorDep, session: SessionDep, device_id: int,
-                       body: AgentUpdate, world: World = DEFAULT_WORLD_ID) -> AgentView:
+                       body: AgentUpdate, world: SandboxWorldDep) -> AgentView:
     ctx = emu.ctx(session, world)
     device = _device(ctx, device_id)
     if body.fail_next_runs is not None:

@@ -11,10 +11,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
-from emulator.core.deps import EmulatorDep, SessionDep
+from emulator.core.deps import EmulatorDep, SandboxWorldDep, SessionDep
 from emulator.core.errors import NotFound
 from emulator.core.runtime import Emulator
-from emulator.core.world import DEFAULT_WORLD_ID
 from emulator.vendors.rackspace.agents import AGENT, heartbeat
 from emulator.vendors.rackspace.models import Agent, Tenant
 
@@ -88,11 +87,7 @@ async def next_restore(emu: EmulatorDep, session: SessionDep, agent_id: int,
 
 
 @router.get("/tenants", summary="A world's Rackspace tenants and their credentials")
-async def tenants(emu: EmulatorDep, session: SessionDep,
-                  sandbox: str | None = None) -> list[dict[str, Any]]:
-    world_id = sandbox or DEFAULT_WORLD_ID
-    if world_id not in emu.worlds:
-        raise NotFound(f"no world {world_id!r}")
+async def tenants(session: SessionDep, world_id: SandboxWorldDep) -> list[dict[str, Any]]:
     rows = session.exec(select(Tenant).where(Tenant.world_id == world_id)
                         .order_by(col(Tenant.id))).all()
     agents = session.exec(select(Agent).where(Agent.world_id == world_id)
