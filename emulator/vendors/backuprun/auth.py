@@ -29,7 +29,6 @@ from emulator.vendors.backuprun.call import (
 from emulator.vendors.backuprun.errors import EmailTaken, LoginFailed, UnknownObject, WrongState
 from emulator.vendors.backuprun.models import ROLE_MAIN, BrMail, BrRecovery, BrSession, BrUser
 from emulator.vendors.backuprun.serializer import element, ok_document
-from emulator.vendors.backuprun.worlds import world_ctx
 
 __all__ = ["RECOVERY_SECONDS", "mail", "open_session"]
 
@@ -82,7 +81,7 @@ def register_new_user(call: Call) -> etree._Element:
     password = call.params.require("password")
     assert email is not None
     if call.resolve_login() is None:
-        call.ctx = world_ctx(call.emu, call.session, DEFAULT_WORLD_ID)
+        call.ctx = call.emu.ctx(call.session, DEFAULT_WORLD_ID)
     ctx = call.c
     new_user(ctx, email=email, name=name, password=password, notify_email=email.lower())
     mail(ctx, email.lower(), "Welcome to BackupRun",
@@ -101,7 +100,7 @@ def login(call: Call) -> etree._Element:
     if not match:
         raise LoginFailed()
     user = match[0]
-    ctx = world_ctx(call.emu, call.session, user.world_id)
+    ctx = call.emu.ctx(call.session, user.world_id)
     open_session(call, ctx, user, remember)
     root = ok_document()
     node = element("user", (), root)
@@ -131,7 +130,7 @@ def recover_password(call: Call) -> etree._Element:
     if not users:
         raise UnknownObject(f"no account with email {email!r}")
     # Every world's due work first: applying it commits, which must not carry our writes.
-    contexts = {u.world_id: world_ctx(call.emu, call.session, u.world_id) for u in users}
+    contexts = {u.world_id: call.emu.ctx(call.session, u.world_id) for u in users}
     for user in users:
         assert user.id is not None
         ctx = contexts[user.world_id]
@@ -154,7 +153,7 @@ def reset_password(call: Call) -> etree._Element:
     row = call.session.get(BrRecovery, code) if len(code) <= 64 else None
     if row is None or row.world_id not in call.emu.worlds:
         raise UnknownObject("unknown recoverycode")
-    ctx = world_ctx(call.emu, call.session, row.world_id)  # due work never touches codes
+    ctx = call.emu.ctx(call.session, row.world_id)  # due work never touches codes
     if row.used:
         raise WrongState("this recoverycode was already used")
     if row.expires_at <= ctx.now:

@@ -15,7 +15,6 @@ from emulator.core.world import Counter
 from emulator.vendors.backuprun.errors import NotLoggedIn
 from emulator.vendors.backuprun.models import BrSession, BrUser
 from emulator.vendors.backuprun.params import Params
-from emulator.vendors.backuprun.worlds import world_ctx
 
 __all__ = ["CALLS", "COOKIE", "IDLE_SECONDS", "REMEMBER_SECONDS", "Call", "CallHandler",
            "api_call", "next_number", "users_by_email"]
@@ -60,7 +59,7 @@ class Call:
         if row is None or row.world_id not in self.emu.worlds:
             return None
         # Due work never touches sessions, so the row read before it is still current.
-        ctx = world_ctx(self.emu, self.session, row.world_id)
+        ctx = self.emu.ctx(self.session, row.world_id)
         if row.expires_at <= ctx.now:
             self.clear_cookie = True
             return None

@@ -21,7 +21,6 @@ from sqlmodel import col, select
 from emulator.core.deps import EmulatorDep, SandboxWorldDep, SessionDep
 from emulator.core.errors import NotFound
 from emulator.vendors.backuprun.models import BrMail, BrService
-from emulator.vendors.backuprun.worlds import world_ctx
 
 __all__ = ["router"]
 
@@ -73,7 +72,7 @@ class ServiceControlView(BaseModel):
 @router.get("/outbox", summary="BackupRun mail the emulator would have sent (per world)")
 async def outbox(emu: EmulatorDep, session: SessionDep, world_id: SandboxWorldDep,
                  to: str | None = None) -> Outbox:
-    world_ctx(emu, session, world_id)  # what is due happens first
+    emu.ctx(session, world_id)  # what is due happens first
     query = select(BrMail).where(BrMail.world_id == world_id)
     if to:
         query = query.where(BrMail.to == to.lower())
@@ -88,7 +87,7 @@ def _service(emu: EmulatorDep, session: SessionDep, key: str) -> BrService:
     service = session.exec(query).first()
     if service is None:
         raise NotFound(f"no BackupRun service {key!r}")
-    world_ctx(emu, session, service.world_id)
+    emu.ctx(session, service.world_id)
     session.refresh(service)
     return service
 
