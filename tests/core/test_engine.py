@@ -31,6 +31,11 @@ def _hourly(ctx: Ctx, due: DueTransition) -> None:
     ctx.schedule("test.hourly", due.entity_id, after=3600)
 
 
+@on_due("test.present")
+def _present(ctx: Ctx, due: DueTransition) -> None:
+    APPLIED.append((iso_z(ctx.now), iso_z(ctx.present)))
+
+
 @on_due("test.broken")
 def _broken(ctx: Ctx, due: DueTransition) -> None:
     ctx.schedule("test.record", "x", after=0, payload={"label": "written by broken"})
@@ -154,3 +159,15 @@ def test_virtual_times_are_exact_not_the_jump_end(fake_client: TestClient) -> No
     assert {p["state"] for p in probes} == {"Running"}
     assert all(p["history"].endswith("Running@2026-01-05T09:00:10.000Z;") for p in probes)
     assert isinstance(parse_iso("2026-01-05T09:00:10.000Z"), datetime)
+
+
+def test_a_handler_sees_its_due_time_and_the_present_it_is_catching_up_to(emu: Emulator) -> None:
+    with emu.db.session() as session:
+        ctx = emu.ctx(session, DEFAULT_WORLD_ID)
+        assert ctx.present == ctx.now  # a request's context: no catching up
+        ctx.schedule("test.present", "p", after=60)
+        session.commit()
+    assert _advance(emu, 86400) == 1
+    start = parse_iso(T0)
+    expected = [(iso_z(start + timedelta(seconds=60)), iso_z(start + timedelta(seconds=86400)))]
+    assert expected == APPLIED

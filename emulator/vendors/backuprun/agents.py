@@ -26,7 +26,6 @@ from emulator.vendors.backuprun.call import next_number
 from emulator.vendors.backuprun.messages import task_messages
 from emulator.vendors.backuprun.models import BrService, BrTask, BrTaskMessage
 from emulator.vendors.backuprun.timefmt import HISTORY_LENGTH, clock_text
-from emulator.vendors.backuprun.worlds import world_now
 
 __all__ = ["CREATE", "DAY", "REMOVE_AFTER", "TASK", "remove_service", "replay_task",
            "schedule_backups", "start_task", "terminate"]
@@ -198,7 +197,7 @@ def _daily_backup(ctx: Ctx, due: DueTransition) -> None:
         start_task(ctx, service, scheduled=True)
     # After a jump of months, replay only the last CATCH_UP_DAYS of runs, not every one.
     following = ctx.now + timedelta(seconds=DAY)
-    behind = int((world_now(ctx) - following).total_seconds() // DAY)
+    behind = int((ctx.present - following).total_seconds() // DAY)
     if behind > CATCH_UP_DAYS:
         following += timedelta(days=behind - CATCH_UP_DAYS)
     ctx.schedule(BACKUP_KIND, service.id, at=following)

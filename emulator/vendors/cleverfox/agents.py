@@ -15,10 +15,8 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from emulator.core.clock import Clock
 from emulator.core.engine import Ctx, DueTransition, on_due
 from emulator.core.statemachine import Edge, StateMachine
-from emulator.core.world import World
 from emulator.vendors.cleverfox.models import (
     CfDevice,
     CfJob,
@@ -161,19 +159,13 @@ def go_offline(ctx: Ctx, device: CfDevice) -> None:
     ctx.session.add(device)
 
 
-def _present(ctx: Ctx) -> datetime:
-    """The world's current virtual time (a handler's ctx.now is its transition's due time)."""
-    world = ctx.session.get(World, ctx.world_id)
-    return ctx.now if world is None else max(ctx.now, Clock(world.clock_state).now())
-
-
 def _skip_to_window(ctx: Ctx, job: CfJob, device: CfDevice, nxt: datetime) -> bool:
     """After a clock jump longer than CATCH_UP, leave out the runs before the last CATCH_UP.
 
     Replaying every run of a jump of years would take the engine minutes; the agents behave
     as if the emulator had not been watching them before the window.
     """
-    window = _present(ctx) - CATCH_UP
+    window = ctx.present - CATCH_UP
     if ctx.now >= window:
         return False
     horizon = utc_to_local(window, device.time_zone_id)

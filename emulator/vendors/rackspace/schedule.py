@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from emulator.core.clock import Clock
 from emulator.core.engine import Ctx, DueTransition, on_due
 from emulator.core.timeutil import UTC, iso_z
 from emulator.core.wintz import windows_zone
-from emulator.core.world import World
 from emulator.vendors.rackspace.agents import new_backup
 from emulator.vendors.rackspace.models import Agent, Configuration
 
@@ -83,18 +81,12 @@ def _fire(ctx: Ctx, due: DueTransition) -> None:
     agent = ctx.session.get(Agent, config.agent_id)
     if agent is None:
         return
-    world_now = _world_now(ctx)
+    world_now = ctx.present
     new_backup(ctx, config, agent, scheduled=True, replay=world_now - ctx.now > REPLAY_AFTER)
     config.next_run = next_run(config, max(ctx.now, _backlog_start(ctx, config, world_now)))
     if config.next_run is not None:
         ctx.schedule(KIND, config.id, at=config.next_run, payload={"at": iso_z(config.next_run)})
     ctx.session.add(config)
-
-
-def _world_now(ctx: Ctx) -> datetime:
-    """Where the world's clock is (the engine hands handlers the due time as ctx.now)."""
-    world = ctx.session.get(World, ctx.world_id)
-    return ctx.now if world is None else max(ctx.now, Clock(world.clock_state).now())
 
 
 def _backlog_start(ctx: Ctx, config: Configuration, world_now: datetime) -> datetime:
