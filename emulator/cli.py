@@ -84,6 +84,7 @@ def serve(settings: Settings) -> int:
 
     from emulator.app import create_app
     from emulator.core.runtime import Emulator
+    from emulator.core.transport import uvicorn_config
     from emulator.core.world import DEFAULT_WORLD_ID, World
 
     emu = Emulator(settings)
@@ -91,9 +92,8 @@ def serve(settings: Settings) -> int:
     with emu.db.session() as session:
         world = session.get(World, DEFAULT_WORLD_ID)
         print(_banner(settings, world.credentials if world else {}), flush=True)
-    config = uvicorn.Config(create_app(settings, emulator=emu), host=settings.host,
-                            port=settings.port, log_level=settings.log_level.lower(),
-                            access_log=False)
+    config = uvicorn_config(create_app(settings, emulator=emu), host=settings.host,
+                            port=settings.port, log_level=settings.log_level)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the handler
     # that was there before it; ours turns that into a clean exit 0 (docker stop, Ctrl-C).
     previous = {sig: signal.signal(sig, _stopped) for sig in (signal.SIGINT, signal.SIGTERM)}
