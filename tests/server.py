@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -15,26 +12,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from emulator.testing.server import console_script, free_port
+
 READY_LINE = "Application startup complete"
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 15.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def console_script() -> str:
-    """The installed `backup-emulator` next to this interpreter, else the one on PATH."""
-    beside = Path(sys.executable).with_name("backup-emulator")
-    if beside.exists():
-        return str(beside)
-    found = shutil.which("backup-emulator")
-    assert found, "backup-emulator is not installed: pip install -e '.[test]'"
-    return found
 
 
 @dataclass

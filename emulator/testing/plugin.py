@@ -1,1 +1,94 @@
-"""pytest plugin: a running emulator per test session and a fresh sandbox per test."""
+"""pytest plugin: a running emulator per test session and a fresh sandbox per test.
+
+Loaded in every pytest run where backup-emulator is installed (the `backup_emulator` pytest11
+entry point), so it imports nothing heavy and starts nothing until a test asks for a fixture:
+
+- `backup_emulator` (session): an `EmulatorClient` on a server the plugin starts on a free
+  loopback port (one per pytest-xdist worker), or on the server given by `--emulator-url` /
+  `EMULATOR_URL` (shared by every worker; sandboxes keep the tests apart).
+- `emulator_sandbox` (function): a fresh `Sandbox` with a frozen clock, deleted after the test;
+  `@pytest.mark.emulator_sandbox(seed=..., now=..., freeze=...)` tunes it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from emulator.testing.client import EmulatorClient, Sandbox
+
+__all__ = ["backup_emulator", "emulator_sandbox"]
+
+URL_VARIABLE = "EMULATOR_URL"
+MARKER = "emulator_sandbox"
+SANDBOX_OPTIONS = ("seed", "now", "freeze", "name")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """--emulator-url and --emulator-mode."""
+    group = parser.getgroup("backup-emulator", "backup-emulator test server")
+    group.addoption("--emulator-url", default=None, metavar="URL",
+                    help=f"use the emulator running at URL instead of starting one "
+                    f"[{URL_VARIABLE}]")
+    group.addoption("--emulator-mode", default="thread", choices=("thread", "subprocess"),
+                    help="start the emulator in a thread of the test process (default) or as "
+                    "a `backup-emulator serve` subprocess")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the marker (so --strict-markers accepts it)."""
+    config.addinivalue_line(
+        "markers", f"{MARKER}(seed=None, now=None, freeze=True, name=None): options of the "
+        "sandbox the emulator_sandbox fixture creates")
+
+
+@pytest.fixture(scope="session")
+def backup_emulator(pytestconfig: pytest.Config) -> Iterator[EmulatorClient]:
+    """A control-plane client on a running emulator (started for this session or worker)."""
+    import httpx
+
+    from emulator.testing.client import ControlError, EmulatorClient
+
+    url = pytestconfig.getoption("emulator_url") or os.environ.get(URL_VARIABLE)
+    if url:
+        with EmulatorClient(url) as client:
+            try:
+                client.health()
+            except (ControlError, httpx.HTTPError) as exc:
+                pytest.fail(f"no emulator answers at {url}: {exc}", pytrace=False)
+            yield client
+        return
+
+    from emulator.testing.server import run_emulator
+
+    with run_emulator(pytestconfig.getoption("emulator_mode")) as server:
+        yield server.client
+
+
+@pytest.fixture
+def emulator_sandbox(backup_emulator: EmulatorClient,
+                     request: pytest.FixtureRequest) -> Iterator[Sandbox]:
+    """A fresh sandbox (frozen clock unless the marker says freeze=False), deleted after."""
+    options: dict[str, Any] = {"freeze": True, "name": request.node.nodeid[-200:]}
+    marker = request.node.get_closest_marker(MARKER)
+    if marker is not None:
+        unknown = set(marker.kwargs) - set(SANDBOX_OPTIONS)
+        if unknown or marker.args:
+            pytest.fail(f"@pytest.mark.{MARKER} takes keyword arguments "
+                        f"{', '.join(SANDBOX_OPTIONS)}; got {marker.args or sorted(unknown)}",
+                        pytrace=False)
+        options.update(marker.kwargs)
+    sandbox = backup_emulator.sandbox(**options)
+    yield sandbox
+
+    from emulator.testing.client import ControlError
+
+    try:
+        sandbox.delete()
+    except ControlError as exc:
+        if exc.status != 404:  # the test may have deleted it itself
+            raise

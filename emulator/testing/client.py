@@ -1,0 +1,289 @@
+"""A typed client of the `/_emulator` control plane, and the sandboxes it creates.
+
+    with EmulatorClient("http://127.0.0.1:8080") as emu:
+        sandbox = emu.sandbox(freeze=True)
+        sandbox.advance(3600)
+        sandbox.add_fault(vendor="rackspace", action="throttle", times=1)
+        ...
+        sandbox.delete()
+
+Every non-2xx answer raises `ControlError`. Plain JSON comes back as dicts, as the control
+plane documents it (`GET /_emulator/openapi/control.json`); only sandboxes get a class.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from emulator.testing.errors import ControlError
+from emulator.testing.logins import VendorLogins
+
+__all__ = ["ControlError", "EmulatorClient", "Sandbox"]
+
+Json = Any
+
+
+def _iso(when: datetime | str) -> str:
+    """ISO 8601 for the wire; a naive datetime is taken as UTC."""
+    if isinstance(when, str):
+        return when
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.isoformat()
+
+
+def _query(filters: dict[str, Any]) -> dict[str, str]:
+    """Query parameters as the control plane reads them (booleans lower case, times ISO)."""
+    query: dict[str, str] = {}
+    for key, value in filters.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            query[key] = "true" if value else "false"
+        elif isinstance(value, datetime):
+            query[key] = _iso(value)
+        else:
+            query[key] = str(value)
+    return query
+
+
+def _world_body(seed: int | None, now: datetime | str | None, freeze: bool | None,
+                **extra: Any) -> dict[str, Any]:
+    body = {"seed": seed, "now": None if now is None else _iso(now), "freeze": freeze, **extra}
+    return {k: v for k, v in body.items() if v is not None}
+
+
+class EmulatorClient:
+    """The control plane of one running emulator (`base_url` without `/_emulator`)."""
+
+    def __init__(self, base_url: str, *, timeout: float = 30.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.http = httpx.Client(base_url=self.base_url, timeout=timeout)
+
+    def __enter__(self) -> EmulatorClient:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the underlying httpx.Client."""
+        self.http.close()
+
+    def __repr__(self) -> str:
+        return f"EmulatorClient({self.base_url!r})"
+
+    def call(self, method: str, path: str, *, json: Json = None,
+             params: dict[str, Any] | None = None) -> Json:
+        """One control-plane call: `path` below `/_emulator`; the decoded answer (None on 204)."""
+        response = self.http.request(method, f"/_emulator{path}", json=json,
+                                     params=_query(params or {}))
+        if not response.is_success:
+            raise ControlError.from_response(response)
+        return None if response.status_code == 204 or not response.content else response.json()
+
+    # -- server and default world ------------------------------------------------------------
+
+    def health(self) -> dict[str, Any]:
+        """`{"status": "ok", "version", "vendors"}`."""
+        result: dict[str, Any] = self.call("GET", "/health")
+        return result
+
+    def credentials(self) -> dict[str, Any]:
+        """The default world's credentials, per vendor."""
+        result: dict[str, Any] = self.call("GET", "/credentials")
+        return result
+
+    def reset(self, seed: int | None = None, now: datetime | str | None = None,
+              freeze: bool | None = None) -> dict[str, Any]:
+        """Drop all state and rebuild the default world; `{"seed", "clock", "credentials"}`."""
+        result: dict[str, Any] = self.call("POST", "/reset", json=_world_body(seed, now, freeze))
+        return result
+
+    def clock(self) -> dict[str, Any]:
+        """The default world's clock: `{"now", "frozen", "speed"}`."""
+        return self._clock("")
+
+    def freeze(self, frozen: bool = True) -> dict[str, Any]:
+        """Stop the default world's clock (or restart it with `frozen=False`)."""
+        return self._move("", freeze=frozen)
+
+    def advance(self, seconds: float) -> dict[str, Any]:
+        """Move the default world's clock forward; due transitions happen on the way."""
+        return self._move("", advance_seconds=seconds)
+
+    def set_time(self, when: datetime | str) -> dict[str, Any]:
+        """Jump the default world's clock forward to `when` (never back)."""
+        return self._move("", set=_iso(when))
+
+    def set_speed(self, speed: float) -> dict[str, Any]:
+        """Virtual seconds per real second of the default world's clock."""
+        return self._move("", speed=speed)
+
+    def _clock(self, prefix: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.call("GET", f"{prefix}/clock")
+        return result
+
+    def _move(self, prefix: str, **change: Any) -> dict[str, Any]:
+        result: dict[str, Any] = self.call("POST", f"{prefix}/clock", json=change)
+        return result
+
+    # -- sandboxes ---------------------------------------------------------------------------
+
+    def sandbox(self, seed: int | None = None, now: datetime | str | None = None,
+                freeze: bool | None = None, name: str | None = None) -> Sandbox:
+        """Create an isolated world (defaults: the default world's seed and clock)."""
+        view = self.call("POST", "/sandboxes", json=_world_body(seed, now, freeze, name=name))
+        return Sandbox(self, view)
+
+    def sandboxes(self) -> list[Sandbox]:
+        """Every live sandbox, oldest first."""
+        return [Sandbox(self, view) for view in self.call("GET", "/sandboxes")]
+
+    def get_sandbox(self, sandbox_id: str) -> Sandbox:
+        """One sandbox by id (404 as ControlError)."""
+        return Sandbox(self, self.call("GET", f"/sandboxes/{sandbox_id}"))
+
+    # -- faults ------------------------------------------------------------------------------
+
+    def add_fault(self, **rule: Any) -> dict[str, Any]:
+        """Add a fault rule (fields of `POST /_emulator/faults`); the rule with its `id`."""
+        result: dict[str, Any] = self.call("POST", "/faults", json=rule)
+        return result
+
+    def faults(self, sandbox: str | None = None) -> list[dict[str, Any]]:
+        """Every fault rule, or those scoped to one sandbox."""
+        result: list[dict[str, Any]] = self.call("GET", "/faults", params={"sandbox": sandbox})
+        return result
+
+    def fault(self, fault_id: int) -> dict[str, Any]:
+        """One fault rule, with how often it `fired` and what `remaining`."""
+        result: dict[str, Any] = self.call("GET", f"/faults/{fault_id}")
+        return result
+
+    def remove_fault(self, fault_id: int) -> None:
+        """Delete one fault rule."""
+        self.call("DELETE", f"/faults/{fault_id}")
+
+    def clear_faults(self, sandbox: str | None = None) -> None:
+        """Delete every fault rule, or a sandbox's."""
+        self.call("DELETE", "/faults", params={"sandbox": sandbox})
+
+    # -- request journal ---------------------------------------------------------------------
+
+    def requests(self, **filters: Any) -> list[dict[str, Any]]:
+        """Journal entries, oldest first; filters as `GET /_emulator/requests` takes them
+        (vendor, method, path, status, api_call, sandbox, since, until, after, fault, limit)."""
+        return list(self.journal(**filters)["data"])
+
+    def journal(self, **filters: Any) -> dict[str, Any]:
+        """The whole journal answer: `{"data", "total", "capacity"}`."""
+        result: dict[str, Any] = self.call("GET", "/requests", params=filters)
+        return result
+
+    def request(self, entry_id: int) -> dict[str, Any]:
+        """One journal entry."""
+        result: dict[str, Any] = self.call("GET", f"/requests/{entry_id}")
+        return result
+
+    def clear_requests(self, sandbox: str | None = None) -> None:
+        """Empty the journal, or drop a sandbox's entries."""
+        self.call("DELETE", "/requests", params={"sandbox": sandbox})
+
+    # -- snapshots ---------------------------------------------------------------------------
+
+    def snapshot(self, name: str, replace: bool = False,
+                 sandbox: str | None = None) -> dict[str, Any]:
+        """Save the whole state (or one sandbox's world) in server memory under `name`."""
+        body = {"name": name, "sandbox": sandbox, "replace": replace}
+        result: dict[str, Any] = self.call("POST", "/snapshots", json=body)
+        return result
+
+    def snapshots(self) -> list[dict[str, Any]]:
+        """Every snapshot, oldest first."""
+        result: list[dict[str, Any]] = self.call("GET", "/snapshots")
+        return result
+
+    def restore(self, name: str) -> dict[str, Any]:
+        """Put the state saved under `name` back (a sandbox snapshot: only that world)."""
+        result: dict[str, Any] = self.call("POST", f"/snapshots/{name}/restore")
+        return result
+
+    def delete_snapshot(self, name: str) -> None:
+        """Forget a snapshot."""
+        self.call("DELETE", f"/snapshots/{name}")
+
+
+class Sandbox(VendorLogins):
+    """An isolated world on the server: its own credentials, clock, faults and journal."""
+
+    def __init__(self, client: EmulatorClient, view: dict[str, Any]) -> None:
+        self.client = client
+        self.view = view
+        self.id: str = view["id"]
+        self.name: str | None = view.get("name")
+        self.seed: int = view["seed"]
+        self.credentials = view["credentials"]
+        # The vendor APIs are served by the same server; credentials pick the world.
+        self.base_url = client.base_url
+        self.http = client.http
+
+    def __repr__(self) -> str:
+        return f"Sandbox({self.id!r})"
+
+    def clock(self) -> dict[str, Any]:
+        """This sandbox's clock: `{"now", "frozen", "speed"}`."""
+        return self.client._clock(self._prefix)
+
+    def freeze(self, frozen: bool = True) -> dict[str, Any]:
+        """Stop this sandbox's clock (or restart it with `frozen=False`)."""
+        return self.client._move(self._prefix, freeze=frozen)
+
+    def advance(self, seconds: float) -> dict[str, Any]:
+        """Move this sandbox's clock forward; its due transitions happen on the way."""
+        return self.client._move(self._prefix, advance_seconds=seconds)
+
+    def set_time(self, when: datetime | str) -> dict[str, Any]:
+        """Jump this sandbox's clock forward to `when`."""
+        return self.client._move(self._prefix, set=_iso(when))
+
+    def add_fault(self, **rule: Any) -> dict[str, Any]:
+        """A fault rule that fires only on requests made with this sandbox's credentials."""
+        return self.client.add_fault(**{**rule, "sandbox": self.id})
+
+    def faults(self) -> list[dict[str, Any]]:
+        """This sandbox's fault rules."""
+        return self.client.faults(sandbox=self.id)
+
+    def clear_faults(self) -> None:
+        """Delete this sandbox's fault rules."""
+        self.client.clear_faults(sandbox=self.id)
+
+    def requests(self, **filters: Any) -> list[dict[str, Any]]:
+        """Journal entries of requests made with this sandbox's credentials."""
+        return self.client.requests(**{**filters, "sandbox": self.id})
+
+    def clear_requests(self) -> None:
+        """Drop this sandbox's journal entries."""
+        self.client.clear_requests(sandbox=self.id)
+
+    def snapshot(self, name: str, replace: bool = False) -> dict[str, Any]:
+        """Save this sandbox's world under `name`."""
+        return self.client.snapshot(name, replace=replace, sandbox=self.id)
+
+    def restore(self, name: str) -> dict[str, Any]:
+        """Put this sandbox's world back as saved under `name` (recreated if deleted)."""
+        return self.client.restore(name)
+
+    def delete(self) -> None:
+        """Drop the sandbox: its credentials stop working at once."""
+        self.client.call("DELETE", f"/sandboxes/{self.id}")
+
+    @property
+    def _prefix(self) -> str:
+        return f"/sandboxes/{self.id}"

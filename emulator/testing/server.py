@@ -1,0 +1,182 @@
+"""`run_emulator()`: a real emulator on a free loopback port for the length of a `with` block.
+
+    with run_emulator() as server:               # uvicorn in a daemon thread of this process
+        server.client.sandbox(...)
+    with run_emulator("subprocess") as server:   # `backup-emulator serve` in a child process
+        ...
+
+Both serve with the uvicorn settings of `backup-emulator serve` (emulator.core.transport), so
+fault rules that drop or cut connections behave as on a deployed server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any, Literal
+
+import httpx
+
+from emulator.testing.client import EmulatorClient, _iso
+
+__all__ = ["RunningEmulator", "console_script", "free_port", "run_emulator"]
+
+Mode = Literal["thread", "subprocess"]
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 15.0
+
+
+@dataclass
+class RunningEmulator:
+    """A started server: where it listens and a control client on it."""
+
+    base_url: str
+    client: EmulatorClient
+    mode: Mode
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now (another process may take it before you do)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def console_script() -> str:
+    """The installed `backup-emulator` beside this interpreter, else the one on PATH."""
+    beside = Path(sys.executable).with_name("backup-emulator")
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("backup-emulator")
+    if found is None:
+        raise RuntimeError("backup-emulator is not installed: pip install backup-emulator")
+    return found
+
+
+@contextlib.contextmanager
+def run_emulator(mode: Mode = "thread", *, db: str = ":memory:", seed: int | None = None,
+                 now: datetime | str | None = None, freeze: bool = False,
+                 port: int = 0) -> Iterator[RunningEmulator]:
+    """Start an emulator on 127.0.0.1 (`port` 0: a free one), wait until healthy, stop it after.
+
+    `seed`, `now` and `freeze` shape the default world as `backup-emulator serve` flags do;
+    other settings come from EMULATOR_* variables as usual.
+    """
+    if mode == "thread":
+        runner = _in_thread(db=db, seed=seed, now=now, freeze=freeze, port=port)
+    elif mode == "subprocess":
+        runner = _in_subprocess(db=db, seed=seed, now=now, freeze=freeze, port=port)
+    else:
+        raise ValueError(f"mode must be 'thread' or 'subprocess', not {mode!r}")
+    with runner as base_url, EmulatorClient(base_url) as client:
+        yield RunningEmulator(base_url, client, mode)
+
+
+def _wait_healthy(base_url: str, alive: Callable[[], bool], why: Callable[[], str]) -> None:
+    """Poll /_emulator/health until it answers ok; fail early if the server died."""
+    deadline = time.monotonic() + START_TIMEOUT
+    with httpx.Client(timeout=2.0) as http:
+        while True:
+            if not alive():
+                raise RuntimeError(f"the emulator stopped while starting{why()}")
+            with contextlib.suppress(httpx.TransportError):
+                if http.get(f"{base_url}/_emulator/health").status_code == 200:
+                    return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the emulator did not answer within {START_TIMEOUT} s{why()}")
+            time.sleep(0.02)
+
+
+@contextlib.contextmanager
+def _in_thread(*, db: str, seed: int | None, now: datetime | str | None, freeze: bool,
+               port: int) -> Iterator[str]:
+    """uvicorn.Server in a daemon thread on a socket bound here (so port 0 cannot race)."""
+    import uvicorn
+
+    from emulator.app import create_app
+    from emulator.core.transport import uvicorn_config
+    from emulator.settings import Settings
+
+    values: dict[str, Any] = {"db": db, "freeze": freeze, "host": "127.0.0.1", "port": port,
+                              "log_level": "warning"}
+    if seed is not None:
+        values["seed"] = seed
+    if now is not None:
+        values["now"] = _iso(now)
+    settings = Settings(**values)
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    # Off the main thread uvicorn installs no signal handlers (uvicorn >= 0.29).
+    server = uvicorn.Server(uvicorn_config(create_app(settings), host="127.0.0.1",
+                                           port=port, log_level="warning"))
+    failure: list[BaseException] = []
+
+    def serve() -> None:
+        try:
+            server.run(sockets=[sock])
+        except BaseException as exc:  # SystemExit when the app fails to start
+            failure.append(exc)
+
+    thread = threading.Thread(target=serve, name="backup-emulator", daemon=True)
+    thread.start()
+    try:
+        _wait_healthy(base_url, thread.is_alive, lambda: f": {failure!r}" if failure else "")
+        yield base_url
+    finally:
+        server.should_exit = True
+        thread.join(STOP_TIMEOUT)
+        sock.close()
+
+
+@contextlib.contextmanager
+def _in_subprocess(*, db: str, seed: int | None, now: datetime | str | None, freeze: bool,
+                   port: int) -> Iterator[str]:
+    """`backup-emulator serve` in a child process, its output kept in a temporary file."""
+    port = port or free_port()
+    command = [console_script(), "serve", "--host", "127.0.0.1", "--port", str(port),
+               "--db", db, "--log-level", "warning", "--freeze" if freeze else "--no-freeze"]
+    if seed is not None:
+        command += ["--seed", str(seed)]
+    if now is not None:
+        command += ["--now", _iso(now)]
+    with tempfile.TemporaryFile("w+") as output:
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT,
+                                   env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        base_url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_healthy(base_url, lambda: process.poll() is None,
+                          lambda: f":\n{_read(output)}")
+            yield base_url
+        finally:
+            _stop(process)
+
+
+def _read(output: IO[str]) -> str:
+    output.seek(0)
+    return output.read()
+
+
+def _stop(process: subprocess.Popen[Any]) -> None:
+    """SIGINT as Ctrl-C sends (a clean shutdown), then SIGKILL if it hangs."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -1,0 +1,68 @@
+"""Under pytest-xdist, workers that share one server through --emulator-url stay apart."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from emulator.testing import RunningEmulator
+
+# Both inner tests run the same steps with the same names; only the worker id differs, and
+# with it how far each moves its clock. Each writes what it saw to $OUT_DIR/<worker>.json.
+INNER = """
+import json
+import os
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+def _run(sandbox):
+    worker = os.environ["PYTEST_XDIST_WORKER"]
+    hours = 1 + int(worker.removeprefix("gw"))
+    auth = sandbox.cleverfox_auth
+    with httpx.Client(base_url=sandbox.base_url, auth=auth) as http:
+        before = http.get("/api/companies", params={"PageSize": 1000}).json()["data"]
+        created = http.post("/api/companies", json={"data": {
+            "PartnerId": 1, "PlanTypeId": 1, "Name": "Same Name Inc."}})
+        assert created.status_code == 201, created.text
+        after = http.get("/api/companies", params={"PageSize": 1000}).json()["data"]
+    mine = [c for c in after if c["Name"] == "Same Name Inc."]
+    assert len(mine) == 1 and len(after) == len(before) + 1
+    start = datetime.fromisoformat(sandbox.clock()["now"])
+    now = datetime.fromisoformat(sandbox.advance(hours * 3600)["now"])
+    assert now - start == timedelta(hours=hours)
+    Path(os.environ["OUT_DIR"], worker + ".json").write_text(json.dumps({
+        "sandbox": sandbox.id, "company": mine[0]["CompanyId"], "hours": hours,
+        "now": sandbox.clock()["now"], "start": start.isoformat()}))
+
+def test_one(emulator_sandbox):
+    _run(emulator_sandbox)
+
+def test_two(emulator_sandbox):
+    _run(emulator_sandbox)
+"""
+
+
+def test_two_workers_on_one_server_see_only_their_own_sandbox(
+        pytester: pytest.Pytester, server: RunningEmulator, monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path) -> None:
+    monkeypatch.delenv("EMULATOR_URL", raising=False)
+    monkeypatch.setenv("OUT_DIR", str(tmp_path))
+    pytester.makepyfile(test_inner=INNER)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2",
+                                           "--emulator-url", server.base_url, timeout=60)
+    result.assert_outcomes(passed=2)
+    seen = {path.stem: json.loads(path.read_text()) for path in tmp_path.glob("gw*.json")}
+    assert sorted(seen) == ["gw0", "gw1"]
+    gw0, gw1 = seen["gw0"], seen["gw1"]
+    assert gw0["sandbox"] != gw1["sandbox"]
+    # Same ids in each world: the rows were numbered apart, per sandbox.
+    assert gw0["company"] == gw1["company"]
+    # Both started from the same time; each clock moved only by its own worker's advance.
+    assert gw0["start"] == gw1["start"]
+    assert (gw0["hours"], gw1["hours"]) == (1, 2)
+    assert gw0["now"] != gw1["now"]
+    assert server.client.sandboxes() == []
