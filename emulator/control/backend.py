@@ -61,7 +61,7 @@ def reset(emu: Emulator, session: Session, request: ResetRequest) -> ResetView:
         session.rollback()  # the old state stands, and the caches follow it again
         emu.load_worlds(session)
         raise
-    emu.faults.clear()  # a fresh start has no fault rules and an empty journal
+    emu.faults.reset()  # a fresh start has no fault rules and an empty journal
     emu.journal.clear()
     return ResetView(seed=world.seed, clock=clock_view(emu.clock(DEFAULT_WORLD_ID)),
                      credentials=world.credentials)

@@ -86,7 +86,7 @@ class FaultRule:
     rng: random.Random = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.rng = rng_for("fault", self.seed, self.id)
+        self.rng = rng_for("fault", self.seed)
 
     @property
     def remaining(self) -> int | None:
@@ -155,8 +155,9 @@ class FaultBook:
 
     def add(self, created_at: datetime, **fields: Any) -> FaultRule:
         seed = fields.pop("seed", None)
-        rule = FaultRule(id=self._next_id, created_at=created_at,
-                         seed=self.seed if seed is None else seed, **fields)
+        if seed is None:  # one of its own, from the server's seed: a reset repeats it
+            seed = rng_for("fault", self.seed, self._next_id).getrandbits(31)
+        rule = FaultRule(id=self._next_id, created_at=created_at, seed=seed, **fields)
         self._next_id += 1
         self._rules[rule.id] = rule
         self._reindex()
@@ -177,6 +178,12 @@ class FaultBook:
         """Remove every rule, or only those scoped to `sandbox`."""
         for rule in self.rules(sandbox):
             del self._rules[rule.id]
+        self._reindex()
+
+    def reset(self) -> None:
+        """No rules, and numbering (so each rule's default seed) starts over, as at start-up."""
+        self._rules.clear()
+        self._next_id = 1
         self._reindex()
 
     def decide(self, facts: RequestFacts, sandbox: str | None) -> list[Firing]:
