@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from emulator import __version__
 from emulator.control.router import SURFACE as CONTROL
+from emulator.core.middleware import ToolkitMiddleware
 from emulator.core.runtime import Emulator
 from emulator.core.surface import Surface, install_error_handlers
 from emulator.settings import Settings
@@ -50,4 +51,6 @@ def create_app(settings: Settings | None = None, *, emulator: Emulator | None = 
     for surface in SURFACES:
         app.include_router(surface.router)
     install_error_handlers(app, SURFACES, fallback=CONTROL)
+    app.add_middleware(ToolkitMiddleware, emulator=emu,
+                       surfaces=[s for s in SURFACES if s is not CONTROL])
     return app

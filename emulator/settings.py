@@ -35,6 +35,14 @@ class Settings(BaseSettings):
         ge=0,
         description="How often the background engine applies due transitions; 0 turns it off",
     )
+    journal_size: int = Field(
+        default=10_000, ge=0, le=1_000_000,
+        description="How many vendor requests the journal keeps (the newest); 0 keeps none",
+    )
+    journal_body_bytes: int = Field(
+        default=2048, ge=0, le=1_048_576,
+        description="How many bytes of each request and response body the journal keeps",
+    )
     log_level: str = "info"
     base_url: str | None = Field(
         default=None,

@@ -61,6 +61,8 @@ def reset(emu: Emulator, session: Session, request: ResetRequest) -> ResetView:
         session.rollback()  # the old state stands, and the caches follow it again
         emu.load_worlds(session)
         raise
+    emu.faults.reset()  # a fresh start has no fault rules and an empty journal
+    emu.journal.clear()
     return ResetView(seed=world.seed, clock=clock_view(emu.clock(DEFAULT_WORLD_ID)),
                      credentials=world.credentials)
 
@@ -146,6 +148,7 @@ def delete_sandbox(emu: Emulator, session: Session, sandbox_id: str) -> None:
     session.expunge(world)
     emu.drop_world(session, sandbox_id)
     session.commit()
+    emu.faults.clear(sandbox_id)  # they could never fire again
 
 
 def sandbox_world(session: Session, sandbox_id: str) -> str:

@@ -8,6 +8,8 @@ from fastapi import Body, Request, Response
 
 from emulator import __version__
 from emulator.control import backend
+from emulator.control import faults as faults_control
+from emulator.control import journal as journal_control
 from emulator.control.schemas import (
     ClockUpdate,
     ClockView,
@@ -102,6 +104,9 @@ async def openapi_document(request: Request, name: str) -> dict[str, Any]:
     return surface.openapi(__version__)
 
 
+router.include_router(faults_control.router)
+router.include_router(journal_control.router)
+
 # Each vendor's own test controls (agents offline, forced failures, outboxes): /_emulator/<vendor>/.
 for _vendor_control in (cleverfox_control, rackspace_control, backuprun_control, code42_control):
     router.include_router(_vendor_control.router)
@@ -109,7 +114,8 @@ for _vendor_control in (cleverfox_control, rackspace_control, backuprun_control,
 SURFACE = Surface(
     name="control",
     title="backup-emulator control plane",
-    description="Test controls: health, credentials, reset, the virtual clock and sandboxes.",
+    description="Test controls: health, credentials, reset, the virtual clock, sandboxes, "
+    "fault rules and the request journal.",
     router=router,
     prefixes=("/_emulator",),
 )

@@ -14,6 +14,9 @@ from emulator.core.clock import Clock, ClockState
 from emulator.core.db import Database
 from emulator.core.engine import Ctx, Simulation
 from emulator.core.errors import NotFound
+from emulator.core.exchange import world_resolved
+from emulator.core.faults import FaultBook
+from emulator.core.journal import Journal
 from emulator.core.timeutil import UTC
 from emulator.core.world import DEFAULT_WORLD_ID, World
 from emulator.settings import Settings
@@ -34,6 +37,10 @@ class Emulator:
         # Detached copies of the World rows: a world's id, seed and credentials never change,
         # so a request resolves its world without a query. Clocks are kept beside them.
         self.worlds: dict[str, World] = {}
+        # The toolkit's state lives beside the worlds, not in them: no snapshot or world
+        # build touches it.
+        self.faults = FaultBook(settings.seed)
+        self.journal = Journal(settings.journal_size, settings.journal_body_bytes)
         self._opened = False
         self._engine_task: asyncio.Task[None] | None = None
 
@@ -157,5 +164,7 @@ class Emulator:
         clock = self.clock(world_id)
         world = self.worlds[world_id]
         now = clock.now()
+        # Before due work: a sandbox's fault rule that replaces the answer changes nothing.
+        world_resolved(world_id, now)
         self.sim.run_due(session, world, now)
         return Ctx(session, world, now, self.sim)

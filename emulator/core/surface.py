@@ -24,14 +24,14 @@ from starlette.types import Scope
 from emulator.core.errors import EmulatorError, InvalidInput
 from emulator.core.render import json_response
 
-__all__ = ["ErrorRenderer", "Surface", "SurfaceRouter", "install_error_handlers", "json_error",
-           "validation_message"]
+__all__ = ["CODES", "ErrorRenderer", "Surface", "SurfaceRouter", "install_error_handlers",
+           "json_error", "validation_message"]
 
 log = logging.getLogger(__name__)
 
 ErrorRenderer = Callable[[Request, EmulatorError], Response]
 
-_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
           405: "method_not_allowed", 409: "conflict", 415: "unsupported_media_type",
           422: "invalid_input", 429: "too_many_requests", 500: "internal_error",
           503: "service_unavailable"}
@@ -69,6 +69,10 @@ class Surface:
     router: APIRouter
     prefixes: tuple[str, ...]
     render_error: ErrorRenderer = field(default=json_error)
+    media_type: str = "application/json"  # of a fault rule's given body, unless it names one
+    # The request parameter (query or form field) that names the operation, e.g. BackupRun's
+    # apiCALL: fault rules and the journal match on it.
+    operation_field: str | None = None
 
     def openapi(self, version: str) -> dict[str, Any]:
         """This surface's own OpenAPI document."""
@@ -128,7 +132,7 @@ def install_error_handlers(app: FastAPI, surfaces: Sequence[Surface], fallback: 
         else:
             message = str(exc.detail)
         error = EmulatorError(message, status_code=exc.status_code,
-                              code=_CODES.get(exc.status_code, "error"))
+                              code=CODES.get(exc.status_code, "error"))
         response = render(request, error)
         for name, value in (exc.headers or {}).items():
             response.headers.setdefault(name, value)

@@ -31,6 +31,8 @@ SURFACE = Surface(
     router=router,
     prefixes=("/api.php",),
     render_error=render_error,
+    media_type=MEDIA_TYPE,
+    operation_field="apiCALL",
 )
 
 

@@ -18,7 +18,8 @@ __all__ = ["BadParameter", "NotAuthenticated", "OrgNotFound", "ResourceNotFound"
            "render_error"]
 
 _NAMES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
-          405: "METHOD_NOT_ALLOWED", 409: "CONFLICT", 500: "SYSTEM"}
+          405: "METHOD_NOT_ALLOWED", 409: "CONFLICT", 429: "TOO_MANY_REQUESTS", 500: "SYSTEM",
+          503: "SERVICE_UNAVAILABLE"}
 
 
 class NotAuthenticated(Unauthorized):

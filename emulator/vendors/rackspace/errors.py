@@ -28,6 +28,7 @@ FAULT_NAMES = {
     409: "conflict",
     413: "overLimit",
     415: "badMediaType",
+    429: "overLimit",
     500: "instanceFault",
     501: "notImplemented",
     503: "serviceUnavailable",

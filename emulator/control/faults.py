@@ -1,0 +1,153 @@
+"""/_emulator/faults: create, list and delete fault rules (see core.faults for how they fire)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal, Self
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from emulator.core.deps import EmulatorDep
+from emulator.core.errors import NotFound
+from emulator.core.render import json_response
+from emulator.core.runtime import Emulator
+from emulator.core.timeutil import UTC
+
+__all__ = ["FaultSpec", "router"]
+
+router = APIRouter(prefix="/faults", tags=["faults"])
+
+VENDORS = ("cleverfox", "rackspace", "backuprun", "code42")
+MAX_LATENCY_MS = 60_000.0
+
+Latency = Annotated[float, Field(ge=0, le=MAX_LATENCY_MS, allow_inf_nan=False)]
+
+
+class FaultSpec(BaseModel):
+    """POST /_emulator/faults: which requests, how often, and what goes wrong."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["error", "throttle", "latency", "drop", "truncate"] = Field(
+        description="error: a status with the vendor's error body (or `body`); throttle: 429 or "
+        "503 with Retry-After; latency: a delay, then the real answer; drop: close the "
+        "connection without an answer; truncate: an answer cut short, then the connection "
+        "closes")
+    vendor: Literal["cleverfox", "rackspace", "backuprun", "code42"] | None = None
+    method: str | None = Field(default=None, pattern=r"^[A-Za-z]{1,16}$")
+    path: str | None = Field(default=None, min_length=1, max_length=500,
+                             description="glob over the path (fnmatch: * also matches /)")
+    api_call: str | None = Field(default=None, min_length=1, max_length=100,
+                                 description="BackupRun's apiCALL")
+    sandbox: str | None = Field(default=None, max_length=40,
+                                description="only requests whose credentials are this "
+                                "sandbox's (or 'default': the default world's)")
+    probability: float = Field(default=1.0, gt=0, le=1)
+    times: int | None = Field(default=None, ge=1, le=1_000_000,
+                              description="fire for the next N matching requests only")
+    seed: int | None = Field(default=None, description="seed of the rule's own generator")
+    status: int | None = Field(default=None, ge=200, le=599)
+    body: str | None = Field(default=None, max_length=1_048_576)
+    content_type: str | None = Field(default=None, max_length=200)
+    retry_after: int | None = Field(default=None, ge=0, le=86_400,
+                                    description="seconds, sent as Retry-After")
+    latency_ms: Latency | tuple[Latency, Latency] | None = Field(
+        default=None, description="a delay before the answer: ms, or [min, max] drawn uniformly")
+    truncate_at: int | None = Field(default=None, ge=0,
+                                    description="bytes of the answer sent (default half)")
+
+    @field_validator("method")
+    @classmethod
+    def _upper(cls, value: str | None) -> str | None:
+        return None if value is None else value.upper()
+
+    @field_validator("path")
+    @classmethod
+    def _rooted(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("/", "*")):
+            raise ValueError("must start with / (or a * glob)")
+        return value
+
+    @model_validator(mode="after")
+    def _fits_action(self) -> Self:
+        _check_action(self)
+        return self
+
+
+def _check_action(spec: FaultSpec) -> None:
+    action, status = spec.action, spec.status
+    allowed = {"error": {"status", "body", "content_type", "retry_after"},
+               "throttle": {"status", "retry_after"},
+               "latency": set(),
+               "drop": set(),
+               "truncate": {"status", "body", "content_type", "truncate_at"}}[action]
+    for name in ("status", "body", "content_type", "retry_after", "truncate_at"):
+        if getattr(spec, name) is not None and name not in allowed:
+            raise ValueError(f"{name} does not apply to action {action!r}")
+    if action == "latency" and spec.latency_ms is None:
+        raise ValueError("action 'latency' needs latency_ms")
+    if action == "error" and status is not None and status < 400 and spec.body is None:
+        raise ValueError("status of an error without a body must be 400-599")
+    if action == "throttle" and status not in (None, 429, 503):
+        raise ValueError("status of a throttle must be 429 or 503")
+    if spec.content_type is not None and spec.body is None:
+        raise ValueError("content_type needs a body")
+    if isinstance(spec.latency_ms, tuple) and spec.latency_ms[0] > spec.latency_ms[1]:
+        raise ValueError("latency_ms [min, max] needs min <= max")
+    if spec.api_call is not None and spec.vendor not in (None, "backuprun"):
+        raise ValueError("api_call applies to vendor 'backuprun' only")
+
+
+class FaultView(FaultSpec):
+    """A rule as stored: its spec, id and how often it fired."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: int
+    fired: int
+    remaining: int | None
+    created_at: str
+
+
+def _world(emu: Emulator, sandbox: str | None) -> str | None:
+    if sandbox is not None and sandbox not in emu.worlds:
+        raise NotFound(f"no sandbox {sandbox!r}")
+    return sandbox
+
+
+SandboxFilter = Annotated[str | None, Query(description="only this sandbox's rules")]
+
+
+@router.post("", status_code=201, response_model=FaultView, summary="Add a fault rule")
+async def add_fault(emu: EmulatorDep, spec: FaultSpec) -> Response:
+    _world(emu, spec.sandbox)
+    fields: dict[str, Any] = spec.model_dump()
+    rule = emu.faults.add(datetime.now(UTC), **fields)
+    return json_response(rule.view(), 201)
+
+
+@router.get("", response_model=list[FaultView], summary="Every fault rule, oldest first")
+async def list_faults(emu: EmulatorDep, sandbox: SandboxFilter = None) -> Response:
+    return json_response([r.view() for r in emu.faults.rules(_world(emu, sandbox))])
+
+
+@router.delete("", status_code=204, summary="Remove every rule (or a sandbox's)")
+async def clear_faults(emu: EmulatorDep, sandbox: SandboxFilter = None) -> Response:
+    emu.faults.clear(_world(emu, sandbox))
+    return Response(status_code=204)
+
+
+@router.get("/{rule_id}", response_model=FaultView, summary="One fault rule")
+async def get_fault(emu: EmulatorDep, rule_id: int) -> Response:
+    rule = emu.faults.get(rule_id)
+    if rule is None:
+        raise NotFound(f"no fault rule {rule_id}")
+    return json_response(rule.view())
+
+
+@router.delete("/{rule_id}", status_code=204, summary="Remove a fault rule")
+async def remove_fault(emu: EmulatorDep, rule_id: int) -> Response:
+    if not emu.faults.remove(rule_id):
+        raise NotFound(f"no fault rule {rule_id}")
+    return Response(status_code=204)

@@ -1,0 +1,70 @@
+"""One vendor request in flight, as the fault rules and the journal see it.
+
+The middleware (core.middleware) opens an Exchange for every vendor request and puts it in a
+context variable. A vendor learns the request's world from its own credentials and then calls
+`Emulator.ctx`, which reports the world here: that names the request's sandbox in the journal
+and is the moment a sandbox's own fault rules are decided, before any due work is applied, so
+a fault that replaces the answer leaves the world exactly as it was.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from emulator.core.faults import FaultBook, Firing, RequestFacts
+
+__all__ = ["CURRENT", "Exchange", "FaultFired", "world_resolved"]
+
+
+class FaultFired(Exception):  # not an error: a decision carried to the middleware
+    """A fault rule decided the answer after the handler had started; the middleware gives it."""
+
+    def __init__(self, firing: Firing) -> None:
+        super().__init__(f"fault rule {firing.rule} fired: {firing.action}")
+        self.firing = firing
+
+
+@dataclass(slots=True)
+class Exchange:
+    """The facts of one vendor request, its world once known, and the rules that fired."""
+
+    facts: RequestFacts
+    book: FaultBook
+    world: str | None = None
+    time: datetime | None = None
+    firings: list[Firing] = field(default_factory=list)
+    delay: float = 0.0  # seconds before the answer starts
+    cut: Firing | None = None  # cut the vendor's real answer short
+
+    def add(self, firings: list[Firing]) -> Firing | None:
+        """Take in the firings of one check; returns the one that replaces the answer, if any."""
+        for firing in firings:
+            self.firings.append(firing)
+            self.delay += firing.delay
+            if firing.action == "truncate" and firing.serves_request:
+                self.cut = firing
+            elif firing.action != "latency":
+                return firing
+        return None
+
+    def resolved(self, world_id: str, now: datetime) -> None:
+        """The vendor named the world: record it and decide that sandbox's own rules."""
+        if self.world is not None:
+            return
+        self.world, self.time = world_id, now
+        if world_id in self.book.sandboxes:
+            replacing = self.add(self.book.decide(self.facts, world_id))
+            if replacing is not None:
+                raise FaultFired(replacing)
+
+
+CURRENT: ContextVar[Exchange | None] = ContextVar("backup_emulator_exchange", default=None)
+
+
+def world_resolved(world_id: str, now: datetime) -> None:
+    """Called by Emulator.ctx: tell the vendor request in flight, if any, its world."""
+    exchange = CURRENT.get()
+    if exchange is not None:
+        exchange.resolved(world_id, now)

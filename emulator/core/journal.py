@@ -1,0 +1,153 @@
+"""The request journal: the last N vendor requests, kept in a ring so memory stays flat.
+
+Bodies are kept up to `body_bytes` each (the first bytes; `size` tells the whole length) and
+masked when read, not when recorded, so recording costs the hot path next to nothing.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime
+from fnmatch import fnmatchcase
+from typing import Any
+
+from emulator.core.masking import mask_body, mask_headers, mask_query
+from emulator.core.timeutil import iso_z
+from emulator.core.world import DEFAULT_WORLD_ID
+
+__all__ = ["Entry", "Journal", "JournalQuery", "Message"]
+
+DEFAULT_CAPACITY = 10_000
+DEFAULT_BODY_BYTES = 2048
+
+
+@dataclass(slots=True)
+class Message:
+    """One side of an exchange: headers and the first bytes of the body."""
+
+    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    body: bytes = b""
+    size: int = 0
+
+    def content_type(self) -> str | None:
+        for name, value in self.headers:
+            if name.lower() == b"content-type":
+                return value.decode("latin-1")
+        return None
+
+    def view(self) -> dict[str, Any]:
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in self.headers]
+        return {"headers": mask_headers(headers),
+                "body": mask_body(self.body, self.content_type()),
+                "size": self.size, "truncated": self.size > len(self.body)}
+
+
+@dataclass(slots=True)
+class Entry:
+    """One vendor request as it was answered."""
+
+    id: int
+    vendor: str
+    method: str
+    path: str
+    query: str
+    api_call: str | None
+    world: str | None
+    time: datetime
+    real_time: datetime
+    duration_ms: float
+    status: int | None
+    faults: list[dict[str, Any]]
+    request: Message
+    response: Message
+
+    def view(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "vendor": self.vendor, "method": self.method, "path": self.path,
+            "query": mask_query(self.query), "api_call": self.api_call,
+            "sandbox": None if self.world in (None, DEFAULT_WORLD_ID) else self.world,
+            "world": self.world, "time": iso_z(self.time), "real_time": iso_z(self.real_time),
+            "duration_ms": round(self.duration_ms, 3), "status": self.status,
+            "faults": self.faults, "request": self.request.view(),
+            "response": self.response.view(),
+        }
+
+
+@dataclass(frozen=True)
+class JournalQuery:
+    """Filters of GET /_emulator/requests; None matches anything."""
+
+    vendor: str | None = None
+    method: str | None = None
+    path: str | None = None
+    status: int | None = None
+    api_call: str | None = None
+    sandbox: str | None = None  # a sandbox id, or "default" for the default world
+    since: datetime | None = None
+    until: datetime | None = None
+    after: int | None = None
+    fault: bool | None = None
+
+    def matches(self, e: Entry) -> bool:
+        return ((self.vendor is None or e.vendor == self.vendor)
+                and (self.method is None or e.method == self.method.upper())
+                and (self.status is None or e.status == self.status)
+                and (self.api_call is None or e.api_call == self.api_call)
+                and (self.sandbox is None or e.world == self.sandbox)
+                and (self.since is None or e.time >= self.since)
+                and (self.until is None or e.time <= self.until)
+                and (self.after is None or e.id > self.after)
+                and (self.fault is None or bool(e.faults) == self.fault)
+                and (self.path is None or fnmatchcase(e.path, self.path)))
+
+
+class Journal:
+    """A ring of the last `capacity` entries, numbered from 1 for the server's life."""
+
+    def __init__(self, capacity: int = DEFAULT_CAPACITY,
+                 body_bytes: int = DEFAULT_BODY_BYTES) -> None:
+        self.body_bytes = body_bytes
+        self._entries: deque[Entry] = deque(maxlen=capacity)
+        self._next_id = 1
+
+    @property
+    def capacity(self) -> int:
+        return self._entries.maxlen or 0
+
+    def configure(self, capacity: int | None = None, body_bytes: int | None = None) -> None:
+        """Change the bounds; a smaller ring keeps the newest entries."""
+        if capacity is not None and capacity != self.capacity:
+            self._entries = deque(self._entries, maxlen=capacity)
+        if body_bytes is not None:
+            self.body_bytes = body_bytes
+
+    def next_id(self) -> int:
+        entry_id = self._next_id
+        self._next_id += 1
+        return entry_id
+
+    def record(self, entry: Entry) -> None:
+        self._entries.append(entry)
+
+    def get(self, entry_id: int) -> Entry | None:
+        for entry in reversed(self._entries):
+            if entry.id == entry_id:
+                return entry
+        return None
+
+    def find(self, query: JournalQuery, limit: int) -> tuple[list[Entry], int]:
+        """The newest `limit` matches, oldest first, and how many matched in all."""
+        matched = [e for e in self._entries if query.matches(e)]
+        return matched[-limit:] if limit else [], len(matched)
+
+    def clear(self, world: str | None = None) -> None:
+        """Forget every entry, or only one world's."""
+        if world is None:
+            self._entries.clear()
+        else:
+            self._entries = deque((e for e in self._entries if e.world != world),
+                                  maxlen=self.capacity)
+
+    def __len__(self) -> int:
+        return len(self._entries)

@@ -1,0 +1,225 @@
+"""/_emulator/faults: rules answer in each vendor's own format, fire as told, change nothing."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from lxml import etree
+
+from tests.vendors.rackspace.conftest import login as rackspace_login
+
+
+def add(client: TestClient, **rule: Any) -> dict[str, Any]:
+    response = client.post("/_emulator/faults", json=rule)
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def creds(client: TestClient) -> dict[str, Any]:
+    body: dict[str, Any] = client.get("/_emulator/credentials").json()
+    return body
+
+
+def cf_auth(client: TestClient, credentials: dict[str, Any] | None = None) -> tuple[str, str]:
+    return ((credentials or creds(client))["cleverfox"]["api_key"], "")
+
+
+def company(name: str) -> dict[str, Any]:
+    return {"data": {"PartnerId": 1, "PlanTypeId": 1, "Name": name}}
+
+
+def company_names(client: TestClient, auth: tuple[str, str]) -> list[str]:
+    response = client.get("/api/companies", params={"PageSize": 1000}, auth=auth)
+    assert response.status_code == 200, response.text
+    return [c["Name"] for c in response.json()["data"]]
+
+
+def vendor_call(client: TestClient, vendor: str) -> Any:
+    """One authenticated read per vendor, as its clients make it."""
+    c = creds(client)
+    if vendor == "cleverfox":
+        return client.get("/api/devices/1", auth=cf_auth(client, c))
+    if vendor == "rackspace":
+        r = c["rackspace"]
+        token = rackspace_login(client, r["username"], r["api_key"])
+        return client.get(f"/v1.0/{r['tenant_id']}/user/agents", headers={"X-Auth-Token": token})
+    if vendor == "backuprun":
+        return client.post("/api.php", data={"apiCALL": "login", **c["backuprun"]})
+    admin = c["code42"]["sysadmin"]
+    return client.get("/api/DeviceBackupReport", auth=(admin["username"], admin["password"]))
+
+
+@pytest.mark.parametrize(("vendor", "status", "expect"), [
+    ("cleverfox", 500, lambda r: r.json()["Message"].startswith("Internal Server Error")),
+    ("rackspace", 503, lambda r: r.json()["serviceUnavailable"]["code"] == 503),
+    ("code42", 500, lambda r: r.json()[0]["name"] == "SYSTEM"),
+    ("backuprun", 502, lambda r: etree.fromstring(r.content).find("status").get("value")
+     == "error"),
+])
+def test_error_answers_in_the_vendors_own_format(client: TestClient, vendor: str, status: int,
+                                                 expect: Any) -> None:
+    # Rackspace's token call is Rackspace's too: the rule is for the Cloud Backup call only
+    path = "/v1.0/*" if vendor == "rackspace" else None
+    rule = add(client, vendor=vendor, path=path, action="error", status=status)
+    response = vendor_call(client, vendor)
+    assert response.status_code == status
+    assert expect(response), response.text
+    assert f"fault rule {rule['id']}" in response.text
+
+
+def test_throttle_sends_retry_after_and_the_vendor_error(client: TestClient) -> None:
+    add(client, vendor="rackspace", path="/v1.0/*/user/agents", action="throttle",
+        retry_after=30, times=1)
+    throttled = vendor_call(client, "rackspace")
+    assert throttled.status_code == 429
+    assert throttled.headers["Retry-After"] == "30"
+    assert throttled.json()["overLimit"]["code"] == 429
+    assert vendor_call(client, "rackspace").status_code == 200
+    add(client, vendor="code42", action="throttle", status=503)
+    unavailable = vendor_call(client, "code42")
+    assert (unavailable.status_code, unavailable.headers["Retry-After"]) == (503, "1")
+    assert unavailable.json()[0]["name"] == "SERVICE_UNAVAILABLE"
+
+
+def test_a_given_body_is_answered_as_given(client: TestClient) -> None:
+    add(client, vendor="cleverfox", action="error", status=502, body="<html>Bad gateway</html>",
+        content_type="text/html")
+    response = vendor_call(client, "cleverfox")
+    assert response.status_code == 502
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.text == "<html>Bad gateway</html>"
+
+
+def test_times_fires_for_the_next_n_matching_requests(client: TestClient) -> None:
+    rule = add(client, vendor="cleverfox", action="error", status=503, times=2)
+    statuses = [vendor_call(client, "cleverfox").status_code for _ in range(4)]
+    assert statuses == [503, 503, 200, 200]
+    view = client.get(f"/_emulator/faults/{rule['id']}").json()
+    assert (view["fired"], view["remaining"]) == (2, 0)
+
+
+def test_probability_is_drawn_from_the_rules_seed(client: TestClient) -> None:
+    def run(seed: int) -> list[int]:
+        client.delete("/_emulator/faults")
+        add(client, vendor="cleverfox", action="error", status=500, probability=0.5, seed=seed)
+        return [vendor_call(client, "cleverfox").status_code for _ in range(24)]
+
+    first, again, other = run(7), run(7), run(8)
+    assert first == again
+    assert first != other
+    assert 4 <= first.count(500) <= 20  # a fair coin, not always or never
+
+
+def test_rules_match_on_method_path_vendor_and_api_call(client: TestClient) -> None:
+    c = creds(client)
+    auth = cf_auth(client, c)
+    add(client, vendor="cleverfox", method="POST", path="/api/companies", action="error",
+        status=500)
+    add(client, api_call="getStatus", action="error", status=503)
+    assert client.get("/api/companies", auth=auth).status_code == 200
+    assert client.post("/api/companies", json=company("X"), auth=auth).status_code == 500
+    assert client.post("/api/jobs", json={"data": {}}, auth=auth).status_code == 400
+    login = client.post("/api.php", data={"apiCALL": "login", **c["backuprun"]})
+    assert login.status_code == 200
+    # apiCALL in a multipart form, in the query string: both are the call's name
+    status = client.post("/api.php", files={"apiCALL": (None, "getStatus")})
+    assert status.status_code == 503
+    assert client.post("/api.php?apiCALL=getStatus").status_code == 503
+    assert vendor_call(client, "code42").status_code == 200
+
+
+def test_a_sandbox_rule_touches_only_that_sandbox(client: TestClient) -> None:
+    one = client.post("/_emulator/sandboxes", json={}).json()
+    two = client.post("/_emulator/sandboxes", json={}).json()
+    add(client, sandbox=one["id"], action="error", status=503)
+    assert client.get("/api/devices/1", auth=cf_auth(client, one["credentials"])).status_code \
+        == 503
+    assert client.get("/api/devices/1", auth=cf_auth(client, two["credentials"])).status_code \
+        == 200
+    assert vendor_call(client, "cleverfox").status_code == 200
+    # a bad key never reaches a world: no sandbox rule can fire on it
+    assert client.get("/api/devices/1", auth=("nobody", "")).status_code == 401
+    listed = client.get("/_emulator/faults", params={"sandbox": one["id"]}).json()
+    assert [r["sandbox"] for r in listed] == [one["id"]]
+    assert client.delete(f"/_emulator/sandboxes/{one['id']}").status_code == 204
+    assert client.get("/_emulator/faults").json() == []
+
+
+def test_a_fault_never_changes_state(client: TestClient) -> None:
+    sandbox = client.post("/_emulator/sandboxes", json={}).json()
+    for scope, credentials in ((None, creds(client)), (sandbox["id"], sandbox["credentials"])):
+        auth = cf_auth(client, credentials)
+        before = company_names(client, auth)
+        # (drop and truncate need a real connection: tests/e2e/test_fault_wire.py)
+        for action in ("error", "throttle"):
+            made = add(client, action=action, method="POST", sandbox=scope)
+            answer = client.post("/api/companies", json=company(f"Faulty {action}"), auth=auth)
+            assert answer.status_code in (201, 500, 429) and "Faulty" not in answer.text
+            client.delete(f"/_emulator/faults/{made['id']}")
+        assert company_names(client, auth) == before
+
+
+def test_latency_delays_then_serves(client: TestClient) -> None:
+    add(client, vendor="cleverfox", action="latency", latency_ms=[120, 150], times=1)
+    started = time.perf_counter()
+    response = vendor_call(client, "cleverfox")
+    assert response.status_code == 200
+    assert time.perf_counter() - started >= 0.12
+    entry = client.get("/_emulator/requests", params={"vendor": "cleverfox"}).json()["data"][-1]
+    assert entry["faults"][0]["action"] == "latency" and entry["status"] == 200
+
+
+def test_latency_then_an_error_both_fire(client: TestClient) -> None:
+    slow = add(client, vendor="cleverfox", action="latency", latency_ms=10)
+    failing = add(client, vendor="cleverfox", action="error", status=500)
+    assert vendor_call(client, "cleverfox").status_code == 500
+    entry = client.get("/_emulator/requests", params={"fault": "true"}).json()["data"][-1]
+    assert entry["faults"] == [{"rule": slow["id"], "action": "latency"},
+                               {"rule": failing["id"], "action": "error"}]
+
+
+@pytest.mark.parametrize(("rule", "words"), [
+    ({"action": "explode"}, "action"),
+    ({"action": "throttle", "status": 500}, "429 or 503"),
+    ({"action": "latency"}, "latency_ms"),
+    ({"action": "latency", "latency_ms": [50, 10]}, "min <= max"),
+    ({"action": "drop", "status": 500}, "status does not apply"),
+    ({"action": "error", "vendor": "cleverfox", "api_call": "login"}, "backuprun"),
+    ({"action": "error", "probability": 0}, "probability"),
+    ({"action": "error", "times": 0}, "times"),
+    ({"action": "error", "path": "api/x"}, "start with /"),
+    ({"action": "error", "vendor": "dropbox"}, "vendor"),
+    ({"action": "error", "content_type": "text/plain"}, "content_type needs a body"),
+])
+def test_bad_rules_are_refused_and_nothing_is_added(client: TestClient, rule: dict[str, Any],
+                                                    words: str) -> None:
+    response = client.post("/_emulator/faults", json=rule)
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid_input"
+    assert words in response.json()["message"]
+    assert client.get("/_emulator/faults").json() == []
+
+
+def test_rules_are_listed_deleted_and_gone_after_reset(client: TestClient) -> None:
+    first = add(client, action="error")
+    second = add(client, action="drop", vendor="code42")
+    assert [r["id"] for r in client.get("/_emulator/faults").json()] == [first["id"],
+                                                                          second["id"]]
+    assert client.get(f"/_emulator/faults/{second['id']}").json()["vendor"] == "code42"
+    assert client.delete(f"/_emulator/faults/{first['id']}").status_code == 204
+    missing = client.delete(f"/_emulator/faults/{first['id']}")
+    assert missing.status_code == 404 and "no fault rule" in missing.json()["message"]
+    assert client.post("/_emulator/faults", json={"action": "error", "sandbox": "sb-nope"}
+                       ).status_code == 404
+    assert client.post("/_emulator/reset").status_code == 200
+    assert client.get("/_emulator/faults").json() == []
+
+
+def test_control_plane_is_never_faulted(client: TestClient) -> None:
+    add(client, action="error", status=500)
+    assert client.get("/_emulator/health").status_code == 200
+    assert client.get("/_emulator/credentials").status_code == 200
