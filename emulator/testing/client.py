@@ -195,6 +195,19 @@ class EmulatorClient:
         """Empty the journal, or drop a sandbox's entries."""
         self.call("DELETE", "/requests", params={"sandbox": sandbox})
 
+    def journal_config(self) -> dict[str, Any]:
+        """The journal's bounds: `{"capacity", "body_bytes", ...}`."""
+        result: dict[str, Any] = self.call("GET", "/requests/config")
+        return result
+
+    def configure_journal(self, capacity: int | None = None,
+                          body_bytes: int | None = None) -> dict[str, Any]:
+        """Change how many entries the journal keeps and how much of each body."""
+        body = {k: v for k, v in (("capacity", capacity), ("body_bytes", body_bytes))
+                if v is not None}
+        result: dict[str, Any] = self.call("PUT", "/requests/config", json=body)
+        return result
+
     # -- snapshots ---------------------------------------------------------------------------
 
     def snapshot(self, name: str, replace: bool = False,

@@ -10,7 +10,8 @@ import pytest
 from emulator.testing import RunningEmulator
 
 # Both inner tests run the same steps with the same names; only the worker id differs, and
-# with it how far each moves its clock. Each writes what it saw to $OUT_DIR/<worker>.json.
+# with it how far each moves its clock and the status of its fault. Each writes what it saw
+# (rows, clock, fault, journal) to $OUT_DIR/<worker>.json.
 INNER = """
 import json
 import os
@@ -29,14 +30,20 @@ def _run(sandbox):
             "PartnerId": 1, "PlanTypeId": 1, "Name": "Same Name Inc."}})
         assert created.status_code == 201, created.text
         after = http.get("/api/companies", params={"PageSize": 1000}).json()["data"]
+        # The same rule shape in both workers, a different status: a leak would show.
+        sandbox.add_fault(vendor="cleverfox", path="/api/partners", action="error",
+                          status=501 + hours)
+        faulted = http.get("/api/partners").status_code
     mine = [c for c in after if c["Name"] == "Same Name Inc."]
     assert len(mine) == 1 and len(after) == len(before) + 1
+    journal = sandbox.requests()
     start = datetime.fromisoformat(sandbox.clock()["now"])
     now = datetime.fromisoformat(sandbox.advance(hours * 3600)["now"])
     assert now - start == timedelta(hours=hours)
     Path(os.environ["OUT_DIR"], worker + ".json").write_text(json.dumps({
         "sandbox": sandbox.id, "company": mine[0]["CompanyId"], "hours": hours,
-        "now": sandbox.clock()["now"], "start": start.isoformat()}))
+        "now": sandbox.clock()["now"], "start": start.isoformat(), "faulted": faulted,
+        "journal": [[e["sandbox"], e["method"], e["path"], e["status"]] for e in journal]}))
 
 def test_one(emulator_sandbox):
     _run(emulator_sandbox)
@@ -65,4 +72,15 @@ def test_two_workers_on_one_server_see_only_their_own_sandbox(
     assert gw0["start"] == gw1["start"]
     assert (gw0["hours"], gw1["hours"]) == (1, 2)
     assert gw0["now"] != gw1["now"]
+    # Each worker's sandbox fault fired on its own requests only.
+    assert (gw0["faulted"], gw1["faulted"]) == (502, 503)
+    # Each journal holds exactly the worker's own four requests.
+    for worker in (gw0, gw1):
+        assert worker["journal"] == [
+            [worker["sandbox"], "GET", "/api/companies", 200],
+            [worker["sandbox"], "POST", "/api/companies", 201],
+            [worker["sandbox"], "GET", "/api/companies", 200],
+            [worker["sandbox"], "GET", "/api/partners", worker["faulted"]]]
+    # The plugin deleted both sandboxes, and their rules with them.
     assert server.client.sandboxes() == []
+    assert server.client.faults() == []
