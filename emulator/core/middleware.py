@@ -96,6 +96,10 @@ class _Flight:
                     if self.started:
                         raise
                     await self._answer(exchange, fired.firing)
+                except Exception:
+                    if not self.started:  # the app's own 500 is sent further out
+                        self.status = 500
+                    raise
         finally:
             CURRENT.reset(token)
             self._record(exchange, began, real, content_type)
