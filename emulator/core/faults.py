@@ -21,6 +21,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from emulator.core.engine import rng_for
+from emulator.core.timeutil import iso_z
 
 __all__ = ["ACTIONS", "TERMINAL", "FaultBook", "FaultRule", "Firing", "RequestFacts"]
 
@@ -56,9 +57,6 @@ class Firing:
         """True when the vendor still serves the request (a delay, or its real answer cut)."""
         return self.action == "latency" or (self.action == "truncate" and self.body is None
                                             and self.status is None)
-
-    def view(self) -> dict[str, Any]:
-        return {"rule": self.rule, "action": self.action}
 
 
 @dataclass(slots=True)
@@ -138,8 +136,7 @@ class FaultRule:
             "status": self._status(), "body": self.body, "content_type": self.content_type,
             "retry_after": self._retry_after(), "latency_ms": latency,
             "truncate_at": self.truncate_at, "fired": self.fired, "remaining": self.remaining,
-            "created_at": self.created_at.isoformat(timespec="milliseconds").replace(
-                "+00:00", "Z"),
+            "created_at": iso_z(self.created_at),
         }
 
 

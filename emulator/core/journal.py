@@ -7,13 +7,13 @@ masked when read, not when recorded, so recording costs the hot path next to not
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from fnmatch import fnmatchcase
-from typing import Any
+from typing import Any, NamedTuple
 
 from emulator.core.masking import mask_body, mask_headers, mask_query
-from emulator.core.timeutil import iso_z
+from emulator.core.timeutil import UTC, iso_z
 from emulator.core.world import DEFAULT_WORLD_ID
 
 __all__ = ["Entry", "Journal", "JournalQuery", "Message"]
@@ -22,11 +22,10 @@ DEFAULT_CAPACITY = 10_000
 DEFAULT_BODY_BYTES = 2048
 
 
-@dataclass(slots=True)
-class Message:
+class Message(NamedTuple):
     """One side of an exchange: headers and the first bytes of the body."""
 
-    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    headers: tuple[tuple[bytes, bytes], ...] = ()
     body: bytes = b""
     size: int = 0
 
@@ -43,9 +42,12 @@ class Message:
                 "size": self.size, "truncated": self.size > len(self.body)}
 
 
-@dataclass(slots=True)
-class Entry:
-    """One vendor request as it was answered."""
+class Entry(NamedTuple):
+    """One vendor request as it was answered.
+
+    Only immutable values, so the garbage collector stops tracking an entry soon after it is
+    recorded: a full ring then costs collections nothing.
+    """
 
     id: int
     vendor: str
@@ -55,10 +57,10 @@ class Entry:
     api_call: str | None
     world: str | None
     time: datetime
-    real_time: datetime
+    real_time: float  # seconds since the epoch
     duration_ms: float
     status: int | None
-    faults: list[dict[str, Any]]
+    faults: tuple[tuple[int, str], ...]
     request: Message
     response: Message
 
@@ -67,10 +69,11 @@ class Entry:
             "id": self.id, "vendor": self.vendor, "method": self.method, "path": self.path,
             "query": mask_query(self.query), "api_call": self.api_call,
             "sandbox": None if self.world in (None, DEFAULT_WORLD_ID) else self.world,
-            "world": self.world, "time": iso_z(self.time), "real_time": iso_z(self.real_time),
+            "world": self.world, "time": iso_z(self.time),
+            "real_time": iso_z(datetime.fromtimestamp(self.real_time, UTC)),
             "duration_ms": round(self.duration_ms, 3), "status": self.status,
-            "faults": self.faults, "request": self.request.view(),
-            "response": self.response.view(),
+            "faults": [{"rule": rule, "action": action} for rule, action in self.faults],
+            "request": self.request.view(), "response": self.response.view(),
         }
 
 

@@ -69,7 +69,9 @@ class _Flight:
         self.receive, self.send = receive, send
         self.body = b""
         self.status: int | None = None
-        self.response = Side()
+        self.response_headers: tuple[tuple[bytes, bytes], ...] = ()
+        self.response_body = b""
+        self.response_size = 0
         self.started = False
         self.held: list[Message] = []  # an answer held back to be cut
         self.replayed = False
@@ -96,9 +98,13 @@ class _Flight:
                     if self.started:
                         raise
                     await self._answer(exchange, fired.firing)
+                except Exception:
+                    if not self.started:  # the app's own 500 is sent further out
+                        self.status = 500
+                    raise
         finally:
             CURRENT.reset(token)
-            self._record(exchange, began, real, content_type)
+            self._record(exchange, began, real)
 
     async def _read_body(self) -> None:
         chunks = []
@@ -137,13 +143,13 @@ class _Flight:
                 await asyncio.sleep(exchange.delay)
             self.started = True
             self.status = message["status"]
-            self.response.headers = list(message.get("headers", []))
+            self.response_headers = tuple(message.get("headers", ()))
         elif message["type"] == "http.response.body":
             chunk = message.get("body", b"")
-            self.response.size += len(chunk)
-            room = self.emu.journal.body_bytes - len(self.response.body)
+            self.response_size += len(chunk)
+            room = self.emu.journal.body_bytes - len(self.response_body)
             if room > 0 and chunk:
-                self.response.body += chunk[:room]
+                self.response_body += chunk[:room]
         if exchange.cut is None:
             await self.send(message)
             return
@@ -202,8 +208,7 @@ class _Flight:
         for _ in range(3):
             await asyncio.sleep(0)
 
-    def _record(self, exchange: Exchange, began: float, real: float,
-                content_type: str | None) -> None:
+    def _record(self, exchange: Exchange, began: float, real: float) -> None:
         journal = self.emu.journal
         if journal.capacity == 0:
             return
@@ -211,17 +216,15 @@ class _Flight:
         if when is None:
             clock = self.emu.clocks.get(DEFAULT_WORLD_ID)
             when = clock.now() if clock is not None else datetime.fromtimestamp(real, UTC)
-        request = Side(headers=list(self.scope["headers"]), body=self.body[:journal.body_bytes],
-                       size=len(self.body))
+        scope = self.scope
+        facts = exchange.facts
         journal.record(Entry(
-            id=journal.next_id(), vendor=exchange.facts.vendor, method=exchange.facts.method,
-            path=exchange.facts.path, query=self.scope["query_string"].decode("latin-1"),
-            api_call=exchange.facts.api_call, world=exchange.world, time=when,
-            real_time=datetime.fromtimestamp(real, UTC),
-            duration_ms=(time.perf_counter() - began) * 1000.0,
-            status=self.status,
-            faults=[f.view() for f in exchange.firings], request=request,
-            response=self.response))
+            journal.next_id(), facts.vendor, facts.method, facts.path,
+            scope["query_string"].decode("latin-1"), facts.api_call, exchange.world, when, real,
+            (time.perf_counter() - began) * 1000.0, self.status,
+            tuple((f.rule, f.action) for f in exchange.firings),
+            Side(tuple(scope["headers"]), self.body[:journal.body_bytes], len(self.body)),
+            Side(self.response_headers, self.response_body, self.response_size)))
 
 
 def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None:

@@ -38,9 +38,9 @@ def company_names(client: TestClient, auth: tuple[str, str]) -> list[str]:
     return [c["Name"] for c in response.json()["data"]]
 
 
-def vendor_call(client: TestClient, vendor: str) -> Any:
+def vendor_call(client: TestClient, vendor: str, c: dict[str, Any] | None = None) -> Any:
     """One authenticated read per vendor, as its clients make it."""
-    c = creds(client)
+    c = c or creds(client)
     if vendor == "cleverfox":
         return client.get("/api/devices/1", auth=cf_auth(client, c))
     if vendor == "rackspace":
@@ -147,6 +147,20 @@ def test_a_sandbox_rule_touches_only_that_sandbox(client: TestClient) -> None:
     assert [r["sandbox"] for r in listed] == [one["id"]]
     assert client.delete(f"/_emulator/sandboxes/{one['id']}").status_code == 204
     assert client.get("/_emulator/faults").json() == []
+
+
+@pytest.mark.parametrize("vendor", ["cleverfox", "rackspace", "backuprun", "code42"])
+def test_sandbox_rules_fire_once_each_vendor_finds_the_sandbox(client: TestClient,
+                                                               vendor: str) -> None:
+    sandbox = client.post("/_emulator/sandboxes", json={}).json()
+    path = "/v1.0/*" if vendor == "rackspace" else None
+    rule = add(client, sandbox=sandbox["id"], vendor=vendor, path=path, action="error",
+               status=503)
+    assert vendor_call(client, vendor, sandbox["credentials"]).status_code == 503
+    assert vendor_call(client, vendor).status_code == 200  # the default world's
+    entry = client.get("/_emulator/requests", params={"fault": "true"}).json()["data"][-1]
+    assert entry["sandbox"] == sandbox["id"]
+    assert entry["faults"] == [{"rule": rule["id"], "action": "error"}]
 
 
 def test_a_fault_never_changes_state(client: TestClient) -> None:
