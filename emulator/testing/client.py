@@ -222,6 +222,11 @@ class EmulatorClient:
         result: list[dict[str, Any]] = self.call("GET", "/snapshots")
         return result
 
+    def get_snapshot(self, name: str) -> dict[str, Any]:
+        """One snapshot's view: `{"name", "sandbox", "created_at", "clock", "worlds", "rows"}`."""
+        result: dict[str, Any] = self.call("GET", f"/snapshots/{name}")
+        return result
+
     def restore(self, name: str) -> dict[str, Any]:
         """Put the state saved under `name` back (a sandbox snapshot: only that world)."""
         result: dict[str, Any] = self.call("POST", f"/snapshots/{name}/restore")
