@@ -22,12 +22,12 @@ import httpx
 from emulator.testing.errors import ControlError
 from emulator.testing.logins import VendorLogins
 
-__all__ = ["ControlError", "EmulatorClient", "Sandbox"]
+__all__ = ["ControlError", "EmulatorClient", "Sandbox", "iso8601"]
 
 Json = Any
 
 
-def _iso(when: datetime | str) -> str:
+def iso8601(when: datetime | str) -> str:
     """ISO 8601 for the wire; a naive datetime is taken as UTC."""
     if isinstance(when, str):
         return when
@@ -45,7 +45,7 @@ def _query(filters: dict[str, Any]) -> dict[str, str]:
         if isinstance(value, bool):
             query[key] = "true" if value else "false"
         elif isinstance(value, datetime):
-            query[key] = _iso(value)
+            query[key] = iso8601(value)
         else:
             query[key] = str(value)
     return query
@@ -53,7 +53,7 @@ def _query(filters: dict[str, Any]) -> dict[str, str]:
 
 def _world_body(seed: int | None, now: datetime | str | None, freeze: bool | None,
                 **extra: Any) -> dict[str, Any]:
-    body = {"seed": seed, "now": None if now is None else _iso(now), "freeze": freeze, **extra}
+    body = {"seed": seed, "now": None if now is None else iso8601(now), "freeze": freeze, **extra}
     return {k: v for k, v in body.items() if v is not None}
 
 
@@ -119,7 +119,7 @@ class EmulatorClient:
 
     def set_time(self, when: datetime | str) -> dict[str, Any]:
         """Jump the default world's clock forward to `when` (never back)."""
-        return self._move("", set=_iso(when))
+        return self._move("", set=iso8601(when))
 
     def set_speed(self, speed: float) -> dict[str, Any]:
         """Virtual seconds per real second of the default world's clock."""
@@ -268,7 +268,7 @@ class Sandbox(VendorLogins):
 
     def set_time(self, when: datetime | str) -> dict[str, Any]:
         """Jump this sandbox's clock forward to `when`."""
-        return self.client._move(self._prefix, set=_iso(when))
+        return self.client._move(self._prefix, set=iso8601(when))
 
     def add_fault(self, **rule: Any) -> dict[str, Any]:
         """A fault rule that fires only on requests made with this sandbox's credentials."""

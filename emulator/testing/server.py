@@ -29,7 +29,7 @@ from typing import IO, Any, Literal
 
 import httpx
 
-from emulator.testing.client import EmulatorClient, _iso
+from emulator.testing.client import EmulatorClient, iso8601
 
 __all__ = ["RunningEmulator", "console_script", "free_port", "run_emulator"]
 
@@ -115,7 +115,7 @@ def _in_thread(*, db: str, seed: int | None, now: datetime | str | None, freeze:
     if seed is not None:
         values["seed"] = seed
     if now is not None:
-        values["now"] = _iso(now)
+        values["now"] = iso8601(now)
     settings = Settings(**values)
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -153,7 +153,7 @@ def _in_subprocess(*, db: str, seed: int | None, now: datetime | str | None, fre
     if seed is not None:
         command += ["--seed", str(seed)]
     if now is not None:
-        command += ["--now", _iso(now)]
+        command += ["--now", iso8601(now)]
     with tempfile.TemporaryFile("w+") as output:
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT,
                                    env={**os.environ, "PYTHONUNBUFFERED": "1"})

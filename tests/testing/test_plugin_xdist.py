@@ -1,4 +1,5 @@
-"""Under pytest-xdist, workers that share one server through --emulator-url stay apart."""
+"""Under pytest-xdist each worker starts its own server, or all share one (--emulator-url) and
+sandboxes keep them apart."""
 
 from __future__ import annotations
 
@@ -84,3 +85,31 @@ def test_two_workers_on_one_server_see_only_their_own_sandbox(
     # The plugin deleted both sandboxes, and their rules with them.
     assert server.client.sandboxes() == []
     assert server.client.faults() == []
+
+
+OWN_SERVER = """
+import os
+from pathlib import Path
+
+def _record(backup_emulator):
+    worker = os.environ["PYTEST_XDIST_WORKER"]
+    Path(os.environ["OUT_DIR"], worker).write_text(backup_emulator.base_url)
+
+def test_one(backup_emulator):
+    _record(backup_emulator)
+
+def test_two(backup_emulator):
+    _record(backup_emulator)
+"""
+
+
+def test_without_a_url_each_worker_starts_its_own_server(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("EMULATOR_URL", raising=False)
+    monkeypatch.setenv("OUT_DIR", str(tmp_path))
+    pytester.makepyfile(test_inner=OWN_SERVER)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2", timeout=60)
+    result.assert_outcomes(passed=2)
+    urls = {path.name: path.read_text() for path in tmp_path.iterdir()}
+    assert sorted(urls) == ["gw0", "gw1"]
+    assert urls["gw0"] != urls["gw1"]
