@@ -14,6 +14,7 @@ from emulator.core.clock import Clock, ClockState
 from emulator.core.db import Database
 from emulator.core.engine import Ctx, Simulation
 from emulator.core.errors import NotFound
+from emulator.core.snapshots import SnapshotStore
 from emulator.core.timeutil import UTC
 from emulator.core.world import DEFAULT_WORLD_ID, World
 from emulator.settings import Settings
@@ -34,6 +35,7 @@ class Emulator:
         # Detached copies of the World rows: a world's id, seed and credentials never change,
         # so a request resolves its world without a query. Clocks are kept beside them.
         self.worlds: dict[str, World] = {}
+        self.snapshots = SnapshotStore()  # in memory: outlives resets, not the process
         self._opened = False
         self._engine_task: asyncio.Task[None] | None = None
 
