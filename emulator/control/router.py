@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import Body, Request, Response
 
 from emulator import __version__
-from emulator.control import backend
+from emulator.control import backend, snapshots
 from emulator.control.schemas import (
     ClockUpdate,
     ClockView,
@@ -105,6 +105,7 @@ async def openapi_document(request: Request, name: str) -> dict[str, Any]:
 # Each vendor's own test controls (agents offline, forced failures, outboxes): /_emulator/<vendor>/.
 for _vendor_control in (cleverfox_control, rackspace_control, backuprun_control, code42_control):
     router.include_router(_vendor_control.router)
+router.include_router(snapshots.router)
 
 SURFACE = Surface(
     name="control",
