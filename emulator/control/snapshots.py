@@ -42,6 +42,7 @@ class SnapshotView(BaseModel):
 
 
 def snapshot_view(snapshot: Snapshot) -> SnapshotView:
+    """How a snapshot is shown: its clock as saved, never its rows."""
     clock = snapshot.clock
     return SnapshotView(
         name=snapshot.name, sandbox=snapshot.sandbox, created_at=iso_z(snapshot.created_at),

@@ -63,6 +63,7 @@ class Snapshot:
 
     @property
     def rows(self) -> int:
+        """How many rows it holds, over every table."""
         return sum(len(rows) for rows in self.tables.values())
 
 
@@ -73,20 +74,20 @@ class SnapshotStore:
         self._snapshots: dict[str, Snapshot] = {}
 
     def list(self) -> list[Snapshot]:
+        """Every snapshot, oldest first (a replaced one counts as new)."""
         return list(self._snapshots.values())
 
     def get(self, name: str) -> Snapshot:
+        """The snapshot called `name`, or NotFound."""
         try:
             return self._snapshots[name]
         except KeyError:
             raise NotFound(f"no snapshot {name!r}") from None
 
     def delete(self, name: str) -> None:
+        """Forget the snapshot called `name`, or NotFound."""
         self.get(name)
         del self._snapshots[name]
-
-    def clear(self) -> None:
-        self._snapshots.clear()
 
     def save(self, emu: Emulator, session: Session, name: str, *, sandbox: str | None = None,
              replace: bool = False) -> Snapshot:

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from emulator.core import snapshots
 from tests.conftest import T0, emulator_of
 from tests.vendors.cleverfox.helpers import basic, new_device, new_job
 
@@ -315,3 +316,23 @@ def test_a_sandbox_restore_that_collides_changes_nothing(client: TestClient) -> 
     assert _whole(client) == before
     assert client.get(f"/_emulator/sandboxes/{sandbox['id']}").status_code == 404
     assert client.get("/api/companies", headers=_cf(sandbox["credentials"])).status_code == 401
+
+
+def test_a_restore_that_fails_midway_changes_nothing(client: TestClient,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    _sandbox(client)
+    _snapshot(client, "half")
+    _new_company(client, _cf(client.get("/_emulator/credentials").json()), "survives")
+    _sandbox(client)
+    before = _whole(client)
+
+    real_insert = snapshots._insert
+
+    def insert_then_fail(*args: Any) -> None:
+        real_insert(*args)
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(snapshots, "_insert", insert_then_fail)
+    with pytest.raises(RuntimeError, match="disk is full"):
+        client.post("/_emulator/snapshots/half/restore")
+    assert _whole(client) == before
