@@ -7,9 +7,7 @@ from typing import Annotated, Any
 from fastapi import Body, Request, Response
 
 from emulator import __version__
-from emulator.control import backend
-from emulator.control import faults as faults_control
-from emulator.control import journal as journal_control
+from emulator.control import backend, faults, journal, snapshots
 from emulator.control.schemas import (
     ClockUpdate,
     ClockView,
@@ -104,8 +102,9 @@ async def openapi_document(request: Request, name: str) -> dict[str, Any]:
     return surface.openapi(__version__)
 
 
-router.include_router(faults_control.router)
-router.include_router(journal_control.router)
+# The toolkit for client developers: docs/toolkit.md.
+for _toolkit in (faults, journal, snapshots):
+    router.include_router(_toolkit.router)
 
 # Each vendor's own test controls (agents offline, forced failures, outboxes): /_emulator/<vendor>/.
 for _vendor_control in (cleverfox_control, rackspace_control, backuprun_control, code42_control):
@@ -115,7 +114,7 @@ SURFACE = Surface(
     name="control",
     title="backup-emulator control plane",
     description="Test controls: health, credentials, reset, the virtual clock, sandboxes, "
-    "fault rules and the request journal.",
+    "fault rules, the request journal and snapshots.",
     router=router,
     prefixes=("/_emulator",),
 )

@@ -17,6 +17,7 @@ from emulator.core.errors import NotFound
 from emulator.core.exchange import world_resolved
 from emulator.core.faults import FaultBook
 from emulator.core.journal import Journal
+from emulator.core.snapshots import SnapshotStore
 from emulator.core.timeutil import UTC
 from emulator.core.world import DEFAULT_WORLD_ID, World
 from emulator.settings import Settings
@@ -41,6 +42,7 @@ class Emulator:
         # build touches it.
         self.faults = FaultBook(settings.seed)
         self.journal = Journal(settings.journal_size, settings.journal_body_bytes)
+        self.snapshots = SnapshotStore()  # in memory: outlives resets, not the process
         self._opened = False
         self._engine_task: asyncio.Task[None] | None = None
 

@@ -237,3 +237,13 @@ def test_control_plane_is_never_faulted(client: TestClient) -> None:
     add(client, action="error", status=500)
     assert client.get("/_emulator/health").status_code == 200
     assert client.get("/_emulator/credentials").status_code == 200
+
+
+def test_restoring_a_snapshot_without_a_sandbox_removes_its_rules(client: TestClient) -> None:
+    assert client.post("/_emulator/snapshots", json={"name": "before"}).status_code == 201
+    sandbox = client.post("/_emulator/sandboxes", json={}).json()
+    add(client, sandbox=sandbox["id"], action="error")
+    kept = add(client, action="latency", latency_ms=1)
+    assert client.post("/_emulator/snapshots/before/restore").status_code == 200
+    # the sandbox is gone, and so is the rule that could only ever fire on it
+    assert [r["id"] for r in client.get("/_emulator/faults").json()] == [kept["id"]]

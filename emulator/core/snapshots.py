@@ -1,0 +1,192 @@
+"""Snapshots: copies of the stored state, kept in server memory, that a test can return to.
+
+A snapshot holds rows, not objects: every row of every table (a whole-state snapshot) or the
+rows of one sandbox's world (a sandbox snapshot), read with Core selects and written back with
+Core executemany inserts, in `SQLModel.metadata.sorted_tables` order so foreign keys hold. It
+knows nothing about vendors: a table joins a sandbox snapshot by having a `world_id` column,
+and a table without one (`counter`) belongs only to whole-state snapshots.
+
+Each saved world's clock is stored at the virtual time it showed when the snapshot was taken;
+a restore resumes it from there, re-anchored to real now, frozen or running as it was.
+Fault rules and the request journal are not state of this kind and are never part of one.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Integer, Table, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, SQLModel
+
+from emulator.core.clock import ClockState
+from emulator.core.errors import Conflict, NotFound
+from emulator.core.timeutil import UTC
+from emulator.core.world import DEFAULT_WORLD_ID
+
+if TYPE_CHECKING:
+    from emulator.core.runtime import Emulator
+
+__all__ = ["NAME_PATTERN", "Snapshot", "SnapshotStore"]
+
+NAME_PATTERN = r"^[A-Za-z0-9._-]{1,100}$"
+_NAME = re.compile(NAME_PATTERN)
+_WORLD = "world"
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One saved state: rows per table, the worlds they belong to and each world's clock."""
+
+    name: str
+    sandbox: str | None
+    created_at: datetime
+    clocks: Mapping[str, ClockState]
+    tables: Mapping[str, Sequence[Row]]
+
+    @property
+    def worlds(self) -> list[str]:
+        """Ids of the worlds saved, the default world first, then sandboxes by age."""
+        return list(self.clocks)
+
+    @property
+    def clock(self) -> ClockState | None:
+        """The clock of the world saved: the sandbox's, or the default world's if whole."""
+        return self.clocks.get(self.sandbox or DEFAULT_WORLD_ID)
+
+    @property
+    def rows(self) -> int:
+        """How many rows it holds, over every table."""
+        return sum(len(rows) for rows in self.tables.values())
+
+
+class SnapshotStore:
+    """Named snapshots of one emulator, oldest first; they outlive resets, not the process."""
+
+    def __init__(self) -> None:
+        self._snapshots: dict[str, Snapshot] = {}
+
+    def list(self) -> list[Snapshot]:
+        """Every snapshot, oldest first (a replaced one counts as new)."""
+        return list(self._snapshots.values())
+
+    def get(self, name: str) -> Snapshot:
+        """The snapshot called `name`, or NotFound."""
+        try:
+            return self._snapshots[name]
+        except KeyError:
+            raise NotFound(f"no snapshot {name!r}") from None
+
+    def delete(self, name: str) -> None:
+        """Forget the snapshot called `name`, or NotFound."""
+        self.get(name)
+        del self._snapshots[name]
+
+    def save(self, emu: Emulator, session: Session, name: str, *, sandbox: str | None = None,
+             replace: bool = False) -> Snapshot:
+        """Copy the whole state, or one sandbox's world, under `name`."""
+        if not _NAME.match(name):
+            raise ValueError(f"bad snapshot name {name!r}")  # the schema checks it first
+        if name in self._snapshots and not replace:
+            raise Conflict(f"a snapshot named {name!r} exists; pass replace=true to overwrite "
+                           "it or delete it first")
+        if sandbox is not None and (sandbox == DEFAULT_WORLD_ID or sandbox not in emu.worlds):
+            raise NotFound(f"no sandbox {sandbox!r}" + (
+                "; omit sandbox for a whole-state snapshot" if sandbox == DEFAULT_WORLD_ID
+                else ""))
+        snapshot = _capture(emu, session, name, sandbox)
+        self._snapshots.pop(name, None)  # a replaced snapshot becomes the newest
+        self._snapshots[name] = snapshot
+        return snapshot
+
+    def restore(self, emu: Emulator, session: Session, name: str) -> Snapshot:
+        """Put the saved state back, all of it or only its sandbox; all or nothing."""
+        snapshot = self.get(name)
+        try:
+            if snapshot.sandbox is None:
+                emu.db.truncate_all(session)
+            else:
+                emu.drop_world(session, snapshot.sandbox)
+            _insert(session, snapshot, time.time())
+            if emu.db.engine.dialect.name == "postgresql":
+                _sync_sequences(session)
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            emu.load_worlds(session)
+            if snapshot.sandbox is None:
+                raise
+            raise Conflict(
+                f"snapshot {name!r} of sandbox {snapshot.sandbox!r} collides with rows other "
+                "worlds created since it was taken; restore a whole-state snapshot instead"
+            ) from None
+        except Exception:
+            session.rollback()  # the old state stands, and the caches follow it again
+            emu.load_worlds(session)
+            raise
+        session.expire_all()
+        # New World objects and clocks for every world: the engine's due-time cache and each
+        # vendor's cache keyed on the live World object (API keys, tokens) start afresh.
+        emu.load_worlds(session)
+        return snapshot
+
+
+def _capture(emu: Emulator, session: Session, name: str, sandbox: str | None) -> Snapshot:
+    """Read the rows of a snapshot; each world row carries its clock as of now."""
+    tables: dict[str, list[Row]] = {}
+    for table in SQLModel.metadata.sorted_tables:
+        query = select(table).order_by(*table.primary_key.columns)
+        if sandbox is not None:
+            if table.name == _WORLD:
+                query = query.where(table.c.id == sandbox)
+            elif "world_id" in table.c:
+                query = query.where(table.c.world_id == sandbox)
+            else:
+                continue
+        tables[table.name] = [dict(row) for row in session.execute(query).mappings()]
+    clocks: dict[str, ClockState] = {}
+    worlds = sorted(tables[_WORLD], key=lambda w: (w["kind"] != "default", w["ordinal"]))
+    for world in worlds:
+        clock = emu.clock(world["id"])
+        state = ClockState(clock.now(), time.time(), clock.speed, clock.frozen)
+        world.update(clock_anchor=state.anchor, clock_anchor_real=state.anchor_real,
+                     clock_speed=state.speed, clock_frozen=state.frozen)
+        clocks[world["id"]] = state
+    return Snapshot(name=name, sandbox=sandbox, created_at=datetime.now(UTC), clocks=clocks,
+                    tables=tables)
+
+
+def _insert(session: Session, snapshot: Snapshot, real_now: float) -> None:
+    """Insert a snapshot's rows, each world's clock re-anchored at `real_now`."""
+    for table in SQLModel.metadata.sorted_tables:
+        rows = snapshot.tables.get(table.name)
+        if not rows:
+            continue
+        if table.name == _WORLD:
+            rows = [{**row, "clock_anchor_real": real_now} for row in rows]
+        session.execute(table.insert(), list(rows))
+
+
+def _sync_sequences(session: Session) -> None:
+    """PostgreSQL: move each integer key's sequence past the largest restored id."""
+    for table in SQLModel.metadata.sorted_tables:
+        keys = list(table.primary_key.columns)
+        if len(keys) == 1 and isinstance(keys[0].type, Integer):
+            session.execute(text(_SETVAL.format(table=_quoted(session, table),
+                                                name=table.name, column=keys[0].name)))
+
+
+_SETVAL = ("SELECT setval(pg_get_serial_sequence('{name}', '{column}'), "
+           "COALESCE(MAX({column}), 1), MAX({column}) IS NOT NULL) FROM {table}")
+
+
+def _quoted(session: Session, table: Table) -> str:
+    preparer = session.get_bind().dialect.identifier_preparer
+    return str(preparer.quote(table.name))
