@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from emulator.testing import ControlError, EmulatorClient, RunningEmulator
-
-# Snapshots are built on another branch of issue 7 (toolkit/snapshots); until it is merged
-# there is no route to test. A static check, so a broken route is never skipped once merged.
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("emulator.control.snapshots") is None,
-    reason="snapshots not merged yet (branch toolkit/snapshots)")
 
 
 @pytest.fixture
