@@ -238,7 +238,11 @@ class EmulatorClient:
 
 
 class Sandbox(VendorLogins):
-    """An isolated world on the server: its own credentials, clock, faults and journal."""
+    """An isolated world on the server: its own credentials, clock, faults and journal.
+
+    `http` is the control client's httpx.Client (base URL set): handy for vendor calls with
+    explicit auth, but its cookie jar is shared, so log in to BackupRun with a client of your own.
+    """
 
     def __init__(self, client: EmulatorClient, view: dict[str, Any]) -> None:
         self.client = client

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from emulator.testing import Sandbox
+from emulator.testing import EmulatorClient, Sandbox
 
 
 class CleverFoxClient:
@@ -103,3 +103,40 @@ def test_the_poller_reports_a_failed_run(cleverfox: CleverFoxClient,
 
     assert statuses[-1] == "Failed"
     assert "Disk full" in cleverfox.http.get(f"/logs/{log_id}").json()["data"]["ErrorMessages"]
+
+
+# Preparing a world once and putting it back before each test: a sandbox snapshot.
+
+
+@pytest.fixture(scope="module")
+def prepared(backup_emulator: EmulatorClient) -> Iterator[tuple[Sandbox, str, list[int]]]:
+    """A sandbox with three new devices, saved once; snapshot names are server-wide, so the
+    name carries the sandbox id (other xdist workers may share the server)."""
+    sandbox = backup_emulator.sandbox(freeze=True, name="cleverfox prepared")
+    client = CleverFoxClient(sandbox.base_url, sandbox.cleverfox_auth[0])
+    devices = [client.create_device(f"Branch {n}", "UTC") for n in range(3)]
+    client.http.close()
+    name = f"prepared-{sandbox.id}"
+    sandbox.snapshot(name)
+    yield sandbox, name, devices
+    backup_emulator.delete_snapshot(name)
+    sandbox.delete()
+
+
+@pytest.fixture
+def branches(prepared: tuple[Sandbox, str, list[int]]) -> Iterator[tuple[CleverFoxClient,
+                                                                         list[int]]]:
+    sandbox, name, devices = prepared
+    sandbox.restore(name)
+    client = CleverFoxClient(sandbox.base_url, sandbox.cleverfox_auth[0])
+    yield client, devices
+    client.http.close()
+
+
+@pytest.mark.parametrize("victim", [0, 1])
+def test_each_test_starts_from_the_prepared_devices(
+        branches: tuple[CleverFoxClient, list[int]], victim: int) -> None:
+    client, devices = branches
+    listed = {d["DeviceId"] for d in client.http.get("/devices").json()["data"]}
+    assert set(devices) <= listed  # whatever the test before deleted is back
+    assert client.http.delete(f"/devices/{devices[victim]}").status_code == 200
