@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index
+from sqlalchemy import JSON, BigInteger, Column, Index
 from sqlmodel import Field
 
 from emulator.core.db import UTCDateTime
@@ -104,7 +104,7 @@ class BrService(WorldScoped, table=True):
     encryption_password: str = ""
     readonly: int = 0
     status: int = 0
-    disk_usage: int = 0
+    disk_usage: int = Field(default=0, sa_type=BigInteger)
     cpanel_instance_id: str = ""
     cpanel_startup: int = 0
     mysql_instances: int = 0

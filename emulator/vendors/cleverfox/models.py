@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import BigInteger, Index, UniqueConstraint
 from sqlmodel import Field
 
 from emulator.core.db import UTCDateTime
@@ -286,9 +286,9 @@ class CfLogItem(CfBase, table=True):
     option_log_only: bool = False
     backup_folder: str | None = None
     backup_file_name: str | None = None
-    backup_file_size: int | None = None
+    backup_file_size: int | None = Field(default=None, sa_type=BigInteger)
     backup_list_name: str | None = None
-    backup_list_size: int | None = None
+    backup_list_size: int | None = Field(default=None, sa_type=BigInteger)
     backup_list_count: int | None = None
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index
+from sqlalchemy import JSON, BigInteger, Column, Index
 from sqlmodel import Field
 
 from emulator.core.db import UTCDateTime
@@ -74,7 +74,7 @@ class Agent(WorldScoped, table=True):
     logging_level: int = 3
     status: str = Field(default="Online", max_length=16)
     reachable: bool = True
-    vault_bytes: int = 0
+    vault_bytes: int = Field(default=0, sa_type=BigInteger)
     last_success: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Outcome forced by the control plane for the next backup / restore on this agent.
     force_backup: str | None = Field(default=None, max_length=32)
@@ -143,9 +143,9 @@ class Backup(WorldScoped, table=True):
     start_time: datetime | None = Field(default=None, sa_type=UTCDateTime)
     completed_time: datetime | None = Field(default=None, sa_type=UTCDateTime)
     files_searched: int = 0
-    bytes_searched: int = 0
+    bytes_searched: int = Field(default=0, sa_type=BigInteger)
     files_backed_up: int = 0
-    bytes_backed_up: int = 0
+    bytes_backed_up: int = Field(default=0, sa_type=BigInteger)
     num_errors: int = 0
     reason: str = ""
     diagnostics: str = ""
@@ -174,7 +174,7 @@ class Restore(WorldScoped, table=True):
     start_time: datetime | None = Field(default=None, sa_type=UTCDateTime)
     completed_time: datetime | None = Field(default=None, sa_type=UTCDateTime)
     num_files_restored: int = 0
-    num_bytes_restored: int = 0
+    num_bytes_restored: int = Field(default=0, sa_type=BigInteger)
     num_errors: int = 0
     reason: str = ""
     diagnostics: str = ""
