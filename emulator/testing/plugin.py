@@ -6,8 +6,9 @@ entry point), so it imports nothing heavy and starts nothing until a test asks f
 - `backup_emulator` (session): an `EmulatorClient` on a server the plugin starts on a free
   loopback port (one per pytest-xdist worker), or on the server given by `--emulator-url` /
   `EMULATOR_URL` (shared by every worker; sandboxes keep the tests apart).
-- `emulator_sandbox` (function): a fresh `Sandbox` with a frozen clock, deleted after the test;
-  `@pytest.mark.emulator_sandbox(seed=..., now=..., freeze=...)` tunes it.
+- `emulator_sandbox` (function): a `Sandbox` in a fresh state with a frozen clock: the
+  session's sandbox restored from its snapshot (fast), or, with
+  `@pytest.mark.emulator_sandbox(seed=..., now=..., freeze=...)`, one made for the test.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
     from emulator.testing.client import EmulatorClient, Sandbox
 
 __all__ = ["backup_emulator", "emulator_sandbox"]
+
+# A sandbox's restore replaces its rows, clock and credentials' state; its fault rules and
+# journal entries live beside it in the server, so the fixture clears those itself.
 
 URL_VARIABLE = "EMULATOR_URL"
 MARKER = "emulator_sandbox"
@@ -69,19 +73,48 @@ def backup_emulator(pytestconfig: pytest.Config) -> Iterator[EmulatorClient]:
         yield server.client
 
 
+@pytest.fixture(scope="session")
+def _emulator_pristine(backup_emulator: EmulatorClient) -> Iterator[tuple[Sandbox, str]]:
+    """One sandbox per session (or xdist worker) and a snapshot of it as it was made."""
+    from emulator.testing.client import ControlError
+
+    sandbox = backup_emulator.sandbox(freeze=True, name=f"pytest {os.getpid()}")
+    name = f"pytest-pristine-{sandbox.id}"  # snapshot names are server-wide
+    sandbox.snapshot(name, replace=True)
+    yield sandbox, name
+    for cleanup in (sandbox.delete, lambda: backup_emulator.delete_snapshot(name)):
+        try:
+            cleanup()
+        except ControlError as exc:
+            if exc.status != 404:
+                raise
+
+
 @pytest.fixture
 def emulator_sandbox(backup_emulator: EmulatorClient,
                      request: pytest.FixtureRequest) -> Iterator[Sandbox]:
-    """A fresh sandbox (frozen clock unless the marker says freeze=False), deleted after."""
-    options: dict[str, Any] = {"freeze": True, "name": request.node.nodeid[-200:]}
+    """A sandbox in a fresh state (frozen clock unless the marker says freeze=False).
+
+    Without the marker every test gets the session's sandbox restored to the snapshot taken
+    when it was made (same id and credentials, its rows, clock, fault rules and journal as
+    new) in tens of milliseconds; the marker asks for a sandbox of its own, made and deleted
+    around the test (a few hundred milliseconds).
+    """
     marker = request.node.get_closest_marker(MARKER)
-    if marker is not None:
-        unknown = set(marker.kwargs) - set(SANDBOX_OPTIONS)
-        if unknown or marker.args:
-            pytest.fail(f"@pytest.mark.{MARKER} takes keyword arguments "
-                        f"{', '.join(SANDBOX_OPTIONS)}; got {marker.args or sorted(unknown)}",
-                        pytrace=False)
-        options.update(marker.kwargs)
+    if marker is None:
+        sandbox, snapshot = request.getfixturevalue("_emulator_pristine")
+        sandbox.restore(snapshot)
+        sandbox.clear_faults()
+        sandbox.clear_requests()
+        yield sandbox
+        return
+    unknown = set(marker.kwargs) - set(SANDBOX_OPTIONS)
+    if unknown or marker.args:
+        pytest.fail(f"@pytest.mark.{MARKER} takes keyword arguments "
+                    f"{', '.join(SANDBOX_OPTIONS)}; got {marker.args or sorted(unknown)}",
+                    pytrace=False)
+    options: dict[str, Any] = {"freeze": True, "name": request.node.nodeid[-200:],
+                               **marker.kwargs}
     sandbox = backup_emulator.sandbox(**options)
     yield sandbox
 

@@ -13,23 +13,39 @@ TIMEOUT = 60
 FIXTURES = """
 import pytest
 
+MADE = []
+
 def test_the_session_server_is_healthy(backup_emulator):
     assert backup_emulator.health()["status"] == "ok"
 
-def test_a_sandbox_is_fresh_and_frozen(emulator_sandbox, backup_emulator):
-    assert emulator_sandbox.clock()["frozen"] is True
-    assert [s.id for s in backup_emulator.sandboxes()] == [emulator_sandbox.id]
-    assert emulator_sandbox.name.endswith("test_a_sandbox_is_fresh_and_frozen")
+def test_a_sandbox_is_frozen_and_a_test_may_change_it(emulator_sandbox):
+    clock = emulator_sandbox.clock()
+    assert clock["frozen"] is True
+    MADE.append((emulator_sandbox.id, clock["now"]))
+    emulator_sandbox.advance(3600)
+    emulator_sandbox.add_fault(vendor="cleverfox", action="error", status=503)
+    emulator_sandbox.http.get("/api/devices", auth=emulator_sandbox.cleverfox_auth)
+    assert len(emulator_sandbox.requests()) == 1
+
+def test_the_next_test_finds_it_fresh(emulator_sandbox):
+    sandbox_id, started = MADE[0]
+    assert emulator_sandbox.id == sandbox_id  # the session's sandbox, restored
+    assert emulator_sandbox.clock()["now"] == started
+    assert emulator_sandbox.faults() == [] and emulator_sandbox.requests() == []
+    answer = emulator_sandbox.http.get("/api/devices", auth=emulator_sandbox.cleverfox_auth)
+    assert answer.status_code == 200
 
 @pytest.mark.emulator_sandbox(seed=7, now="2026-06-01T00:00:00Z", freeze=False)
 def test_the_marker_tunes_the_sandbox(emulator_sandbox):
     assert emulator_sandbox.seed == 7
+    assert emulator_sandbox.name.endswith("test_the_marker_tunes_the_sandbox")
     clock = emulator_sandbox.clock()
     assert clock["frozen"] is False
     assert clock["now"].startswith("2026-06-01T00:")
+    MADE.append((emulator_sandbox.id, clock["now"]))
 
-def test_sandboxes_are_deleted_after_their_test(backup_emulator):
-    assert backup_emulator.sandboxes() == []
+def test_a_marked_tests_own_sandbox_is_deleted_after_it(backup_emulator):
+    assert [s.id for s in backup_emulator.sandboxes()] == [MADE[0][0]]
 
 @pytest.mark.emulator_sandbox(7)
 def test_a_marker_with_positional_arguments_is_an_error(emulator_sandbox):
@@ -47,7 +63,7 @@ def test_the_fixtures_start_a_server_and_give_each_test_a_sandbox(
     pytester.makepyfile(test_inner=FIXTURES)
     result = pytester.runpytest_subprocess("--strict-markers", "-p", "no:cacheprovider",
                                            timeout=TIMEOUT)
-    result.assert_outcomes(passed=4, errors=1)
+    result.assert_outcomes(passed=5, errors=1)
     result.stdout.fnmatch_lines(["*emulator_sandbox takes keyword arguments*"])
 
 
@@ -89,7 +105,7 @@ def test_a_given_url_is_used_instead_of_starting_a_server(
     pytester.makepyfile(test_inner=URL_TEST)
     result = pytester.runpytest_subprocess(*args, timeout=TIMEOUT)
     result.assert_outcomes(passed=1)
-    # The sandbox was made on the outer server, and deleted there after the inner test.
+    # The sandbox was made on the outer server, and deleted there after the inner session.
     sandbox_id = out.read_text()
     assert sandbox_id.startswith("sb-")
     assert sandbox_id not in [s.id for s in server.client.sandboxes()]
