@@ -41,6 +41,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--emulator-mode", default="thread", choices=("thread", "subprocess"),
                     help="start the emulator in a thread of the test process (default) or as "
                     "a `backup-emulator serve` subprocess")
+    group.addoption("--emulator-now", default=None, metavar="ISO",
+                    help="virtual time every test's sandbox starts at (default: the server's "
+                    "now); fixing it makes runs reproducible")
+    group.addoption("--emulator-seed", default=None, type=int, metavar="N",
+                    help="seed of the tests' sandboxes (default: derived from the server's)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -73,12 +78,20 @@ def backup_emulator(pytestconfig: pytest.Config) -> Iterator[EmulatorClient]:
         yield server.client
 
 
+def _defaults(config: pytest.Config) -> dict[str, Any]:
+    """Sandbox options given on the command line."""
+    given = {"now": config.getoption("emulator_now"), "seed": config.getoption("emulator_seed")}
+    return {key: value for key, value in given.items() if value is not None}
+
+
 @pytest.fixture(scope="session")
-def _emulator_pristine(backup_emulator: EmulatorClient) -> Iterator[tuple[Sandbox, str]]:
+def _emulator_pristine(backup_emulator: EmulatorClient,
+                       pytestconfig: pytest.Config) -> Iterator[tuple[Sandbox, str]]:
     """One sandbox per session (or xdist worker) and a snapshot of it as it was made."""
     from emulator.testing.client import ControlError
 
-    sandbox = backup_emulator.sandbox(freeze=True, name=f"pytest {os.getpid()}")
+    sandbox = backup_emulator.sandbox(freeze=True, name=f"pytest {os.getpid()}",
+                                      **_defaults(pytestconfig))
     name = f"pytest-pristine-{sandbox.id}"  # snapshot names are server-wide
     sandbox.snapshot(name, replace=True)
     yield sandbox, name
@@ -114,7 +127,7 @@ def emulator_sandbox(backup_emulator: EmulatorClient,
                     f"{', '.join(SANDBOX_OPTIONS)}; got {marker.args or sorted(unknown)}",
                     pytrace=False)
     options: dict[str, Any] = {"freeze": True, "name": request.node.nodeid[-200:],
-                               **marker.kwargs}
+                               **_defaults(request.config), **marker.kwargs}
     sandbox = backup_emulator.sandbox(**options)
     yield sandbox
 

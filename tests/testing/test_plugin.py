@@ -118,3 +118,27 @@ def test_an_unreachable_url_fails_with_a_clear_message(pytester: pytest.Pytester
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*no emulator answers at http://127.0.0.1:9*"])
 
+
+
+def test_now_and_seed_options_fix_where_every_sandbox_starts(
+        pytester: pytest.Pytester, server: RunningEmulator) -> None:
+    pytester.makepyfile(test_inner="""
+        import pytest
+
+        def test_the_session_sandbox(emulator_sandbox):
+            assert emulator_sandbox.clock()["now"] == "2030-02-03T04:05:06.000Z"
+            assert emulator_sandbox.seed == 99
+
+        @pytest.mark.emulator_sandbox(freeze=False)
+        def test_a_marked_sandbox_too(emulator_sandbox):
+            assert emulator_sandbox.clock()["now"].startswith("2030-02-03T04:05")
+            assert emulator_sandbox.seed == 99
+
+        @pytest.mark.emulator_sandbox(seed=5)
+        def test_the_marker_wins(emulator_sandbox):
+            assert emulator_sandbox.seed == 5
+    """)
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--emulator-url", server.base_url,
+        "--emulator-now", "2030-02-03T04:05:06Z", "--emulator-seed", "99", timeout=TIMEOUT)
+    result.assert_outcomes(passed=3)
