@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from emulator.testing.server import console_script, free_port
+from emulator.testing.server import console_script, free_port, stop_process
 
 READY_LINE = "Application startup complete"
 START_TIMEOUT = 30.0
@@ -67,13 +67,7 @@ def running(command: Sequence[str], *, port: int, env: Mapping[str, str] | None 
         assert server.ready.is_set(), f"server did not start:\n{server.text}"
         yield server
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_process(process)
 
 
 @contextmanager

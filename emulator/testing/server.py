@@ -31,7 +31,7 @@ import httpx
 
 from emulator.testing.client import EmulatorClient, iso8601
 
-__all__ = ["RunningEmulator", "console_script", "free_port", "run_emulator"]
+__all__ = ["RunningEmulator", "console_script", "free_port", "run_emulator", "stop_process"]
 
 Mode = Literal["thread", "subprocess"]
 START_TIMEOUT = 30.0
@@ -163,7 +163,7 @@ def _in_subprocess(*, db: str, seed: int | None, now: datetime | str | None, fre
                           lambda: f":\n{_read(output)}")
             yield base_url
         finally:
-            _stop(process)
+            stop_process(process)
 
 
 def _read(output: IO[str]) -> str:
@@ -171,7 +171,7 @@ def _read(output: IO[str]) -> str:
     return output.read()
 
 
-def _stop(process: subprocess.Popen[Any]) -> None:
+def stop_process(process: subprocess.Popen[Any]) -> None:
     """SIGINT as Ctrl-C sends (a clean shutdown), then SIGKILL if it hangs."""
     if process.poll() is None:
         process.send_signal(signal.SIGINT)
