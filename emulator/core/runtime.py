@@ -17,12 +17,14 @@ from emulator.core.errors import NotFound
 from emulator.core.exchange import world_resolved
 from emulator.core.faults import FaultBook
 from emulator.core.journal import Journal
-from emulator.core.snapshots import SnapshotStore
+from emulator.core.snapshots import Snapshot, SnapshotStore, capture
 from emulator.core.timeutil import UTC
 from emulator.core.world import DEFAULT_WORLD_ID, World
 from emulator.settings import Settings
 
 __all__ = ["Emulator"]
+
+PristineKey = tuple[int, datetime, bool, float]
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,9 @@ class Emulator:
         self.faults = FaultBook(settings.seed)
         self.journal = Journal(settings.journal_size, settings.journal_body_bytes)
         self.snapshots = SnapshotStore()  # in memory: outlives resets, not the process
+        # The default world as last built from a fixed `now`, keyed by what built it: a reset
+        # with the same seed, now and clock mode puts it back instead of building it again.
+        self.pristine: tuple[PristineKey, Snapshot] | None = None
         self._opened = False
         self._engine_task: asyncio.Task[None] | None = None
 
@@ -58,6 +63,8 @@ class Emulator:
                 self.build_default_world(session, self.settings.seed, self.settings.now,
                                          self.settings.freeze)
                 session.commit()
+                self.remember_pristine(session, self.settings.seed, self.settings.now,
+                                       self.settings.freeze)
             self.load_worlds(session)
             # The clock's mode follows the flags the server was started with; its time goes on.
             default = self.clock(DEFAULT_WORLD_ID)
@@ -116,6 +123,19 @@ class Emulator:
                             clock=state, scale=scale)
         self.register_world(world)
         return world
+
+    def remember_pristine(self, session: Session, seed: int, now: datetime | None,
+                          freeze: bool) -> None:
+        """Keep the just-built default world, if `now` was fixed (else it depends on when)."""
+        if now is not None:
+            self.pristine = ((seed, now, freeze, self.settings.speed), capture(self, session))
+
+    def pristine_for(self, seed: int, now: datetime | None, freeze: bool) -> Snapshot | None:
+        """The kept default world built from exactly these, if any."""
+        if now is None or self.pristine is None:
+            return None
+        key, snapshot = self.pristine
+        return snapshot if key == (seed, now, freeze, self.settings.speed) else None
 
     def load_worlds(self, session: Session) -> None:
         """Remember exactly the worlds the store holds (at start, or after a failed change)."""

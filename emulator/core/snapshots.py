@@ -32,7 +32,7 @@ from emulator.core.world import DEFAULT_WORLD_ID
 if TYPE_CHECKING:
     from emulator.core.runtime import Emulator
 
-__all__ = ["NAME_PATTERN", "Snapshot", "SnapshotStore"]
+__all__ = ["NAME_PATTERN", "Snapshot", "SnapshotStore", "capture", "put_back"]
 
 NAME_PATTERN = r"^[A-Za-z0-9._-]{1,100}$"
 _NAME = re.compile(NAME_PATTERN)
@@ -109,33 +109,44 @@ class SnapshotStore:
     def restore(self, emu: Emulator, session: Session, name: str) -> Snapshot:
         """Put the saved state back, all of it or only its sandbox; all or nothing."""
         snapshot = self.get(name)
-        try:
-            if snapshot.sandbox is None:
-                emu.db.truncate_all(session)
-            else:
-                emu.drop_world(session, snapshot.sandbox)
-            _insert(session, snapshot, time.time())
-            if emu.db.engine.dialect.name == "postgresql":
-                _sync_sequences(session)
-            session.commit()
-        except IntegrityError:
-            session.rollback()
-            emu.load_worlds(session)
-            if snapshot.sandbox is None:
-                raise
-            raise Conflict(
-                f"snapshot {name!r} of sandbox {snapshot.sandbox!r} collides with rows other "
-                "worlds created since it was taken; restore a whole-state snapshot instead"
-            ) from None
-        except Exception:
-            session.rollback()  # the old state stands, and the caches follow it again
-            emu.load_worlds(session)
-            raise
-        session.expire_all()
-        # New World objects and clocks for every world: the engine's due-time cache and each
-        # vendor's cache keyed on the live World object (API keys, tokens) start afresh.
-        emu.load_worlds(session)
+        put_back(emu, session, snapshot)
         return snapshot
+
+
+def capture(emu: Emulator, session: Session, name: str = "", *,
+            sandbox: str | None = None) -> Snapshot:
+    """A snapshot that no store lists (e.g. the default world as a reset builds it)."""
+    return _capture(emu, session, name, sandbox)
+
+
+def put_back(emu: Emulator, session: Session, snapshot: Snapshot) -> None:
+    """Replace the whole state, or the snapshot's sandbox, with the snapshot; all or nothing."""
+    try:
+        if snapshot.sandbox is None:
+            emu.db.truncate_all(session)
+        else:
+            emu.drop_world(session, snapshot.sandbox)
+        _insert(session, snapshot, time.time())
+        if emu.db.engine.dialect.name == "postgresql":
+            _sync_sequences(session)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        emu.load_worlds(session)
+        if snapshot.sandbox is None:
+            raise
+        raise Conflict(
+            f"snapshot {snapshot.name!r} of sandbox {snapshot.sandbox!r} collides with rows "
+            "other worlds created since it was taken; restore a whole-state snapshot instead"
+        ) from None
+    except Exception:
+        session.rollback()  # the old state stands, and the caches follow it again
+        emu.load_worlds(session)
+        raise
+    session.expire_all()
+    # New World objects and clocks for every world: the engine's due-time cache and each
+    # vendor's cache keyed on the live World object (API keys, tokens) start afresh.
+    emu.load_worlds(session)
 
 
 def _capture(emu: Emulator, session: Session, name: str, sandbox: str | None) -> Snapshot:
