@@ -149,7 +149,7 @@ class _Flight:
             self.response_size += len(chunk)
             room = self.emu.journal.body_bytes - len(self.response_body)
             if room > 0 and chunk:
-                self.response_body += chunk[:room]
+                self.response_body += _copy(chunk, room)
         if exchange.cut is None:
             await self.send(message)
             return
@@ -223,8 +223,15 @@ class _Flight:
             scope["query_string"].decode("latin-1"), facts.api_call, exchange.world, when, real,
             (time.perf_counter() - began) * 1000.0, self.status,
             tuple((f.rule, f.action) for f in exchange.firings),
-            Side(tuple(scope["headers"]), self.body[:journal.body_bytes], len(self.body)),
+            Side(tuple(scope["headers"]), _copy(self.body, journal.body_bytes), len(self.body)),
             Side(self.response_headers, self.response_body, self.response_size)))
+
+
+def _copy(data: bytes, limit: int) -> bytes:
+    """The first `limit` bytes as a new object of their own size: a slice that covers all of
+    `data` is `data` itself, and a body built by orjson can hold several times its length,
+    so keeping it would keep all of that."""
+    return bytes(memoryview(data)[:limit])
 
 
 def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None:
