@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal, Self
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from emulator.core.deps import EmulatorDep
+from emulator.core.deps import EmulatorDep, SandboxFilterDep, require_world
 from emulator.core.errors import NotFound
 from emulator.core.render import json_response
-from emulator.core.runtime import Emulator
 from emulator.core.timeutil import UTC
 
 __all__ = ["FaultSpec", "router"]
@@ -110,31 +109,23 @@ class FaultView(FaultSpec):
     created_at: str
 
 
-def _world(emu: Emulator, sandbox: str | None) -> str | None:
-    if sandbox is not None and sandbox not in emu.worlds:
-        raise NotFound(f"no sandbox {sandbox!r}")
-    return sandbox
-
-
-SandboxFilter = Annotated[str | None, Query(description="only this sandbox's rules")]
-
-
 @router.post("", status_code=201, response_model=FaultView, summary="Add a fault rule")
 async def add_fault(emu: EmulatorDep, spec: FaultSpec) -> Response:
-    _world(emu, spec.sandbox)
+    if spec.sandbox is not None:
+        require_world(emu, spec.sandbox)
     fields: dict[str, Any] = spec.model_dump()
     rule = emu.faults.add(datetime.now(UTC), **fields)
     return json_response(rule.view(), 201)
 
 
 @router.get("", response_model=list[FaultView], summary="Every fault rule, oldest first")
-async def list_faults(emu: EmulatorDep, sandbox: SandboxFilter = None) -> Response:
-    return json_response([r.view() for r in emu.faults.rules(_world(emu, sandbox))])
+async def list_faults(emu: EmulatorDep, sandbox: SandboxFilterDep) -> Response:
+    return json_response([r.view() for r in emu.faults.rules(sandbox)])
 
 
 @router.delete("", status_code=204, summary="Remove every rule (or a sandbox's)")
-async def clear_faults(emu: EmulatorDep, sandbox: SandboxFilter = None) -> Response:
-    emu.faults.clear(_world(emu, sandbox))
+async def clear_faults(emu: EmulatorDep, sandbox: SandboxFilterDep) -> Response:
+    emu.faults.clear(sandbox)
     return Response(status_code=204)
 
 

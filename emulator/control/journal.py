@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from emulator.core.clock import check_in_range
-from emulator.core.deps import EmulatorDep
+from emulator.core.deps import EmulatorDep, SandboxFilterDep
 from emulator.core.errors import NotFound
 from emulator.core.journal import JournalQuery
 from emulator.core.render import json_response
@@ -44,12 +44,6 @@ def _config(emu: Emulator) -> dict[str, int]:
             "size": len(emu.journal)}
 
 
-def _world(emu: Emulator, sandbox: str | None) -> str | None:
-    if sandbox is not None and sandbox not in emu.worlds:
-        raise NotFound(f"no sandbox {sandbox!r}")
-    return sandbox
-
-
 def _instant(name: str, value: datetime | None) -> datetime | None:
     return None if value is None else check_in_range(name, value)
 
@@ -79,8 +73,8 @@ async def find_requests(
 
 
 @router.delete("", status_code=204, summary="Forget every entry (or a sandbox's)")
-async def clear_requests(emu: EmulatorDep, sandbox: str | None = None) -> Response:
-    emu.journal.clear(_world(emu, sandbox))
+async def clear_requests(emu: EmulatorDep, sandbox: SandboxFilterDep) -> Response:
+    emu.journal.clear(sandbox)
     return Response(status_code=204)
 
 

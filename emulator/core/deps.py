@@ -14,11 +14,14 @@ from emulator.core.world import DEFAULT_WORLD_ID
 
 __all__ = [
     "EmulatorDep",
+    "SandboxFilterDep",
     "SandboxWorldDep",
     "SessionDep",
     "get_emulator",
+    "get_sandbox_filter",
     "get_sandbox_world",
     "get_session",
+    "require_world",
 ]
 
 
@@ -43,6 +46,13 @@ EmulatorDep = Annotated[Emulator, Depends(get_emulator)]
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
+def require_world(emulator: Emulator, world_id: str) -> str:
+    """`world_id` if it names a live world (a sandbox id, or "default"), else a 404."""
+    if world_id not in emulator.worlds:
+        raise NotFound(f"no sandbox {world_id!r}")
+    return world_id
+
+
 async def get_sandbox_world(
         request: Request,
         sandbox: Annotated[str | None, Query(
@@ -50,11 +60,21 @@ async def get_sandbox_world(
     """The world a control call acts on: `?sandbox=<id>`, else the default world."""
     if sandbox is None:
         return DEFAULT_WORLD_ID
-    emulator: Emulator = request.app.state.emulator
-    if sandbox not in emulator.worlds:
-        raise NotFound(f"no sandbox {sandbox!r}")
-    return sandbox
+    return require_world(request.app.state.emulator, sandbox)
 
 
 SandboxWorldDep = Annotated[str, Depends(get_sandbox_world)]
 """For /_emulator/<vendor>/... routes: every vendor names a sandbox the same way."""
+
+
+async def get_sandbox_filter(
+        request: Request,
+        sandbox: Annotated[str | None, Query(
+            description="only this sandbox's (or 'default': the default world's); "
+            "omitted: all")] = None) -> str | None:
+    """A live world to narrow a toolkit call to (`?sandbox=<id>`), or None for all of them."""
+    return None if sandbox is None else require_world(request.app.state.emulator, sandbox)
+
+
+SandboxFilterDep = Annotated[str | None, Depends(get_sandbox_filter)]
+"""For fault rules and the journal: `?sandbox=` narrows, its absence means every world."""
