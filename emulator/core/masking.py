@@ -63,7 +63,11 @@ def mask_query(query: str) -> str:
     """A query string with secret parameters masked."""
     if not query:
         return ""
-    pairs = parse_qsl(query, keep_blank_values=True)
+    return _mask_pairs(parse_qsl(query, keep_blank_values=True))
+
+
+def _mask_pairs(pairs: list[tuple[str, str]]) -> str:
+    """name=value pairs as a query string, secret values masked (kept readable: * : / ,)."""
     return urlencode([(k, MASK if is_secret(k) else v) for k, v in pairs], safe="*:/,")
 
 
@@ -73,8 +77,7 @@ def mask_body(body: bytes, content_type: str | None) -> str:
         return ""
     media = media_type(content_type)
     if media in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        pairs = form_fields(content_type, body)
-        return urlencode([(k, MASK if is_secret(k) else v) for k, v in pairs], safe="*:/,")
+        return _mask_pairs(form_fields(content_type, body))
     text = body.decode("utf-8", "replace")
     if media.endswith("json"):
         return _mask_json(body, text)

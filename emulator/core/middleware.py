@@ -24,7 +24,7 @@ from emulator.core.forms import form_fields
 from emulator.core.journal import Entry
 from emulator.core.journal import Message as Side
 from emulator.core.runtime import Emulator
-from emulator.core.surface import CODES, Surface
+from emulator.core.surface import CODES, Surface, owner_of
 from emulator.core.timeutil import UTC
 from emulator.core.transport import transport_of
 from emulator.core.world import DEFAULT_WORLD_ID
@@ -42,18 +42,10 @@ class ToolkitMiddleware:
     def __init__(self, app: ASGIApp, emulator: Emulator, surfaces: Sequence[Surface]) -> None:
         self.app = app
         self.emu = emulator
-        # Longest prefix first: the first prefix a path falls under names its surface.
-        self._prefixes = sorted(((p.rstrip("/"), s) for s in surfaces for p in s.prefixes),
-                                key=lambda item: -len(item[0]))
-
-    def surface_of(self, path: str) -> Surface | None:
-        for prefix, surface in self._prefixes:
-            if path == prefix or path.startswith(prefix + "/"):
-                return surface
-        return None
+        self.surfaces = tuple(surfaces)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        surface = self.surface_of(scope["path"]) if scope["type"] == "http" else None
+        surface = owner_of(scope["path"], self.surfaces) if scope["type"] == "http" else None
         if surface is None:
             await self.app(scope, receive, send)
             return

@@ -25,7 +25,7 @@ from emulator.core.errors import EmulatorError, InvalidInput
 from emulator.core.render import json_response
 
 __all__ = ["CODES", "ErrorRenderer", "Surface", "SurfaceRouter", "install_error_handlers",
-           "json_error", "validation_message"]
+           "json_error", "owner_of", "validation_message"]
 
 log = logging.getLogger(__name__)
 
@@ -101,19 +101,22 @@ def validation_message(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
+def owner_of(path: str, surfaces: Sequence[Surface]) -> Surface | None:
+    """The surface whose longest prefix `path` falls under, or None."""
+    best, owner = -1, None
+    for surface in surfaces:
+        length = surface.owns(path)
+        if length > best:
+            best, owner = length, surface
+    return owner
+
+
 def install_error_handlers(app: FastAPI, surfaces: Sequence[Surface], fallback: Surface) -> None:
     """Route every error to the renderer of the surface owning the request's path."""
 
-    def surface_for(path: str) -> Surface:
-        best, owner = -1, fallback
-        for surface in surfaces:
-            length = surface.owns(path)
-            if length > best:
-                best, owner = length, surface
-        return owner
-
     def render(request: Request, exc: EmulatorError) -> Response:
-        return surface_for(request.url.path).render_error(request, exc)
+        surface = owner_of(request.url.path, surfaces) or fallback
+        return surface.render_error(request, exc)
 
     async def on_emulator_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, EmulatorError)
