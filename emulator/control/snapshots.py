@@ -76,8 +76,4 @@ async def delete_snapshot(emu: EmulatorDep, name: str) -> Response:
 
 @router.post("/{name}/restore", summary="Return to a snapshot: the whole state, or its sandbox")
 async def restore_snapshot(emu: EmulatorDep, session: SessionDep, name: str) -> SnapshotView:
-    before = set(emu.worlds)
-    snapshot = emu.snapshots.restore(emu, session, name)
-    for gone in before - set(emu.worlds):  # sandboxes the restore removed: their rules too
-        emu.faults.clear(gone)
-    return snapshot_view(snapshot)
+    return snapshot_view(emu.snapshots.restore(emu, session, name))

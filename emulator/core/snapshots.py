@@ -144,9 +144,12 @@ def put_back(emu: Emulator, session: Session, snapshot: Snapshot) -> None:
         emu.load_worlds(session)
         raise
     session.expire_all()
+    before = set(emu.worlds)
     # New World objects and clocks for every world: the engine's due-time cache and each
     # vendor's cache keyed on the live World object (API keys, tokens) start afresh.
     emu.load_worlds(session)
+    for gone in before - set(emu.worlds):  # sandboxes the restore removed: their rules too,
+        emu.faults.clear(gone)  # as deleting a sandbox does (a new one may take its id)
 
 
 def _capture(emu: Emulator, session: Session, name: str, sandbox: str | None) -> Snapshot:
