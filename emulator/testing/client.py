@@ -91,19 +91,16 @@ class EmulatorClient:
 
     def health(self) -> dict[str, Any]:
         """`{"status": "ok", "version", "vendors"}`."""
-        result: dict[str, Any] = self.call("GET", "/health")
-        return result
+        return self.call("GET", "/health")
 
     def credentials(self) -> dict[str, Any]:
         """The default world's credentials, per vendor."""
-        result: dict[str, Any] = self.call("GET", "/credentials")
-        return result
+        return self.call("GET", "/credentials")
 
     def reset(self, seed: int | None = None, now: datetime | str | None = None,
               freeze: bool | None = None) -> dict[str, Any]:
         """Drop all state and rebuild the default world; `{"seed", "clock", "credentials"}`."""
-        result: dict[str, Any] = self.call("POST", "/reset", json=_world_body(seed, now, freeze))
-        return result
+        return self.call("POST", "/reset", json=_world_body(seed, now, freeze))
 
     def clock(self) -> dict[str, Any]:
         """The default world's clock: `{"now", "frozen", "speed"}`."""
@@ -126,12 +123,10 @@ class EmulatorClient:
         return self._move("", speed=speed)
 
     def _clock(self, prefix: str) -> dict[str, Any]:
-        result: dict[str, Any] = self.call("GET", f"{prefix}/clock")
-        return result
+        return self.call("GET", f"{prefix}/clock")
 
     def _move(self, prefix: str, **change: Any) -> dict[str, Any]:
-        result: dict[str, Any] = self.call("POST", f"{prefix}/clock", json=change)
-        return result
+        return self.call("POST", f"{prefix}/clock", json=change)
 
     # -- sandboxes ---------------------------------------------------------------------------
 
@@ -153,18 +148,15 @@ class EmulatorClient:
 
     def add_fault(self, **rule: Any) -> dict[str, Any]:
         """Add a fault rule (fields of `POST /_emulator/faults`); the rule with its `id`."""
-        result: dict[str, Any] = self.call("POST", "/faults", json=rule)
-        return result
+        return self.call("POST", "/faults", json=rule)
 
     def faults(self, sandbox: str | None = None) -> list[dict[str, Any]]:
         """Every fault rule, or those scoped to one sandbox."""
-        result: list[dict[str, Any]] = self.call("GET", "/faults", params={"sandbox": sandbox})
-        return result
+        return self.call("GET", "/faults", params={"sandbox": sandbox})
 
     def fault(self, fault_id: int) -> dict[str, Any]:
         """One fault rule, with how often it `fired` and what `remaining`."""
-        result: dict[str, Any] = self.call("GET", f"/faults/{fault_id}")
-        return result
+        return self.call("GET", f"/faults/{fault_id}")
 
     def remove_fault(self, fault_id: int) -> None:
         """Delete one fault rule."""
@@ -183,13 +175,11 @@ class EmulatorClient:
 
     def journal(self, **filters: Any) -> dict[str, Any]:
         """The whole journal answer: `{"data", "total", "capacity"}`."""
-        result: dict[str, Any] = self.call("GET", "/requests", params=filters)
-        return result
+        return self.call("GET", "/requests", params=filters)
 
     def request(self, entry_id: int) -> dict[str, Any]:
         """One journal entry."""
-        result: dict[str, Any] = self.call("GET", f"/requests/{entry_id}")
-        return result
+        return self.call("GET", f"/requests/{entry_id}")
 
     def clear_requests(self, sandbox: str | None = None) -> None:
         """Empty the journal, or drop a sandbox's entries."""
@@ -197,16 +187,14 @@ class EmulatorClient:
 
     def journal_config(self) -> dict[str, Any]:
         """The journal's bounds: `{"capacity", "body_bytes", ...}`."""
-        result: dict[str, Any] = self.call("GET", "/requests/config")
-        return result
+        return self.call("GET", "/requests/config")
 
     def configure_journal(self, capacity: int | None = None,
                           body_bytes: int | None = None) -> dict[str, Any]:
         """Change how many entries the journal keeps and how much of each body."""
         body = {k: v for k, v in (("capacity", capacity), ("body_bytes", body_bytes))
                 if v is not None}
-        result: dict[str, Any] = self.call("PUT", "/requests/config", json=body)
-        return result
+        return self.call("PUT", "/requests/config", json=body)
 
     # -- snapshots ---------------------------------------------------------------------------
 
@@ -214,23 +202,19 @@ class EmulatorClient:
                  sandbox: str | None = None) -> dict[str, Any]:
         """Save the whole state (or one sandbox's world) in server memory under `name`."""
         body = {"name": name, "sandbox": sandbox, "replace": replace}
-        result: dict[str, Any] = self.call("POST", "/snapshots", json=body)
-        return result
+        return self.call("POST", "/snapshots", json=body)
 
     def snapshots(self) -> list[dict[str, Any]]:
         """Every snapshot, oldest first."""
-        result: list[dict[str, Any]] = self.call("GET", "/snapshots")
-        return result
+        return self.call("GET", "/snapshots")
 
     def get_snapshot(self, name: str) -> dict[str, Any]:
         """One snapshot's view: `{"name", "sandbox", "created_at", "clock", "worlds", "rows"}`."""
-        result: dict[str, Any] = self.call("GET", f"/snapshots/{name}")
-        return result
+        return self.call("GET", f"/snapshots/{name}")
 
     def restore(self, name: str) -> dict[str, Any]:
         """Put the state saved under `name` back (a sandbox snapshot: only that world)."""
-        result: dict[str, Any] = self.call("POST", f"/snapshots/{name}/restore")
-        return result
+        return self.call("POST", f"/snapshots/{name}/restore")
 
     def delete_snapshot(self, name: str) -> None:
         """Forget a snapshot."""
