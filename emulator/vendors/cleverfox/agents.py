@@ -176,14 +176,23 @@ def _skip_to_window(ctx: Ctx, job: CfJob, device: CfDevice, nxt: datetime) -> bo
     return True
 
 
-@on_due(RUN)
-def _on_run(ctx: Ctx, due: DueTransition) -> None:
+def _due_job(ctx: Ctx, due: DueTransition) -> tuple[CfJob, datetime] | None:
+    """The job a run or missed-run transition is for, and its next run; None when stale."""
     job = ctx.session.get(CfJob, due.payload["pk"])
     if job is None or job.world_id != ctx.world_id:
-        return
+        return None
     nxt = _naive(job.next_run_on_local)
     if nxt is None or nxt.isoformat() != due.payload["next"]:
-        return  # stale: the job was changed or ran meanwhile
+        return None  # stale: the job was changed or ran meanwhile
+    return job, nxt
+
+
+@on_due(RUN)
+def _on_run(ctx: Ctx, due: DueTransition) -> None:
+    found = _due_job(ctx, due)
+    if found is None:
+        return
+    job, nxt = found
     device = _device(ctx, job)
     if device is None or device.is_inactive or job.is_inactive:
         return
@@ -198,12 +207,10 @@ def _on_run(ctx: Ctx, due: DueTransition) -> None:
 
 @on_due(MISSED)
 def _on_missed(ctx: Ctx, due: DueTransition) -> None:
-    job = ctx.session.get(CfJob, due.payload["pk"])
-    if job is None or job.world_id != ctx.world_id:
+    found = _due_job(ctx, due)
+    if found is None:
         return
-    nxt = _naive(job.next_run_on_local)
-    if nxt is None or nxt.isoformat() != due.payload["next"]:
-        return
+    job, _ = found
     device = _device(ctx, job)
     if device is None:
         return
