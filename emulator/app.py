@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from emulator import __version__
 from emulator.control.router import SURFACE as CONTROL
+from emulator.core.http_rules import HttpRules
 from emulator.core.middleware import ToolkitMiddleware
 from emulator.core.runtime import Emulator
 from emulator.core.surface import Surface, install_error_handlers
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None, *, emulator: Emulator | None = 
             await emu.close()
 
     app = FastAPI(
+        redirect_slashes=False,  # core.http_rules serves a trailing slash instead
         title="backup-emulator",
         version=__version__,
         description="CleverFox, Rackspace Cloud Backup, BackupRun and Code42 APIs, emulated. "
@@ -51,6 +53,8 @@ def create_app(settings: Settings | None = None, *, emulator: Emulator | None = 
     for surface in SURFACES:
         app.include_router(surface.router)
     install_error_handlers(app, SURFACES, fallback=CONTROL)
-    app.add_middleware(ToolkitMiddleware, emulator=emu,
-                       surfaces=[s for s in SURFACES if s is not CONTROL])
+    vendors = [s for s in SURFACES if s is not CONTROL]
+    app.add_middleware(ToolkitMiddleware, emulator=emu, surfaces=vendors)
+    app.add_middleware(HttpRules, worlds=emu.worlds, surfaces=vendors, control=CONTROL,
+                       base_url=emu.settings.base_url)
     return app

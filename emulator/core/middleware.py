@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from emulator.core.errors import EmulatorError
-from emulator.core.exchange import CURRENT, Exchange, FaultFired
+from emulator.core.exchange import CURRENT, Exchange, FaultFired, pinned_world
 from emulator.core.faults import Firing, RequestFacts
 from emulator.core.forms import form_fields
 from emulator.core.journal import Entry
@@ -74,10 +74,11 @@ class _Flight:
         scope = self.scope
         headers = scope["headers"]
         content_type = _header(headers, b"content-type")
-        facts = RequestFacts(vendor=self.surface.name, method=scope["method"],
+        facts = RequestFacts(vendor=self.surface.name,
+                             method=scope.get("emulator.method", scope["method"]),
                              path=scope["path"], api_call=self._api_call(content_type))
         book = self.emu.faults
-        exchange = Exchange(facts, book)
+        exchange = Exchange(facts, book, pinned=pinned_world())
         token = CURRENT.set(exchange)
         try:
             replacing = exchange.add(book.decide(facts, None)) if book.has_global else None
@@ -212,7 +213,8 @@ class _Flight:
         facts = exchange.facts
         journal.record(Entry(
             journal.next_id(), facts.vendor, facts.method, facts.path,
-            scope["query_string"].decode("latin-1"), facts.api_call, exchange.world, when, real,
+            scope["query_string"].decode("latin-1"), facts.api_call,
+            exchange.world or exchange.pinned, when, real,
             (time.perf_counter() - began) * 1000.0, self.status,
             tuple((f.rule, f.action) for f in exchange.firings),
             Side(tuple(scope["headers"]), _copy(self.body, journal.body_bytes), len(self.body)),

@@ -24,7 +24,8 @@ from starlette.types import Scope
 from emulator.core.errors import EmulatorError, InvalidInput
 from emulator.core.render import json_response
 
-__all__ = ["CODES", "ErrorRenderer", "Surface", "SurfaceRouter", "install_error_handlers",
+__all__ = ["CODES", "ErrorRenderer", "Surface", "SurfaceRouter", "allowed_methods", "app_routes",
+           "install_error_handlers",
            "json_error", "owner_of", "validation_message"]
 
 log = logging.getLogger(__name__)
@@ -111,6 +112,28 @@ def owner_of(path: str, surfaces: Sequence[Surface]) -> Surface | None:
     return owner
 
 
+def app_routes(app: Any) -> list[Any]:
+    """Every route of `app`, included routers opened (this FastAPI keeps them nested)."""
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # a FastAPI that flattens included routers
+        return list(app.router.routes)
+    return list(iter_route_contexts(app.router.routes))
+
+
+def allowed_methods(app: Any, scope: Scope) -> list[str]:
+    """Every method some route of `app` serves on this scope's path (HEAD wherever GET)."""
+    probe = {**scope, "method": "\x00"}  # matches no route fully: every path match is partial
+    methods: set[str] = set()
+    for route in app_routes(app):
+        route_methods = getattr(route, "methods", None)
+        if route_methods and route.matches(probe)[0] != Match.NONE:
+            methods |= set(route_methods)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
 def install_error_handlers(app: FastAPI, surfaces: Sequence[Surface], fallback: Surface) -> None:
     """Route every error to the renderer of the surface owning the request's path."""
 
@@ -139,6 +162,8 @@ def install_error_handlers(app: FastAPI, surfaces: Sequence[Surface], fallback: 
         response = render(request, error)
         for name, value in (exc.headers or {}).items():
             response.headers.setdefault(name, value)
+        if exc.status_code == 405:  # Starlette names the methods of one route; we, the path's
+            response.headers["Allow"] = ", ".join(allowed_methods(request.app, request.scope))
         return response
 
     async def on_unexpected(request: Request, exc: Exception) -> Response:

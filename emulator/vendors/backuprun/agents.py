@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import col, select
 
+from emulator.core import secrets
 from emulator.core.engine import Ctx, DueTransition, on_due
 from emulator.core.statemachine import Edge, StateMachine
 from emulator.vendors.backuprun.call import next_number
@@ -36,15 +37,15 @@ REMOVE_AFTER = 60.0  # seconds a terminated service shows create_status -4 befor
 CREATE_STAGES = ("0", "1", "2", "3", "4", "5", "10")
 BACKUP_KIND = "backuprun.backup"
 REMOVE_KIND = "backuprun.remove"
+CDP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # of the CDP user's password
 ENDED = ("FINISHED", "ERROR")
 
 
 def _created(ctx: Ctx, service: BrService, _source: str, target: str) -> None:
     if target == "2" and not service.username:  # "2 if user was created"
-        rng = ctx.rng("backuprun", "cdp-user", service.id)
         service.username = service.service_id.lower()
-        service.password = "".join(rng.choice("abcdefghjkmnpqrstuvwxyz23456789")
-                                   for _ in range(12))
+        service.password = secrets.text_token(ctx.world, "backuprun.cdp-user", service.id,
+                                              length=12, alphabet=CDP_ALPHABET)
     elif target == "-4":
         service.readonly = 1
         service.running = 0

@@ -56,7 +56,7 @@ class Call:
         if not self.cookie or len(self.cookie) > 64:
             return None
         row = self.session.get(BrSession, self.cookie)
-        if row is None or row.world_id not in self.emu.worlds:
+        if row is None or not self.emu.visible(row.world_id):
             return None
         # Due work never touches sessions, so the row read before it is still current.
         ctx = self.emu.ctx(self.session, row.world_id)

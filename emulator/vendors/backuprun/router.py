@@ -18,7 +18,7 @@ from emulator.core.errors import BadRequest
 from emulator.core.surface import Surface, SurfaceRouter
 from emulator.vendors.backuprun import backend
 from emulator.vendors.backuprun.call import COOKIE
-from emulator.vendors.backuprun.errors import render_error
+from emulator.vendors.backuprun.errors import cookie_path, render_error
 from emulator.vendors.backuprun.serializer import MEDIA_TYPE, to_bytes
 
 router = SurfaceRouter(tags=["backuprun"])
@@ -61,7 +61,8 @@ async def api_php(request: Request, emu: EmulatorDep, session: SessionDep) -> Re
     response = Response(to_bytes(root), media_type=MEDIA_TYPE)
     if call.set_cookie is not None:
         sid, max_age = call.set_cookie
-        response.set_cookie(COOKIE, sid, max_age=max_age, path="/", httponly=True)
+        response.set_cookie(COOKIE, sid, max_age=max_age, path=cookie_path(request),
+                            httponly=True)
     elif call.clear_cookie:
-        response.delete_cookie(COOKIE, path="/")
+        response.delete_cookie(COOKIE, path=cookie_path(request))
     return response

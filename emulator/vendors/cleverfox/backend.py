@@ -74,7 +74,7 @@ def authenticate(emu: Emulator, session: Session, header: str | None) -> Caller:
                             "credentials") from None
     key = decoded.split(":", 1)[0].strip()
     partner = _partner_for(emu, session, key) if key else None
-    if partner is None:
+    if partner is None or not emu.visible(partner.world_id):
         raise NotAuthorized("Authorization has been denied for this request: unknown API key")
     ctx = emu.ctx(session, partner.world_id)
     return Caller(ctx, partner)

@@ -3,7 +3,6 @@ that tie a row to its parents (a Device's Company must be the caller's, and so o
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -11,6 +10,7 @@ from typing import Any
 
 from sqlmodel import select
 
+from emulator.core import secrets
 from emulator.core.engine import Ctx
 from emulator.vendors.cleverfox import schemas as s
 from emulator.vendors.cleverfox.errors import FieldError
@@ -85,10 +85,6 @@ def _notify_rule(row: Any, flags: tuple[str, ...]) -> None:
             + " is true")
 
 
-def _guid(ctx: Ctx, *keys: object) -> str:
-    return str(uuid.UUID(int=ctx.rng(*keys).getrandbits(128), version=4))
-
-
 def _company(ctx: Ctx, partner: CfPartner, row: CfCompany, creating: bool) -> None:
     if creating:
         if row.partner_id != partner.id:
@@ -127,8 +123,8 @@ def _device(ctx: Ctx, partner: CfPartner, row: CfDevice, creating: bool) -> None
             raise FieldError("SubscriptionId",
                              f"{row.subscription_id} does not belong to Company {row.company_id}")
         row.partner_id = partner.id
-        row.api_key = _guid(ctx, "cleverfox.device", partner.id, row.company_id, ctx.now,
-                            row.name, row.token).upper()
+        row.api_key = secrets.guid(ctx.world, "cleverfox.device", partner.id, row.company_id,
+                                   ctx.now, row.name, row.token).upper()
         row.last_agent_download_created = ctx.now
         row.last_api_check_at = ctx.now  # ASSUMPTION: the agent is installed at once
     _notify_rule(row, ("send_notification_on_job_completed", "send_notification_on_job_failed",

@@ -19,8 +19,12 @@ from emulator.vendors.cleverfox import backend
 from emulator.vendors.cleverfox.backend import Caller
 from emulator.vendors.cleverfox.errors import render_error
 from emulator.vendors.cleverfox.resources import RESOURCES
+from emulator.vendors.cleverfox.serializer import AGENT_DOWNLOAD_PATH
 
 router = SurfaceRouter(tags=["cleverfox"])
+
+AGENT_INSTALLER = (b"backup-emulator: a stand-in for the CleverFox Backup Agent installer. "
+                   b"The emulator simulates its agents; there is nothing to install.\n")
 
 SURFACE = Surface(
     name="cleverfox",
@@ -28,7 +32,7 @@ SURFACE = Surface(
     description="REST JSON over HTTP Basic (username: the partner API key) at /api/{resource}. "
     "Lists take PageNo and PageSize and answer {data, page_no, page_size} newest first.",
     router=router,
-    prefixes=("/api",),
+    prefixes=("/api", "/downloads/agent"),
     render_error=render_error,
 )
 
@@ -49,6 +53,15 @@ PageSize = Annotated[str | None, Query(alias="PageSize", description="default 25
 _JSON_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
     "application/json": {"schema": {"type": "object", "properties": {"data": {
         "type": "object"}}}}}}}
+
+
+@router.get(AGENT_DOWNLOAD_PATH, summary="The agent installer a device's AgentDownloadUrl names",
+            response_class=Response, responses={200: {
+                "content": {"application/octet-stream": {}}}})
+async def agent_download() -> Response:
+    # The emulator simulates its agents; the download is a stand-in a client can fetch.
+    return Response(AGENT_INSTALLER, media_type="application/octet-stream", headers={
+        "Content-Disposition": 'attachment; filename="CleverFoxBackupAgent.exe"'})
 
 
 # Declared before /api/devices/{DeviceId} so "lookup" is never taken for an id.

@@ -58,10 +58,12 @@ def oauth_token(emu: Emulator, session: Session, authorization: str | None,
             "expires_in": int(CLIENT_TOKEN_TTL.total_seconds())}
 
 
-def login_configuration(session: Session, username: str | None) -> dict[str, Any]:
-    """GET /api/v3/LoginConfiguration: LOCAL for a known user (py42: LOCAL_2FA otherwise)."""
-    known = username and session.exec(
-        select(Code42User.id).where(Code42User.username == username)).first()
+def login_configuration(emu: Emulator, session: Session,
+                        username: str | None) -> dict[str, Any]:
+    """GET /api/v3/LoginConfiguration: LOCAL for a known user (py42: LOCAL_2FA otherwise);
+    under a sandbox's base URL, known in that sandbox."""
+    known = username and any(emu.visible(world) for world in session.exec(
+        select(Code42User.world_id).where(Code42User.username == username)).all())
     return {"loginType": "LOCAL" if known else "LOCAL_2FA", "ssoAuthenticationUrl": None}
 
 

@@ -52,8 +52,9 @@ async def oauth_token(emu: EmulatorDep, session: SessionDep, request: Request,
 
 
 @router.get("/api/v3/LoginConfiguration", summary="How a user logs in (LOCAL)")
-async def login_configuration(session: SessionDep, username: Text = None) -> Response:
-    return json_response(backend.login_configuration(session, username))
+async def login_configuration(emu: EmulatorDep, session: SessionDep,
+                              username: Text = None) -> Response:
+    return json_response(backend.login_configuration(emu, session, username))
 
 
 # -- DeviceBackupReport --------------------------------------------------------------------
