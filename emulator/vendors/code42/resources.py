@@ -131,7 +131,7 @@ def roles(caller: Caller) -> list[dict[str, Any]]:
     counts: dict[str, int] = dict(caller.ctx.session.execute(
         select(col(Code42User.role), func.count()).where(
             col(Code42User.world_id) == caller.ctx.world_id).group_by(col(Code42User.role))
-    ).tuples().all())
+    ).all())
     return [{"roleId": r.role_id, "roleName": r.name, "creationDate": _ROLES_CREATED,
              "modificationDate": _ROLES_CREATED, "permissionIds": [],
              "numberOfUsers": sum(n for kind, n in counts.items()
