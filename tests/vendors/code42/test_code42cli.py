@@ -145,3 +145,13 @@ def test_users_list_with_roles_and_by_role_name(cli: Cli) -> None:
     assert login in {r["username"] for r in admins}
     assert len(admins) < len(users)
     assert "roles" in cli.run("users", "show", login)
+
+
+def test_devices_show_and_orgs_list(cli: Cli) -> None:
+    record = next(iter(_report(cli).values()))
+    shown = cli.run("devices", "show", record["deviceUid"])
+    assert record["deviceName"] in shown and record["archiveGuid"] in shown
+    assert record["destinationName"] in shown
+    orgs = cli.csv("users", "orgs", "list")
+    assert {o["orgUid"] for o in orgs} == {
+        o["orgUid"] for o in cli.get("/api/v1/Org", pgSize=500)["data"]["orgs"]}
