@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from emulator.fixtures.scale import build_large_world
 from emulator.vendors.code42 import backend, export
 from emulator.vendors.code42.schemas import REPORT_FIELDS, ReportQuery
-from tests.conftest import T0, emulator_of, make_settings
+from tests.conftest import T0, TEST_DB, emulator_of, make_settings
 from tests.server import serve
 from tests.vendors.code42.helpers import login, report
 
@@ -80,6 +80,7 @@ def test_sorted_export_is_one_snapshot_while_the_clock_moves(tmp_path: Path) -> 
         assert sizes == sorted(sizes, reverse=True)
 
 
+@pytest.mark.skipif(TEST_DB != ":memory:", reason="the :memory: copy path (EMULATOR_TEST_DB set)")
 def test_in_memory_database_export_reads_a_copy_made_at_its_start(
         client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     """:memory: has one shared connection and no snapshot of its own: the export copies."""
