@@ -8,6 +8,7 @@ surface that owns the request's path, so a client always gets its vendor's own f
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,6 +75,9 @@ class Surface:
     # The request parameter (query or form field) that names the operation, e.g. BackupRun's
     # apiCALL: fault rules and the journal match on it.
     operation_field: str | None = None
+    # Paths owned beyond the literal prefixes, as regular expressions matched at the start of
+    # the path (e.g. every `/api/v<N>/`): a match owns the path with the match's length.
+    patterns: tuple[re.Pattern[str], ...] = ()
 
     def openapi(self, version: str) -> dict[str, Any]:
         """This surface's own OpenAPI document."""
@@ -90,6 +94,10 @@ class Surface:
         for prefix in self.prefixes:
             if (path == prefix or path.startswith(prefix.rstrip("/") + "/")) and len(prefix) > best:
                 best = len(prefix)
+        for pattern in self.patterns:
+            match = pattern.match(path)
+            if match is not None and match.end() > best:
+                best = match.end()
         return best
 
 

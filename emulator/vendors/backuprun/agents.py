@@ -26,6 +26,7 @@ from emulator.core.statemachine import Edge, StateMachine
 from emulator.vendors.backuprun.call import next_number
 from emulator.vendors.backuprun.messages import task_messages
 from emulator.vendors.backuprun.models import BrService, BrTask, BrTaskMessage
+from emulator.vendors.backuprun.schemas import WINDOWS_HINTS
 from emulator.vendors.backuprun.timefmt import HISTORY_LENGTH, clock_text
 
 __all__ = ["CREATE", "DAY", "REMOVE_AFTER", "TASK", "remove_service", "replay_task",
@@ -86,7 +87,7 @@ def _task_entered(ctx: Ctx, task: BrTask, source: str, target: str) -> None:
     if target == "RUNNING":
         service.startup_ok = 1
         if not service.ostype:
-            service.ostype = "Windows" if "Windows" in service.activation_hint else "Linux"
+            service.ostype = "Windows" if service.activation_hint in WINDOWS_HINTS else "Linux"
     if target in ENDED:
         task.finished_at = ctx.now
         service.running = 0

@@ -70,11 +70,17 @@ class Call:
         return row
 
     def require_login(self) -> None:
-        """Resolve the session or answer not_logged_in; a live session's idle time restarts."""
-        if self.resolve_login() is None:
+        """Resolve the session or answer not_logged_in (see `touch` for its idle time)."""
+        if self.login is None and self.resolve_login() is None:
             raise NotLoggedIn("not logged in: call login first" if not self.clear_cookie
                               else "the session expired: call login again",
                               expired=self.clear_cookie)
+
+    def touch(self) -> None:
+        """Restart the idle time of the cookie's live session, as PHP's session_start does on
+        every request (whatever the call, and whether or not it succeeds)."""
+        if self.login is None and (not self.cookie or self.resolve_login() is None):
+            return
         assert self.login is not None
         life = REMEMBER_SECONDS if self.login.persistent else IDLE_SECONDS
         expires = self.c.now + timedelta(seconds=life)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from emulator.vendors.backuprun.backend import CALL_NAMES
 from tests.vendors.backuprun.helpers import advance, api, credentials, error, login, ok
 
 
@@ -66,6 +67,28 @@ def test_session_cookie_expires_after_idle_time_on_the_virtual_clock(client: Tes
     assert "expired" in response.text
     assert response.headers["set-cookie"].startswith('PHPSESSID=""')  # the dead cookie goes
     assert "PHPSESSID" not in client.cookies
+
+
+def test_every_call_restarts_the_idle_time_even_when_it_answers_an_error(
+        client: TestClient) -> None:
+    """As PHP's session_start on every request: a client polling a removed service, or
+    sending a bad call, stays logged in while it keeps calling."""
+    login(client, remember=0)
+    removed = ok(api(client, "addService", type="VDS", location="528", name="gone",
+                     agent="h", agent_port="1167")).find("agent")
+    ok(api(client, "editService", sc_id=removed.get("id"), service_action="terminate"))
+    advance(client, 120)
+    calls = [("getBackupStatus", {"service_id": removed.get("service_id")}),
+             ("noSuchCall", {}), ("", {}), ("getStatus", {"bad": "\x01"})]
+    bad = {"contact_id": "x", "service_id": "x", "sc_id": "x", "agent-id": "x", "email": "x"}
+    calls += [(name, bad)
+              for name in CALL_NAMES if name != "logout"]
+    for name, params in calls:
+        advance(client, 1000)
+        answer = client.post("/api.php", data={"apiCALL": name, **params})
+        assert 'value="error"' in answer.text or name == "getStatus", (name, answer.text)
+        advance(client, 1000)  # 2000 s after the last successful call
+        ok(api(client, "getStatus"))
 
 
 def test_remembered_session_outlives_a_day_but_not_a_month(client: TestClient) -> None:
