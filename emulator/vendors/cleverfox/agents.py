@@ -128,8 +128,25 @@ def _advance(ctx: Ctx, job: CfJob, device: CfDevice, ran: bool, schedule: bool =
         schedule_job(ctx, job, device)
 
 
+def _miss_overdue(ctx: Ctx, job: CfJob, device: CfDevice) -> None:
+    """Log Missed every due run before the latest one: the agent runs only the latest.
+
+    Every scheduled run that does not happen is one Missed log, also when an agent that was
+    away comes back to several due runs and catches up with one.
+    """
+    now_local = utc_to_local(ctx.now, device.time_zone_id)
+    nxt = _naive(job.next_run_on_local)
+    while nxt is not None and now_local is not None:
+        following = next_run_after(job, nxt, nxt)
+        if following is None or following > now_local:
+            break
+        write_log(ctx, job, device, "Missed")
+        job.next_run_on_local = nxt = following
+
+
 def start_run(ctx: Ctx, job: CfJob, device: CfDevice) -> CfLog:
     """The agent starts `job` now: a Running log, and the job's next run is scheduled."""
+    _miss_overdue(ctx, job, device)
     log = write_log(ctx, job, device, "Running")
     _advance(ctx, job, device, ran=True)
     return log
@@ -210,12 +227,16 @@ def _on_missed(ctx: Ctx, due: DueTransition) -> None:
     found = _due_job(ctx, due)
     if found is None:
         return
-    job, _ = found
+    job, nxt = found
     device = _device(ctx, job)
     if device is None:
         return
     write_log(ctx, job, device, "Missed")
-    _advance(ctx, job, device, ran=False)
+    # The next run after the missed one, even when it is already due: it is missed (or run)
+    # in its own turn, so every run that does not happen leaves one Missed log.
+    job.next_run_on_local = next_run_after(job, nxt, nxt)
+    ctx.session.add(job)
+    schedule_job(ctx, job, device)
 
 
 def _notify_later(ctx: Ctx, log: CfLog, outcome: str) -> None:
