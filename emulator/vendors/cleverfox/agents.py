@@ -17,7 +17,9 @@ from sqlmodel import col, select
 
 from emulator.core.engine import Ctx, DueTransition, on_due
 from emulator.core.statemachine import Edge, StateMachine
+from emulator.vendors.cleverfox.events import ADDED, MODIFIED, write_event
 from emulator.vendors.cleverfox.models import (
+    RUNNING,
     CfDevice,
     CfJob,
     CfJobItem,
@@ -109,10 +111,11 @@ def write_log(ctx: Ctx, job: CfJob, device: CfDevice, status: str) -> CfLog:
     if status == "Missed":
         ctx.session.add(log)
         ctx.session.flush()
+        write_event(ctx, log.partner_id, "logs", log, ADDED)
         _notify_later(ctx, log, "missed")
         return log
     log.job_started_on_local = utc_to_local(ctx.now, device.time_zone_id)
-    LOG.start(ctx, log, "Running")
+    LOG.start(ctx, log, RUNNING)
     return log
 
 
@@ -125,7 +128,15 @@ def _advance(ctx: Ctx, job: CfJob, device: CfDevice, ran: bool, schedule: bool =
     job.next_run_on_local = next_run_after(job, prev, now_local)
     ctx.session.add(job)
     if schedule:
+        _job_changed(ctx, job)
         schedule_job(ctx, job, device)
+
+
+def _job_changed(ctx: Ctx, job: CfJob) -> None:
+    """The agent moved the job on (LastRanOn, NextRunOn): UpdatedOn and a Job Modified event."""
+    job.updated_on = ctx.now
+    ctx.session.add(job)
+    write_event(ctx, job.partner_id, "jobs", job, MODIFIED)
 
 
 def _miss_overdue(ctx: Ctx, job: CfJob, device: CfDevice) -> None:
@@ -147,7 +158,7 @@ def _miss_overdue(ctx: Ctx, job: CfJob, device: CfDevice) -> None:
 def start_run(ctx: Ctx, job: CfJob, device: CfDevice) -> CfLog:
     """The agent starts `job` now: a Running log, and the job's next run is scheduled."""
     _miss_overdue(ctx, job, device)
-    log = write_log(ctx, job, device, "Running")
+    log = write_log(ctx, job, device, RUNNING)
     _advance(ctx, job, device, ran=True)
     return log
 
@@ -188,7 +199,7 @@ def _skip_to_window(ctx: Ctx, job: CfJob, device: CfDevice, nxt: datetime) -> bo
     horizon = utc_to_local(window, device.time_zone_id)
     assert horizon is not None
     job.next_run_on_local = next_run_after(job, nxt, horizon)
-    ctx.session.add(job)
+    _job_changed(ctx, job)
     schedule_job(ctx, job, device)
     return True
 
@@ -235,7 +246,7 @@ def _on_missed(ctx: Ctx, due: DueTransition) -> None:
     # The next run after the missed one, even when it is already due: it is missed (or run)
     # in its own turn, so every run that does not happen leaves one Missed log.
     job.next_run_on_local = next_run_after(job, nxt, nxt)
-    ctx.session.add(job)
+    _job_changed(ctx, job)
     schedule_job(ctx, job, device)
 
 
@@ -250,6 +261,7 @@ def _on_notify(ctx: Ctx, due: DueTransition) -> None:
     log = ctx.session.get(CfLog, due.payload["pk"])
     if log is not None and log.world_id == ctx.world_id:
         setattr(log, f"notification_job_{due.payload['what']}_processed_on", ctx.now)
+        log.updated_on = ctx.now
         ctx.session.add(log)
 
 
@@ -293,8 +305,11 @@ def record_past_run(ctx: Ctx, job: CfJob, device: CfDevice, outcome: str, error:
 
 
 def _on_enter(ctx: Ctx, log: Any, _source: str, target: str) -> None:
-    if target != "Running":
+    if target != RUNNING:
         _finish(ctx, log, target, notify=True)
+        # The log becomes visible now (a run in progress is not shown; see backend).
+        log.updated_on = ctx.now
+        write_event(ctx, log.partner_id, "logs", log, ADDED)
 
 
 def _finish(ctx: Ctx, log: Any, target: str, notify: bool) -> None:
