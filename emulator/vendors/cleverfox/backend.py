@@ -281,7 +281,7 @@ def update(caller: Caller, name: str, ident: int, body: Any) -> dict[str, Any]:
     res = RESOURCES[name]
     ctx = caller.ctx
     row = _get(caller, res, ident)
-    values = parse_body(res.attrs, body, creating=False)
+    values = parse_body(res.attrs, body, creating=False, current=row)
     _check_token(caller, values.get("token"))
     with ctx.session.no_autoflush:
         for attr, value in values.items():

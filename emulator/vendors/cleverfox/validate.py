@@ -53,6 +53,8 @@ def _value(attr: Attr, value: Any) -> Any:
         return value
     if not isinstance(value, str):
         raise FieldError(name, "must be a string")
+    if attr.required and not value.strip():
+        raise FieldError(name, "is required: an empty or blank string is not a value")
     if attr.max_len is not None and len(value) > attr.max_len:
         raise FieldError(name, f"must be at most {attr.max_len} characters long")
     if attr.choices is not None and value not in attr.choices:
@@ -65,17 +67,28 @@ def _value(attr: Attr, value: Any) -> Any:
                 raise FieldError(name, f"'{address}' is not a valid email address")
     if attr.kind == "local":
         try:
-            parsed = datetime.fromisoformat(value.strip().removesuffix("Z"))
+            parsed = datetime.fromisoformat(value.strip())
         except ValueError:
             raise FieldError(name, "must be a date like 2015-01-01T00:00:00.000") from None
+        if parsed.tzinfo is not None:
+            # ASSUMPTION (refuse, not convert): a DateTime Local is the device's wall clock.
+            raise FieldError(name, "must be a local date and time without a zone or offset "
+                             "(like 2015-01-01T00:00:00.000): it is read in the device's "
+                             "TimeZoneId")
         if not 1970 <= parsed.year < 3000:
             raise FieldError(name, "must be a date between 1970 and 2999")
         return parsed.replace(tzinfo=None)
     return value
 
 
-def parse_body(attrs: tuple[Attr, ...], body: Any, creating: bool) -> dict[str, Any]:
-    """Storage values for the writable attributes sent; Read Only ones are ignored."""
+def parse_body(attrs: tuple[Attr, ...], body: Any, creating: bool,
+               current: Any = None) -> dict[str, Any]:
+    """Storage values for the writable attributes sent; Read Only ones are ignored.
+
+    On PUT (`current` is the stored row) a value the server itself shows is accepted back: a
+    required attribute it shows as null (a One Time job's NextRunOn after its run) may be sent
+    as null and stays null, and a write-only attribute (shown as null) sent as null is kept.
+    """
     data = unwrap(body)
     out: dict[str, Any] = {}
     for attr in attrs:
@@ -83,6 +96,10 @@ def parse_body(attrs: tuple[Attr, ...], body: Any, creating: bool) -> dict[str, 
             continue
         present = attr.wire in data
         value = data.get(attr.wire)
+        if value is None and present and not creating and (
+                attr.write_only or (attr.required and current is not None
+                                    and getattr(current, attr.attr) is None)):
+            continue
         if attr.required and value is None and (creating or present):
             raise FieldError(attr.wire, "is required")
         if present or (creating and attr.kind == "bool"):
