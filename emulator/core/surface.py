@@ -73,6 +73,9 @@ class Surface:
     # The request parameter (query or form field) that names the operation, e.g. BackupRun's
     # apiCALL: fault rules and the journal match on it.
     operation_field: str | None = None
+    # Paths and query parameter names are matched regardless of case (ASP.NET's routing and
+    # model binding do so); see core.caseless.
+    caseless: bool = False
 
     def openapi(self, version: str) -> dict[str, Any]:
         """This surface's own OpenAPI document."""

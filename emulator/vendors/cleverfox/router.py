@@ -30,6 +30,7 @@ SURFACE = Surface(
     router=router,
     prefixes=("/api",),
     render_error=render_error,
+    caseless=True,
 )
 
 

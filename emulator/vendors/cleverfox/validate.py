@@ -24,11 +24,17 @@ def split_emails(value: str) -> list[str]:
 
 
 def unwrap(body: Any) -> dict[str, Any]:
-    """The object a POST/PUT carries: `{"data": {...}}` as the vendor shows, or a bare object."""
-    if isinstance(body, dict) and isinstance(body.get("data"), dict):
-        return dict(body["data"])
-    if isinstance(body, dict) and "data" not in body:
-        return dict(body)
+    """The object a POST/PUT carries: `{"data": {...}}` as the vendor shows, or a bare object.
+
+    Property names are matched regardless of case, as ASP.NET's JSON binding does: the object
+    comes back keyed by case-folded names (the last of names differing only in case wins).
+    """
+    if isinstance(body, dict):
+        folded = {key.casefold(): value for key, value in body.items()}
+        if isinstance(folded.get("data"), dict):
+            return {key.casefold(): value for key, value in folded["data"].items()}
+        if "data" not in folded:
+            return folded
     raise FieldError("data", "the request body must be a JSON object {\"data\": {...}}")
 
 
@@ -94,8 +100,9 @@ def parse_body(attrs: tuple[Attr, ...], body: Any, creating: bool,
     for attr in attrs:
         if attr.post_only and not creating:
             continue
-        present = attr.wire in data
-        value = data.get(attr.wire)
+        key = attr.wire.casefold()
+        present = key in data
+        value = data.get(key)
         if value is None and present and not creating and (
                 attr.write_only or (attr.required and current is not None
                                     and getattr(current, attr.attr) is None)):
