@@ -127,3 +127,12 @@ def _without_file_ids(config: dict[str, Any]) -> dict[str, Any]:
     """A configuration without its file ids (an update replaces the file entries)."""
     return {**config, **{key: [{k: v for k, v in f.items() if k != "FileId"}
                                for f in config[key]] for key in ("Inclusions", "Exclusions")}}
+
+
+def test_a_restore_in_creating_round_trips_through_post(rax: Rax) -> None:
+    config = _daily(rax)
+    backup = rax.get(f"/backup/completed/{config['BackupConfigurationId']}").json()[0]
+    created = rax.call("PUT", "/restore", _restore_body(backup)).json()
+    got = rax.get(f"/restore/{created['RestoreId']}").json()
+    assert rax.call("POST", "/restore", got).status_code == 204
+    assert rax.get(f"/restore/{created['RestoreId']}").json() == got
