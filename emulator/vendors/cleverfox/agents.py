@@ -17,6 +17,7 @@ from sqlmodel import col, select
 
 from emulator.core.engine import Ctx, DueTransition, on_due
 from emulator.core.statemachine import Edge, StateMachine
+from emulator.core.timeutil import as_utc
 from emulator.vendors.cleverfox.events import ADDED, MODIFIED, write_event
 from emulator.vendors.cleverfox.models import (
     RUNNING,
@@ -151,8 +152,15 @@ def _miss_overdue(ctx: Ctx, job: CfJob, device: CfDevice) -> None:
         following = next_run_after(job, nxt, nxt)
         if following is None or following > now_local:
             break
-        write_log(ctx, job, device, "Missed")
+        if _scheduled(job, device, nxt):
+            write_log(ctx, job, device, "Missed")
         job.next_run_on_local = nxt = following
+
+
+def _scheduled(job: CfJob, device: CfDevice, run_local: datetime) -> bool:
+    """Whether a run was scheduled at all: not one before the job existed (a job created with
+    a NextRunOn in the past does not owe a Missed log for every run before it was made)."""
+    return local_to_utc(run_local, device.time_zone_id) >= as_utc(job.added_on)
 
 
 def start_run(ctx: Ctx, job: CfJob, device: CfDevice) -> CfLog:
@@ -242,7 +250,8 @@ def _on_missed(ctx: Ctx, due: DueTransition) -> None:
     device = _device(ctx, job)
     if device is None:
         return
-    write_log(ctx, job, device, "Missed")
+    if _scheduled(job, device, nxt):
+        write_log(ctx, job, device, "Missed")
     # The next run after the missed one, even when it is already due: it is missed (or run)
     # in its own turn, so every run that does not happen leaves one Missed log.
     job.next_run_on_local = next_run_after(job, nxt, nxt)

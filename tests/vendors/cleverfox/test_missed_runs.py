@@ -64,3 +64,14 @@ def test_an_agent_back_after_several_due_runs_runs_the_latest_and_misses_the_res
     assert by_run == {"05:00": "Missed", "06:00": "Missed", "07:00": "Missed",
                       "08:00": "Completed"}
     assert len(logs) == 4
+
+
+def test_runs_before_the_job_existed_are_not_missed(client: TestClient) -> None:
+    headers = auth(client)
+    ident = new_device(client, headers)["DeviceId"]
+    _offline(client, ident)
+    # Created at 04:00 local with a NextRunOn two days back: only runs from now on count.
+    new_job(client, headers, ident, "2026-01-03T04:30:00.000", Frequency="Hourly", LateAfter=60)
+    advance(client, 3 * HOUR + 60)  # 07:01 local: the 04:30 and 05:30 runs are late
+    runs = sorted(log["NextRunOn"] for log in _logs(client, headers, ident))
+    assert runs == ["2026-01-05T04:30:00.000", "2026-01-05T05:30:00.000"]
