@@ -54,25 +54,30 @@ class Spellings:
         parts = path.split("/", 3)
         return len(parts) >= 3 and (parts[1].casefold(), parts[2].casefold()) in self.heads
 
-    def path(self, raw: bytes) -> bytes:
-        """`raw` (a path, as bytes) with every literal segment in its canonical spelling."""
-        parts = raw.split(b"/")
+    def path(self, path: str) -> str | None:
+        """`path` with every literal segment in its canonical spelling; None if it already is."""
+        parts = path.split("/")
+        changed = False
         for i, part in enumerate(parts):
-            canonical = self.segments.get(part.decode("latin-1").casefold())
-            if canonical is not None:
-                parts[i] = canonical.encode()
-        return b"/".join(parts)
+            canonical = self.segments.get(part.casefold())
+            if canonical is not None and canonical != part:
+                parts[i], changed = canonical, True
+        return "/".join(parts) if changed else None
 
-    def query(self, raw: bytes) -> bytes:
-        """`raw` (a query string) with every known parameter name in its canonical spelling."""
+    def query(self, raw: bytes) -> bytes | None:
+        """`raw` (a query string) with known parameter names in their canonical spelling;
+        None if it already is."""
         pairs = raw.split(b"&")
+        changed = False
         for i, pair in enumerate(pairs):
             key, sep, value = pair.partition(b"=")
-            name = unquote_plus(key.decode("latin-1"))
+            name = key.decode("latin-1")
+            if b"%" in key or b"+" in key:
+                name = unquote_plus(name)
             canonical = self.queries.get(name.casefold())
             if canonical is not None and canonical != name:
-                pairs[i] = quote(canonical).encode() + sep + value
-        return b"&".join(pairs)
+                pairs[i], changed = quote(canonical).encode() + sep + value, True
+        return b"&".join(pairs) if changed else None
 
 
 def _query_names(dependant: Dependant) -> list[str]:
@@ -100,13 +105,17 @@ class CaselessPaths:
 
     @staticmethod
     def _rewrite(scope: Scope, spelling: Spellings) -> Scope:
-        path = spelling.path(scope["path"].encode("utf-8")).decode("utf-8")
-        query = spelling.query(scope["query_string"]) if scope["query_string"] else b""
-        if path == scope["path"] and query == scope["query_string"]:
+        path = spelling.path(scope["path"])
+        query = spelling.query(scope["query_string"]) if scope["query_string"] else None
+        if path is None and query is None:
             return scope
         scope = dict(scope)
-        scope["path"] = path
-        if scope.get("raw_path"):
-            scope["raw_path"] = spelling.path(scope["raw_path"])
-        scope["query_string"] = query
+        if path is not None:
+            scope["path"] = path
+            if scope.get("raw_path"):
+                raw = spelling.path(scope["raw_path"].decode("latin-1"))
+                if raw is not None:
+                    scope["raw_path"] = raw.encode("latin-1")
+        if query is not None:
+            scope["query_string"] = query
         return scope
