@@ -191,3 +191,48 @@ def test_backup_client_encrypts_an_agent_twice(sdk: Sdk) -> None:
                      {"MachineAgentId": agent["MachineAgentId"], "EncryptedPasswordHex": "0bff42"})
     assert again.status_code == 200, again.text
     assert sdk.call("GET", f"{host}/agent/{agent['MachineAgentId']}").json()["IsEncrypted"]
+
+
+def _rcbu_to_json(got: dict[str, Any]) -> dict[str, Any]:
+    """rackspace-backup-client: backup_configuration.from_dict then to_json, as it rebuilds
+    the body (its schedule reads a 24-hour clock from StartTimeHour/StartTimeAmPm and writes
+    it back as 12-hour)."""
+    hour = got["StartTimeHour"]
+    if hour is not None and got["StartTimeAmPm"] == "PM":
+        hour += 12
+    body = {k: got[k] for k in ("MachineAgentId", "BackupConfigurationName", "IsActive",
+                                "VersionRetention", "MissedBackupActionId", "TimeZoneId",
+                                "NotifyRecipients", "NotifySuccess", "NotifyFailure")}
+    body["Inclusions"] = [{"FilePath": f["FilePath"], "FileItemType": f["FileItemType"]}
+                          for f in got["Inclusions"]]
+    body["Exclusions"] = [{"FilePath": f["FilePath"], "FileItemType": f["FileItemType"]}
+                          for f in got["Exclusions"]]
+    body.update({"Frequency": got["Frequency"], "StartTimeMinute": got["StartTimeMinute"],
+                 "StartTimeHour": None if hour is None else (hour if hour < 12 else hour - 12),
+                 "StartTimeAmPm": None if hour is None else ("AM" if hour < 12 else "PM"),
+                 "DayOfWeekId": got["DayOfWeekId"], "HourInterval": got["HourInterval"]})
+    return body
+
+
+def test_backup_client_reloads_updates_and_toggles_every_configuration(sdk: Sdk) -> None:
+    for config in sdk.v1("GET", "/backup-configuration").json():
+        agent = sdk.v1("GET", f"/agent/{config['MachineAgentId']}").json()
+        host = sdk.endpoint(agent["Datacenter"])
+        url = f"{host}/backup-configuration/{config['BackupConfigurationId']}"
+        got = sdk.call("GET", url).json()
+        if got["StartTimeHour"] == 12:
+            continue  # the client itself cannot represent noon or midnight (hour 24 / 0)
+        put = sdk.call("PUT", url, _rcbu_to_json(got))
+        assert put.status_code == 200, put.text
+        again = sdk.call("GET", url).json()
+        assert {k: again[k] for k in ("Frequency", "StartTimeHour", "StartTimeMinute",
+                                      "StartTimeAmPm", "DayOfWeekId", "HourInterval")} == \
+            {k: got[k] for k in ("Frequency", "StartTimeHour", "StartTimeMinute",
+                                 "StartTimeAmPm", "DayOfWeekId", "HourInterval")}
+        cid = config["BackupConfigurationId"]
+        for enabled in (False, True):  # BackupConfiguration._toggle asserts IsActive back
+            toggled = sdk.call("POST", f"{host}/backup-configuration/enable/{cid}",
+                               {"Enable": enabled})
+            assert toggled.status_code == 200 and toggled.json()["IsActive"] is enabled
+            assert (toggled.json()["NextScheduledRunTime"] is None) is (
+                not enabled or got["Frequency"] == "Manually")
