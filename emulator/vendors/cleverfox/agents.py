@@ -303,6 +303,7 @@ def record_past_run(ctx: Ctx, job: CfJob, device: CfDevice, outcome: str, error:
         ctx.now = ctx.now + timedelta(seconds=seconds)
         log.error_messages = error
         _finish(ctx, log, outcome, notify=False)
+        log.updated_on = ctx.now  # as a live run's log: UpdatedOn when it ended
         ctx.now = started
     ctx.session.add(log)
     _advance(ctx, job, device, ran=outcome != "Missed", schedule=False)
@@ -310,6 +311,7 @@ def record_past_run(ctx: Ctx, job: CfJob, device: CfDevice, outcome: str, error:
     if getattr(log, f"send_notification_on_job_{outcome_key}") and log.send_notification_to:
         done = ctx.now + timedelta(seconds=seconds + 60)
         setattr(log, f"notification_job_{outcome_key}_processed_on", done)
+        log.updated_on = done
     return log
 
 

@@ -152,3 +152,16 @@ def test_deleting_a_company_writes_events_for_its_users_and_subscriptions(
     assert new == {("Company User Deleted", user["CompanyUserId"]),
                    ("Subscription Deleted", sub["SubscriptionId"]),
                    ("Company Deleted", cid)}
+
+
+def test_the_seeded_history_stamps_updated_on_as_live_runs_do(client: TestClient) -> None:
+    headers = auth(client)
+    logs = client.get("/api/logs", params={"PageSize": 1000}, headers=headers).json()["data"]
+    ended = [o for o in logs if o["JobStatus"] != "Missed"]
+    assert ended and all(o["UpdatedOn"] is not None for o in ended)
+    for log in logs:
+        stamps = [log[k] for k in ("NotificationJobCompletedProcessedOn",
+                                   "NotificationJobFailedProcessedOn",
+                                   "NotificationJobMissedProcessedOn") if log[k]]
+        if stamps:
+            assert log["UpdatedOn"] == max(stamps)
