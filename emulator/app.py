@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from emulator import __version__
 from emulator.control.router import SURFACE as CONTROL
+from emulator.core.caseless import CaselessPaths
 from emulator.core.http_rules import HttpRules
 from emulator.core.middleware import ToolkitMiddleware
 from emulator.core.runtime import Emulator
@@ -55,6 +56,9 @@ def create_app(settings: Settings | None = None, *, emulator: Emulator | None = 
     install_error_handlers(app, SURFACES, fallback=CONTROL)
     vendors = [s for s in SURFACES if s is not CONTROL]
     app.add_middleware(ToolkitMiddleware, emulator=emu, surfaces=vendors)
+    # Outside the toolkit, so the journal and fault rules see the canonical spelling; inside
+    # the HTTP rules, which take a sandbox's /sandbox/{id} prefix off first.
+    app.add_middleware(CaselessPaths, surfaces=[s for s in SURFACES if s.caseless])
     app.add_middleware(HttpRules, worlds=emu.worlds, surfaces=vendors, control=CONTROL,
                        base_url=emu.settings.base_url)
     return app

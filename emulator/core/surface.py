@@ -78,6 +78,9 @@ class Surface:
     # Paths owned beyond the literal prefixes, as regular expressions matched at the start of
     # the path (e.g. every `/api/v<N>/`): a match owns the path with the match's length.
     patterns: tuple[re.Pattern[str], ...] = ()
+    # Paths and query parameter names are matched regardless of case (ASP.NET's routing and
+    # model binding do so); see core.caseless.
+    caseless: bool = False
 
     def openapi(self, version: str) -> dict[str, Any]:
         """This surface's own OpenAPI document."""
@@ -89,8 +92,11 @@ class Surface:
             self.router.owner = self.owns
 
     def owns(self, path: str) -> int:
-        """Length of the longest prefix of ours that `path` falls under, or -1."""
+        """Length of the longest prefix of ours that `path` falls under, or -1 (in any case
+        for a caseless surface)."""
         best = -1
+        if self.caseless:
+            path = path.casefold()  # its prefixes are declared in lower case
         for prefix in self.prefixes:
             if (path == prefix or path.startswith(prefix.rstrip("/") + "/")) and len(prefix) > best:
                 best = len(prefix)

@@ -15,6 +15,7 @@ from emulator.core.engine import Ctx
 from emulator.vendors.cleverfox import schemas as s
 from emulator.vendors.cleverfox.errors import FieldError
 from emulator.vendors.cleverfox.models import (
+    RUNNING,
     CfBackupType,
     CfBase,
     CfCompany,
@@ -67,6 +68,10 @@ def find(ctx: Ctx, partner: CfPartner, model: type[CfBase], ident: int | None,
         query = query.where(model.partner_id == partner.id)
     elif scope == "self" and ident != partner.id:
         return None
+    if model is CfLog:
+        # ASSUMPTION: a run in progress is not shown. The vendor documents only the final
+        # JobStatus values (Completed, Failed, Missed), so a log appears when its run ends.
+        query = query.where(CfLog.job_status != RUNNING)
     return ctx.session.exec(query).first()
 
 
@@ -170,7 +175,7 @@ RESOURCES: dict[str, Resource] = {r.name: r for r in (
     Resource("companyusers", "Company User", CfCompanyUser, "companyuser", s.COMPANY_USER_ATTRS,
              methods=_RW, event_base=71, event_field="company_user_id",
              before_save=_company_user),
-    Resource("logs", "Log", CfLog, "log"),
+    Resource("logs", "Log", CfLog, "log", event_base=81, event_field="log_id"),
     Resource("logitems", "Log Item", CfLogItem, "logitem"),
     Resource("plans", "Plan", CfPlan, "plan", scope="world"),
     Resource("plantypes", "Plan Type", CfPlanType, "plantype", scope="world"),

@@ -34,6 +34,7 @@ SURFACE = Surface(
     router=router,
     prefixes=("/api", "/downloads/agent"),
     render_error=render_error,
+    caseless=True,
 )
 
 
