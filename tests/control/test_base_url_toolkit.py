@@ -38,5 +38,9 @@ def test_a_sandboxs_fault_rule_fires_under_its_base_url_only(client: TestClient)
         return client.get(f"/sandbox/{sandbox['id']}/api/partners", auth=(key, "")).status_code
 
     assert (partners(mine), partners(other)) == (503, 200)
+    # under its base URL the sandbox is known before the credentials: its rule fires even
+    # on a refused key, and never on another sandbox's base URL
+    wrong = client.get(f"/sandbox/{mine['id']}/api/partners", auth=("not-a-key", ""))
+    assert wrong.status_code == 503
     fired = _journal(client, fault=True)
-    assert [e["sandbox"] for e in fired] == [mine["id"]]
+    assert [e["sandbox"] for e in fired] == [mine["id"], mine["id"]]
