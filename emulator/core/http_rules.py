@@ -81,7 +81,9 @@ class HttpRules:
             sandbox, _, rest = path[len(SANDBOX_PREFIX):].partition("/")
             rest = "/" + rest
             base = sandbox_path(sandbox)
-            scope = {**scope, "path": rest, "raw_path": rest.encode("latin-1"),
+            raw = scope.get("raw_path") or b""
+            scope = {**scope, "path": rest, "raw_path": b"/" + raw.split(b"/", 3)[-1]
+                     if raw.count(b"/") >= 3 else rest.encode("utf-8", "surrogateescape"),
                      "root_path": scope.get("root_path", "") + base, "emulator.base": base}
             owner = owner_of(rest, self.surfaces)
             if owner is None or sandbox not in self.worlds:
@@ -90,7 +92,8 @@ class HttpRules:
             pinned = sandbox
         if len(path) > 1 and path.endswith("/"):
             trimmed = scope["path"].rstrip("/") or "/"
-            scope = {**scope, "path": trimmed, "raw_path": trimmed.encode("latin-1")}
+            raw = scope.get("raw_path") or b""
+            scope = {**scope, "path": trimmed, "raw_path": raw.rstrip(b"/") or b"/"}
         if scope["method"] == "HEAD":
             scope = {**scope, "method": "GET", "emulator.method": "HEAD"}
             send = _without_body(send)

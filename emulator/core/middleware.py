@@ -82,6 +82,8 @@ class _Flight:
         token = CURRENT.set(exchange)
         try:
             replacing = exchange.add(book.decide(facts, None)) if book.has_global else None
+            if replacing is None and exchange.pinned in book.sandboxes:
+                replacing = self._decide_pinned(exchange)
             if replacing is not None:
                 await self._answer(exchange, replacing)
             else:
@@ -98,6 +100,20 @@ class _Flight:
         finally:
             CURRENT.reset(token)
             self._record(exchange, began, real)
+
+    def _decide_pinned(self, exchange: Exchange) -> Firing | None:
+        """Under a sandbox's base URL the world is known before any credential is read: its
+        rules are decided now, as a rule without a sandbox is (so they fire on refused
+        credentials too)."""
+        assert exchange.pinned is not None
+        clock = self.emu.clocks.get(exchange.pinned)
+        if clock is None:
+            return None
+        try:
+            exchange.resolved(exchange.pinned, clock.now())
+        except FaultFired as fired:
+            return fired.firing
+        return None
 
     async def _read_body(self) -> None:
         chunks = []

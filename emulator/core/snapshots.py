@@ -108,9 +108,19 @@ class SnapshotStore:
         self._snapshots[name] = snapshot
         return snapshot
 
-    def restore(self, emu: Emulator, session: Session, name: str) -> Snapshot:
-        """Put the saved state back, all of it or only its sandbox; all or nothing."""
+    def restore(self, emu: Emulator, session: Session, name: str, *,
+                sandbox: str | None = None) -> Snapshot:
+        """Put the saved state back, all of it or only its sandbox; all or nothing.
+
+        With `sandbox`, only a snapshot of that sandbox: anything else is a Conflict, and
+        nothing changes (a whole-state restore would delete every other sandbox).
+        """
         snapshot = self.get(name)
+        if sandbox is not None and snapshot.sandbox != sandbox:
+            held = ("the whole state, every sandbox included" if snapshot.sandbox is None
+                    else f"sandbox {snapshot.sandbox!r}")
+            raise Conflict(f"snapshot {name!r} holds {held}, not sandbox {sandbox!r}: "
+                           "restoring it from a sandbox is refused")
         put_back(emu, session, snapshot)
         return snapshot
 

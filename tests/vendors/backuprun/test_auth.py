@@ -151,3 +151,38 @@ def test_sandbox_credentials_reach_the_sandbox_only(client: TestClient) -> None:
     assert client.delete(f"/_emulator/sandboxes/{sandbox['id']}").status_code == 204
     error(api(client, "login", email=creds["email"], password=creds["password"]),
           "login_failed")
+
+
+def test_same_seed_sandboxes_each_log_in_recover_and_reset(client: TestClient) -> None:
+    # Session ids and recovery codes live in tables every world shares: drawn per world,
+    # they never collide (a collision used to be an internal_error on every retry).
+    sandboxes = [client.post("/_emulator/sandboxes", json={"seed": 9}).json() for _ in range(2)]
+    sids = []
+    for sandbox in sandboxes:
+        creds = sandbox["credentials"]["backuprun"]
+        base = f"/sandbox/{sandbox['id']}"
+        answer = client.post(f"{base}/api.php", data={"apiCALL": "login", **creds})
+        assert '<status value="ok">' in answer.text, answer.text
+        sids.append(answer.cookies["PHPSESSID"])
+        ok(api(client, "recoverPassword", email=creds["email"]))  # at the root: finds it
+        code = [m for m in _outbox(client, sandbox=sandbox["id"])
+                if m["kind"] == "recovery"][-1]["recoverycode"]
+        answer = client.post(f"{base}/api.php", data={
+            "apiCALL": "resetPassword", "recoverycode": code, "password": "new-pw"})
+        assert '<status value="ok">' in answer.text, answer.text
+        sids.append(answer.cookies["PHPSESSID"])
+        client.cookies.clear()
+    assert len(set(sids)) == len(sids)
+
+
+def test_a_cookie_kept_from_before_a_reset_reaches_nobody(client: TestClient) -> None:
+    creds = credentials(client)
+    before = client.post("/api.php", data={"apiCALL": "login", **creds}).cookies["PHPSESSID"]
+    client.cookies.clear()
+    client.post("/_emulator/reset")
+    after = client.post("/api.php", data={"apiCALL": "login", **creds}).cookies["PHPSESSID"]
+    client.cookies.clear()
+    assert after != before  # the first login after a reset is not the first one before it
+    kept = client.post("/api.php", data={"apiCALL": "getStatus"},
+                       headers={"Cookie": f"PHPSESSID={before}"})
+    assert 'code="not_logged_in"' in kept.text
