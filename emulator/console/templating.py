@@ -1,0 +1,42 @@
+"""The console's Jinja2 environment: templates beside this module, autoescaped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from emulator import __version__
+from emulator.core.timeutil import iso_z
+
+__all__ = ["ENV", "HERE", "render"]
+
+HERE = Path(__file__).parent
+
+
+def _when(value: Any) -> str:
+    """A stored instant as 'YYYY-MM-DD HH:MM' (UTC), or '' for none."""
+    return "" if value is None else iso_z(value).replace("T", " ")[:16]
+
+
+def _size(n: int | None) -> str:
+    value = float(n or 0)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024:
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TB"
+
+
+ENV = Environment(loader=FileSystemLoader(HERE / "templates"),
+                  autoescape=select_autoescape(["html", "svg"]), trim_blocks=True,
+                  lstrip_blocks=True)
+ENV.filters["when"] = _when
+ENV.filters["size"] = _size
+ENV.globals["version"] = __version__
+
+
+def render(name: str, **context: Any) -> str:
+    """One template rendered to a string."""
+    return ENV.get_template(name).render(**context)
