@@ -73,11 +73,15 @@ class Surface:
     # The request parameter (query or form field) that names the operation, e.g. BackupRun's
     # apiCALL: fault rules and the journal match on it.
     operation_field: str | None = None
+    # Reshapes the generated OpenAPI document: the vendor's security schemes, and what the
+    # routes cannot say (BackupRun's one route is seventeen calls). See core/openapi.py.
+    reshape: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
     def openapi(self, version: str) -> dict[str, Any]:
         """This surface's own OpenAPI document."""
-        return get_openapi(title=self.title, version=version, description=self.description,
-                           routes=self.router.routes)
+        document = get_openapi(title=self.title, version=version,
+                               description=self.description, routes=self.router.routes)
+        return self.reshape(document) if self.reshape is not None else document
 
     def __post_init__(self) -> None:
         if isinstance(self.router, SurfaceRouter):

@@ -85,7 +85,7 @@ async function call(button) {
     say("Done: " + (button.dataset.label || button.textContent.trim()) + ".");
     const then = button.dataset.then;
     if (then === "reload") window.location.reload();
-    else if (then) window.location.assign(then.replace("{id}", answer && answer.id || ""));
+    else if (then) window.location.assign(then.split("{id}").join(answer && answer.id || ""));
   } catch (error) {
     say("Failed: " + error, true);
   } finally {

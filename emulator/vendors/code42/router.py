@@ -15,7 +15,7 @@ from starlette.responses import Response
 from emulator.core.deps import EmulatorDep, SessionDep
 from emulator.core.render import json_response
 from emulator.core.surface import Surface, SurfaceRouter
-from emulator.vendors.code42 import backend, resources
+from emulator.vendors.code42 import backend, openapi, resources
 from emulator.vendors.code42.errors import render_error
 from emulator.vendors.code42.schemas import ReportQuery
 
@@ -157,4 +157,5 @@ SURFACE = Surface(
     router=router,
     prefixes=("/api/DeviceBackupReport", "/api/v1", "/api/v3"),
     render_error=render_error,
+    reshape=openapi.reshape,
 )
