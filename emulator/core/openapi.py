@@ -29,7 +29,7 @@ def secure(document: dict[str, Any], schemes: Mapping[str, Any], *,
     credentials, such as a token endpoint; they get an empty security list.
     """
     document.setdefault("components", {})["securitySchemes"] = dict(schemes)
-    anyone = [{name: []} for name in schemes]
+    anyone: list[dict[str, list[str]]] = [{name: []} for name in schemes]
     for path, _method, op in operations(document):
         op["security"] = [] if path in public else anyone
     return document
