@@ -124,6 +124,8 @@ def _schema(call: str, fields: tuple[Field, ...]) -> dict[str, Any]:
             prop["enum"] = list(f.choices)
         if f.secret:
             prop["format"] = "password"
+        if not f.required and not f.choices:
+            prop["example"] = ""  # Swagger UI would otherwise send "string" (empty is absent)
         properties[f.name] = prop
     return {"type": "object", "properties": properties,
             "required": ["apiCALL", *(f.name for f in fields if f.required)]}
