@@ -21,7 +21,8 @@ from emulator.testing import run_emulator  # noqa: E402
 from tests.console.browser import DESKTOP, PHONE, browser, missing, offline_page  # noqa: E402
 
 NOW = "2026-03-02T09:00:00Z"
-PAGES = [("overview", "/"), ("worlds", "/console/worlds"), ("live", "/console/live"),
+PAGES = [("overview", "/"), ("worlds", "/console/worlds?world={sandbox}&created={sandbox}"),
+         ("live", "/console/live"),
          ("traffic", "/console/traffic"), ("pictures", "/console/pictures"),
          ("reference", "/console/reference/backuprun")]
 
@@ -57,14 +58,17 @@ def main() -> int:
         emu.client.set_speed(60)
         emu.client.advance(7 * 86400)
         demo_traffic(emu.base_url, emu.client.credentials())
+        sandbox = emu.client.sandbox(name="Acme demo").id
         with browser() as launched:
             for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
                 with offline_page(launched, viewport) as (page, guard):
                     for name, path in PAGES:
-                        page.goto(emu.base_url + path, wait_until="networkidle"
-                                  if "reference" in path else "load")
+                        page.goto(emu.base_url + path.format(sandbox=sandbox),
+                                  wait_until="networkidle" if "reference" in path else "load")
                         if "reference" in path:
                             page.wait_for_selector(".opblock", timeout=15000)
+                        if name == "traffic":  # one exchange opened, as a demo would
+                            page.locator("#traffic summary").first.click()
                         target = args.out / f"{name}-{size}.png"
                         page.screenshot(path=str(target), full_page=size == "desktop")
                         print(target.relative_to(ROOT))

@@ -23,7 +23,7 @@ from emulator.vendors.rackspace.models import Agent, Backup
 __all__ = ["DAYS", "Chart", "Fleet", "daily", "fleets"]
 
 DAYS = 14
-WIDTH, HEIGHT, PAD = 560, 180, 28
+WIDTH, HEIGHT, PAD = 560, 220, 34
 
 # Outcome -> colour, in the order bars stack (bottom first). Colours keep 4.5:1 on white.
 GOOD, WARN, BAD, MISSED, BUSY = "#1b7a3a", "#a35c00", "#b3261e", "#5b4a8a", "#1f5fa8"
@@ -81,10 +81,10 @@ class Chart:
                                f"{day:%a %d %b}: {n} {outcome}"))
         return out
 
-    def labels(self) -> list[tuple[float, str]]:
+    def labels(self) -> list[tuple[float, str, str]]:
         step = (self.width - PAD) / len(self.days)
-        return [(PAD + i * step + self.bar_width / 2, f"{d:%a}"[:2]) for i, d in
-                enumerate(self.days)]
+        return [(PAD + i * step + self.bar_width / 2, f"{d:%a}"[:2], str(d.day))
+                for i, d in enumerate(self.days)]
 
     def legend(self) -> list[tuple[str, str, int]]:
         totals = {o: sum(c.get(o, 0) for c in self.counts.values()) for o in self.outcomes}

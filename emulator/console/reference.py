@@ -36,15 +36,26 @@ PARAMETERS = {
 }
 
 
+_BAR = ('<nav aria-label="API references" style="font: 15px system-ui, sans-serif; '
+        'padding: 10px 20px; background: #14324f;">'
+        '<a style="color: #fff; font-weight: 700; margin-right: 18px" href="/">'
+        '&larr; backup-emulator console</a>{links}</nav>')
+_LINK = '<a style="color: #fff; margin-right: 14px" href="/console/reference/{name}">{title}</a>'
+
+
 def _page(openapi_url: str, title: str) -> HTMLResponse:
     base = "/console/static/swagger"
-    return get_swagger_ui_html(
+    links = "".join(_LINK.format(name=n, title=t.split(" (")[0].split(" v1.0")[0])
+                    for n, t in DOCUMENTS.items())
+    page = get_swagger_ui_html(
         openapi_url=openapi_url, title=title,
         swagger_js_url=f"{base}/swagger-ui-bundle.js",
         swagger_css_url=f"{base}/swagger-ui.css",
         swagger_favicon_url=f"{base}/favicon.png",
         swagger_ui_parameters=PARAMETERS,
     )
+    html = bytes(page.body).decode().replace("<body>", "<body>" + _BAR.format(links=links), 1)
+    return HTMLResponse(html)
 
 
 async def swagger_ui(request: Request) -> Response:

@@ -8,7 +8,6 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from emulator import __version__
-from emulator.core.timeutil import iso_z
 
 __all__ = ["ENV", "HERE", "render"]
 
@@ -16,8 +15,8 @@ HERE = Path(__file__).parent
 
 
 def _when(value: Any) -> str:
-    """A stored instant as 'YYYY-MM-DD HH:MM' (UTC), or '' for none."""
-    return "" if value is None else iso_z(value).replace("T", " ")[:16]
+    """A stored instant as 'Mon 05 Jan 09:00' (the year is on the clock), or '' for none."""
+    return "" if value is None else value.strftime("%a %d %b %H:%M")
 
 
 def _size(n: int | None) -> str:
