@@ -63,7 +63,7 @@ def test_a_new_sandbox_shows_its_credentials_and_its_client_calls_appear_live(
         created.get_by_role("link", name="Watch its traffic").click()
         page.wait_for_url("**/console/traffic?world=*")
         page.evaluate("window.stillHere = true")
-        answer = httpx.get(emulator.base_url + "/api/devices", auth=(key, "x"))
+        answer = httpx.get(emulator.base_url + "/api/devices", auth=(key, "x"), timeout=60)
         assert answer.status_code == 200
         row = page.locator("#traffic details[data-vendor='cleverfox']").first
         row.wait_for(timeout=TIMEOUT)
@@ -109,7 +109,7 @@ def test_taking_an_agent_offline_turns_its_next_run_into_a_missed_log(
                                      params={"sandbox": sandbox.id})
         assert agent["online"] is False
         page.locator("#live-cleverfox .s-offline").first.wait_for(timeout=TIMEOUT)
-        api = httpx.Client(base_url=emulator.base_url, params={"PageSize": 1000},
+        api = httpx.Client(base_url=emulator.base_url, params={"PageSize": 1000}, timeout=60,
                            auth=(sandbox.credentials["cleverfox"]["api_key"], ""))
         before = {log["LogId"] for log in api.get(f"/api/devices/{device}/logs").json()["data"]}
         # A week: the job's LateAfter decides when a run that never started counts as Missed.
@@ -131,3 +131,27 @@ def test_the_live_page_fits_a_phone(emulator: RunningEmulator, chromium: Any) ->
         assert width <= PHONE["width"]
         page.get_by_role("button", name="+1 hour").focus()
         assert page.evaluate("document.activeElement.textContent") == "+1 hour"
+
+
+def test_an_outage_answers_503_until_its_minutes_have_passed_on_the_clock(
+        emulator: RunningEmulator, chromium: Any) -> None:
+    sandbox = emulator.client.sandbox(freeze=True)
+    key = sandbox.credentials["cleverfox"]["api_key"]
+
+    def devices() -> int:
+        return httpx.get(f"{emulator.base_url}/api/devices", auth=(key, ""),
+                         timeout=60).status_code
+
+    with offline_page(chromium) as (page, _guard):
+        page.goto(f"{emulator.base_url}/console/live?world={sandbox.id}")
+        form = page.get_by_role("form", name="Outage")
+        form.get_by_label("Outage: 503 on").select_option("cleverfox")
+        form.get_by_label("for minutes").fill("30")
+        form.get_by_role("button", name="Start outage").click()
+        page.locator("#status", has_text="Done").wait_for(timeout=TIMEOUT)
+        assert devices() == 503
+        rule = emulator.client.faults(sandbox=sandbox.id)[0]
+        assert (rule["vendor"], rule["status"], rule["sandbox"]) == ("cleverfox", 503, sandbox.id)
+        page.get_by_role("button", name="+1 hour").click()
+        page.locator("#status", has_text="Done: advance an hour").wait_for(timeout=TIMEOUT)
+        assert devices() == 200

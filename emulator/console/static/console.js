@@ -3,10 +3,13 @@
 "use strict";
 
 // Server push: one EventSource per page; each event fills the element whose data-part names it.
-(function listen() {
+// listen() again (after a steering call) reconnects, and the server sends every part afresh.
+let source = null;
+function listen() {
   const url = document.body.dataset.stream;
   if (!url || !window.EventSource) return;
-  const source = new EventSource(url);
+  if (source) source.close();
+  source = new EventSource(url);
   document.querySelectorAll("[data-part]").forEach(function (el) {
     source.addEventListener(el.dataset.part, function (event) {
       if (el.dataset.swap === "prepend") {
@@ -24,7 +27,8 @@
     source.close();
     say("This world was deleted.", true);
   });
-})();
+}
+listen();
 
 function say(text, bad) {
   const box = document.getElementById("status");
@@ -86,6 +90,7 @@ async function call(button) {
     const then = button.dataset.then;
     if (then === "reload") window.location.reload();
     else if (then) window.location.assign(then.split("{id}").join(answer && answer.id || ""));
+    else listen();
   } catch (error) {
     say("Failed: " + error, true);
   } finally {
