@@ -16,7 +16,8 @@ HERE = Path(__file__).parent
 
 def _when(value: Any) -> str:
     """A stored instant as 'Mon 05 Jan 09:00' (the year is on the clock), or '' for none."""
-    return "" if value is None else value.strftime("%a %d %b %H:%M")
+    # No-break spaces: a narrow column wraps names, never a date.
+    return "" if value is None else value.strftime("%a\u00a0%d\u00a0%b\u00a0%H:%M")
 
 
 def _size(n: int | None) -> str:
