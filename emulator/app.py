@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from emulator import __version__
+from emulator.console import mount as mount_console
 from emulator.control.router import SURFACE as CONTROL
 from emulator.core.caseless import CaselessPaths
 from emulator.core.http_rules import HttpRules
@@ -45,7 +46,7 @@ def create_app(settings: Settings | None = None, *, emulator: Emulator | None = 
         description="CleverFox, Rackspace Cloud Backup, BackupRun and Code42 APIs, emulated. "
         "Per-API documents: /_emulator/openapi/{name}.json.",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # the console serves /docs offline (emulator/console/reference.py)
         redoc_url=None,
         openapi_url="/_emulator/openapi.json",
     )
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, *, emulator: Emulator | None = 
     app.state.surfaces = {s.name: s for s in SURFACES}
     for surface in SURFACES:
         app.include_router(surface.router)
+    mount_console(app)  # loads itself on its first request: see emulator/console/
     install_error_handlers(app, SURFACES, fallback=CONTROL)
     vendors = [s for s in SURFACES if s is not CONTROL]
     app.add_middleware(ToolkitMiddleware, emulator=emu, surfaces=vendors)

@@ -81,11 +81,15 @@ class Surface:
     # Paths and query parameter names are matched regardless of case (ASP.NET's routing and
     # model binding do so); see core.caseless.
     caseless: bool = False
+    # Reshapes the generated OpenAPI document: the vendor's security schemes, and what the
+    # routes cannot say (BackupRun's one route is seventeen calls). See core/openapi.py.
+    reshape: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
     def openapi(self, version: str) -> dict[str, Any]:
         """This surface's own OpenAPI document."""
-        return get_openapi(title=self.title, version=version, description=self.description,
-                           routes=self.router.routes)
+        document = get_openapi(title=self.title, version=version,
+                               description=self.description, routes=self.router.routes)
+        return self.reshape(document) if self.reshape is not None else document
 
     def __post_init__(self) -> None:
         if isinstance(self.router, SurfaceRouter):

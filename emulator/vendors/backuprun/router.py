@@ -16,7 +16,7 @@ from starlette.responses import Response
 from emulator.core.deps import EmulatorDep, SessionDep
 from emulator.core.errors import BadRequest
 from emulator.core.surface import Surface, SurfaceRouter
-from emulator.vendors.backuprun import backend
+from emulator.vendors.backuprun import backend, openapi
 from emulator.vendors.backuprun.call import COOKIE
 from emulator.vendors.backuprun.errors import cookie_path, render_error
 from emulator.vendors.backuprun.serializer import MEDIA_TYPE, to_bytes
@@ -33,6 +33,7 @@ SURFACE = Surface(
     render_error=render_error,
     media_type=MEDIA_TYPE,
     operation_field="apiCALL",
+    reshape=openapi.reshape,
 )
 
 

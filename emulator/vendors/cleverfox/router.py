@@ -15,7 +15,7 @@ from starlette.responses import Response
 from emulator.core.deps import EmulatorDep, SessionDep
 from emulator.core.render import json_response
 from emulator.core.surface import Surface, SurfaceRouter
-from emulator.vendors.cleverfox import backend
+from emulator.vendors.cleverfox import backend, openapi
 from emulator.vendors.cleverfox.backend import Caller
 from emulator.vendors.cleverfox.errors import render_error
 from emulator.vendors.cleverfox.resources import RESOURCES
@@ -35,6 +35,7 @@ SURFACE = Surface(
     prefixes=("/api", "/downloads/agent"),
     render_error=render_error,
     caseless=True,
+    reshape=openapi.reshape,
 )
 
 

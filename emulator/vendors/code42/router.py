@@ -18,7 +18,7 @@ from starlette.responses import Response
 from emulator.core.deps import EmulatorDep, SessionDep
 from emulator.core.render import json_response
 from emulator.core.surface import Surface, SurfaceRouter
-from emulator.vendors.code42 import backend, computers, orgs, resources
+from emulator.vendors.code42 import backend, computers, openapi, orgs, resources
 from emulator.vendors.code42.computers import Includes
 from emulator.vendors.code42.errors import render_error
 from emulator.vendors.code42.schemas import ReportQuery
@@ -205,4 +205,5 @@ SURFACE = Surface(
     prefixes=("/svc/api", "/forensic-search", "/rpc", "/v1"),
     patterns=(_OWNED,),
     render_error=render_error,
+    reshape=openapi.reshape,
 )

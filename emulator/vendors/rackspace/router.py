@@ -15,7 +15,7 @@ from starlette.responses import Response
 from emulator.core.deps import EmulatorDep, SessionDep
 from emulator.core.render import json_response
 from emulator.core.surface import Surface, SurfaceRouter
-from emulator.vendors.rackspace import routes_agents, routes_configurations, routes_jobs
+from emulator.vendors.rackspace import openapi, routes_agents, routes_configurations, routes_jobs
 from emulator.vendors.rackspace.errors import render_error
 from emulator.vendors.rackspace.identity import authenticate
 
@@ -44,4 +44,5 @@ SURFACE = Surface(
     router=router,
     prefixes=("/v1.0", "/v2.0"),
     render_error=render_error,
+    reshape=openapi.reshape,
 )
