@@ -21,8 +21,8 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from loadgen import load
 from startup import emulator_command, free_port, stop, time_to_health
-from throughput import load
 
 PATH = "/api/devices/1"
 
@@ -47,10 +47,12 @@ def measure(size: int, connections: int, seconds: float) -> dict[str, float]:
             base = f"http://127.0.0.1:{port}"
             key = httpx.get(f"{base}/_emulator/credentials").json()["cleverfox"]["api_key"]
             auth = base64.b64encode(f"{key}:".encode()).decode()
-            headers = [f"Authorization: Basic {auth}"]
-            first = load(f"{base}{PATH}", headers, connections, seconds)
+            headers = {"Authorization": f"Basic {auth}"}
+            first = load(f"{base}{PATH}", headers=headers, connections=connections,
+                         seconds=seconds)
             after_first = rss_mb(server.pid)  # type: ignore[attr-defined]
-            second = load(f"{base}{PATH}", headers, connections, seconds)
+            second = load(f"{base}{PATH}", headers=headers, connections=connections,
+                          seconds=seconds)
             after_second = rss_mb(server.pid)  # type: ignore[attr-defined]
             return {**second, "requests": (first["rps"] + second["rps"]) * seconds,
                     "rss_mb": after_second, "rss_growth_mb": after_second - after_first}

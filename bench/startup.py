@@ -50,9 +50,10 @@ def emulator_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "emulator.cli"]
 
 
-def time_to_health(command: list[str], port: int, env: dict[str, str]) -> tuple[float, object]:
-    """Seconds from spawn to the first 200 from health; returns the still-running process."""
-    url = f"http://127.0.0.1:{port}/_emulator/health"
+def time_to_health(command: list[str], port: int, env: dict[str, str],
+                   path: str = "/_emulator/health") -> tuple[float, object]:
+    """Seconds from spawn to the first 200 from `path`; returns the still-running process."""
+    url = f"http://127.0.0.1:{port}{path}"
     started = time.perf_counter()
     process = subprocess.Popen(command, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)

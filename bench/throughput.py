@@ -5,73 +5,21 @@
 
 Both servers run here on loopback, one after the other, under the same load: wrk when it is
 installed (`apt-get install wrk`), else a bounded asyncio httpx generator (slower, so only
-the ratio means much). DESIGN.md's target for a vendor GET: at least 35% of the bare app's
-requests per second, p99 under 10 ms. Vendor issues point --path at their hot GET.
+the ratio means much). The target for a vendor GET (docs/architecture.md): at least 35% of
+the bare app's requests per second, p99 under 10 ms. bench/suite.py measures every vendor.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import re
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from loadgen import load
 from startup import BARE_APP, emulator_command, free_port, stop, time_to_health
-
-
-def _wrk(url: str, headers: list[str], connections: int, seconds: float) -> dict[str, float]:
-    args = ["wrk", "-t2", f"-c{connections}", f"-d{int(seconds)}s", "--latency", url]
-    for header in headers:
-        args[1:1] = ["-H", header]
-    out = subprocess.run(args, capture_output=True, text=True, timeout=seconds + 30).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
-    assert p99 is not None, out
-    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": rps, "p99_ms": float(p99.group(1)) * scale,
-            "errors": float(non2xx.group(1)) if non2xx else 0.0}
-
-
-async def _httpx(url: str, headers: list[str], connections: int,
-                 seconds: float) -> dict[str, float]:
-    hdrs = dict(h.split(": ", 1) for h in headers)
-    latencies: list[float] = []
-    errors = 0
-    deadline = time.perf_counter() + seconds
-    limit = 200_000  # bounded in count as well as time
-
-    async def worker(client: httpx.AsyncClient) -> None:
-        nonlocal errors
-        while time.perf_counter() < deadline and len(latencies) < limit:
-            begin = time.perf_counter()
-            response = await client.get(url, headers=hdrs)
-            latencies.append((time.perf_counter() - begin) * 1000)
-            errors += response.status_code >= 300
-
-    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=connections)) as client:
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(client) for _ in range(connections)))
-        elapsed = time.perf_counter() - started
-    latencies.sort()
-    return {"rps": len(latencies) / elapsed,
-            "p99_ms": latencies[int(len(latencies) * 0.99) - 1],
-            "median_ms": statistics.median(latencies), "errors": float(errors)}
-
-
-def load(url: str, headers: list[str], connections: int, seconds: float) -> dict[str, float]:
-    if shutil.which("wrk"):
-        return _wrk(url, headers, connections, seconds)
-    return asyncio.run(_httpx(url, headers, connections, seconds))
 
 
 def main() -> int:
@@ -87,8 +35,8 @@ def main() -> int:
     _, bare = time_to_health([sys.executable, "-c", BARE_APP, str(port)], port, {})
     try:
         # the bare app answers its one route; the same path shape keeps the comparison fair
-        baseline = load(f"http://127.0.0.1:{port}/_emulator/health", [], args.connections,
-                        args.seconds)
+        baseline = load(f"http://127.0.0.1:{port}/_emulator/health",
+                        connections=args.connections, seconds=args.seconds)
     finally:
         stop(bare)
 
@@ -98,8 +46,9 @@ def main() -> int:
         _, server = time_to_health([*emulator_command(), "serve", "--port", str(port), "--db",
                                     db, "--freeze", "--log-level", "warning"], port, {})
         try:
-            measured = load(f"http://127.0.0.1:{port}{args.path}", args.header,
-                            args.connections, args.seconds)
+            headers = dict(h.split(": ", 1) for h in args.header)
+            measured = load(f"http://127.0.0.1:{port}{args.path}", headers=headers,
+                            connections=args.connections, seconds=args.seconds)
         finally:
             stop(server)
 
