@@ -149,18 +149,25 @@ def _check_writable(db: str) -> None:
     """A SQLite file that cannot be written: CommandError naming the path and the user."""
     if db == ":memory:" or "://" in db:
         return
-    path = Path(db).expanduser().resolve()
-    place = path if path.exists() else path.parent
-    if place.exists() and os.access(place, os.W_OK) and (
-            place == path or os.access(place, os.X_OK)):
+    path = Path(db).expanduser().absolute()
+    folder = path.parent
+    # SQLite writes the file and, in WAL mode, two files beside it.
+    if not folder.exists():
+        why = f"directory {folder} does not exist"
+    elif not folder.is_dir():
+        why = f"{folder} is not a directory"
+    elif not os.access(folder, os.W_OK | os.X_OK):
+        why = f"directory {folder} is not writable"
+    elif path.is_dir():
+        why = f"{path} is a directory"
+    elif path.exists() and not os.access(path, os.W_OK):
+        why = f"file {path} is not writable"
+    else:
         return
     import getpass
 
-    why = "does not exist" if not place.exists() else "is not writable"
-    what = "file" if place == path else "directory"
-    raise CommandError(f"cannot write the database {path}: {what} {place} {why} for user "
-                       f"{getpass.getuser()} (uid {os.getuid()}); choose another with --db or "
-                       "EMULATOR_DB")
+    raise CommandError(f"cannot write the database {path}: {why} for user {getpass.getuser()} "
+                       f"(uid {os.getuid()}); choose another with --db or EMULATOR_DB")
 
 
 def serve(settings: Settings, given: set[str] | None = None) -> int:
@@ -178,6 +185,7 @@ def _serve(settings: Settings, sock: socket.socket, given: set[str]) -> int:
 
     from emulator.app import create_app
     from emulator.core.runtime import Emulator
+    from emulator.core.snapshot_files import SnapshotFileError
     from emulator.core.transport import uvicorn_config
     from emulator.core.world import DEFAULT_WORLD_ID, World
 
@@ -186,6 +194,9 @@ def _serve(settings: Settings, sock: socket.socket, given: set[str]) -> int:
         emu.open()
     except OperationalError as exc:
         raise CommandError(f"cannot open the database {settings.db}: {exc.orig}") from None
+    except SnapshotFileError as exc:
+        print(f"backup-emulator serve: {exc.message}", file=sys.stderr)
+        return 2
     ignored = sorted(given & {"seed", "now"}) if not emu.built_default_world else []
     with emu.db.session() as session:
         world = session.get(World, DEFAULT_WORLD_ID)
@@ -228,10 +239,10 @@ def seed(settings: Settings, scale: int, vendors: list[str] | None = None,
 
     _check_writable(settings.db)
     started = time.monotonic()
-    with tqdm(total=1, desc="seed", unit="step", disable=None, file=sys.stderr) as bar:
+    with tqdm(total=1, desc="seeding", unit="step", disable=None, file=sys.stderr) as bar:
         def progress(step: str, done: int, total: int) -> None:
             bar.total = total
-            bar.set_description(step)
+            bar.set_postfix_str(step, refresh=False)
             bar.update(done - bar.n)
 
         try:

@@ -305,6 +305,7 @@ def _journal(client: EmulatorClient, args: argparse.Namespace) -> tuple[Any, str
         _print_entry(entry, args.json)
     if args.follow:
         last = entries[-1]["id"] if entries else _newest(client, filters)
+        print(f"following {client.base_url} (Ctrl-C to stop)", file=sys.stderr, flush=True)
         while True:
             time.sleep(FOLLOW_INTERVAL)  # real time: the CLI waits on a server, not a clock
             for entry in client.requests(**filters, after=last):

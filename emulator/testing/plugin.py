@@ -119,12 +119,15 @@ def backup_emulator(pytestconfig: pytest.Config) -> Iterator[EmulatorClient]:
     from emulator.testing.server import run_emulator
 
     mode = pytestconfig.getoption("emulator_mode")
+    missing = None
     try:
         running = run_emulator(mode)
         server = running.__enter__()
     except ImportError as exc:
+        missing = exc.name
+    if missing is not None:
         pytest.fail(f"no --emulator-url given, and the server is not installed here "
-                    f"({exc.name} is missing): pip install 'backup-emulator[server]', or "
+                    f"({missing} is missing): pip install 'backup-emulator[server]', or "
                     "run it elsewhere (docker compose up) and pass --emulator-url URL",
                     pytrace=False)
     try:

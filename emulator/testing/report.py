@@ -20,6 +20,7 @@ __all__ = ["SECTION", "ServerInfo", "header", "journal_section", "server_version
 SECTION = "backup-emulator journal"
 BODY_CHARS = 600  # of each body shown; the journal itself keeps more (body_bytes)
 ENTRIES = 50  # the newest N of a test
+_ROUTINE_HEADERS = {"host", "accept-encoding", "connection", "user-agent", "content-length"}
 
 
 @dataclass
@@ -85,6 +86,11 @@ def _exchange(entry: dict[str, Any]) -> list[str]:
     status = entry.get("status") if entry.get("status") is not None else "no answer"
     lines = [f"#{entry['id']} {entry.get('time', '')} {entry['method']} {entry['path']}{query}"
              f"{call} -> {status}{faults}"]
+    sent = (entry.get("request") or {}).get("headers") or {}
+    headers = [f"{name}: {value}" for name, value in dict(sent).items()
+               if name.lower() not in _ROUTINE_HEADERS]
+    if headers:
+        lines.append(f"  request headers: {'; '.join(headers)}")
     for side in ("request", "response"):
         message = entry.get(side) or {}
         body = _body(message)
