@@ -39,6 +39,7 @@ FORMAT = "backup-emulator/snapshot"
 VERSION = 1
 _SHOWN = 5  # differences named in a refusal
 _NAME = re.compile(NAME_PATTERN)
+_REAL_ANCHOR = "clock_anchor_real"  # of a world row: the real time its clock was anchored at
 
 
 class SnapshotFileError(InvalidInput):
@@ -65,7 +66,7 @@ def dumps(snapshot: Snapshot) -> bytes:
                    for world, s in snapshot.clocks.items()},
         "schema": columns,
         "tables": {name: {"columns": columns[name],
-                          "rows": [[_plain(row[c]) for c in columns[name]] for row in rows]}
+                          "rows": [[_plain(c, row[c]) for c in columns[name]] for row in rows]}
                    for name, rows in snapshot.tables.items()},
     }
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
@@ -150,7 +151,9 @@ def _column_difference(table: str, theirs: Any, ours: list[str]) -> str:
     return f"{table}: {' and '.join(parts)}"
 
 
-def _plain(value: Any) -> Any:
+def _plain(column: str, value: Any) -> Any:
+    if column == _REAL_ANCHOR:
+        return 0.0  # real time means nothing elsewhere; a restore re-anchors every clock
     return iso_z(value) if isinstance(value, datetime) else value
 
 
