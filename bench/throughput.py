@@ -5,8 +5,8 @@
 
 Both servers run here on loopback, one after the other, under the same load: wrk when it is
 installed (`apt-get install wrk`), else a bounded asyncio httpx generator (slower, so only
-the ratio means much). DESIGN.md's target for a vendor GET: at least 35% of the bare app's
-requests per second, p99 under 10 ms. Vendor issues point --path at their hot GET.
+the ratio means much). The target for a vendor GET (docs/architecture.md): at least 35% of
+the bare app's requests per second, p99 under 10 ms. Vendor issues point --path at their hot GET.
 """
 
 from __future__ import annotations
