@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build the Docker image without a Docker engine, then smoke-test it: health, one call per vendor.
 
-    sudo python3 scripts/container-smoke.py [--sizes]
+    sudo python3 scripts/container-smoke.py [--prepare] [--sizes]
 
 Runs as root with buildah and debootstrap installed (`.ci/run` installs them). Everything it
 keeps lives under $BACKUP_EMULATOR_CACHE (default /var/cache/backup-emulator), so a second run
@@ -13,8 +13,9 @@ on the same machine reuses it:
   docker.io/library/python:3.11-slim, so the Dockerfile is built unchanged with --pull=never;
   the certificates in /usr/local/share/ca-certificates of the machine are added to it, so
   pip inside the build reaches PyPI through the same (possibly intercepting) proxy.
-- `storage/`: buildah's vfs storage, with the layers of earlier builds (`--layers`): a change
-  to the code reuses the dependency layer installed from requirements.lock.
+- `wheels/<hash of requirements.lock>/`: the wheels the lock pins, downloaded once; the build
+  installs from them with no index (a pip.conf mounted for the build only).
+- `storage/`: buildah's vfs storage: the base image, and the last image built.
 
 Then it runs the image as `buildah run` (chroot isolation, host network, the image's own
 user), waits for `/_emulator/health`, makes one call per vendor with the default world's
@@ -28,6 +29,8 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
+import fcntl
+import hashlib
 import json
 import os
 import re
@@ -55,7 +58,6 @@ IMAGE = "localhost/backup-emulator:smoke"
 MIRROR = os.environ.get("DEBIAN_MIRROR", "http://deb.debian.org/debian")
 BASE_PACKAGES = ["python3.11", "python3-pip", "ca-certificates"]
 START_TIMEOUT = 60.0
-STORAGE_LIMIT = 12 * 10**9
 LOCAL_CAS = Path("/usr/local/share/ca-certificates")
 
 # What python:3.11-slim gives a Dockerfile that this stand-in must give too: `python` and
@@ -164,11 +166,39 @@ def dockerfile() -> Path:
     return copy
 
 
+def wheelhouse() -> Path:
+    """Every wheel requirements.lock pins, downloaded once per version of the lock."""
+    lock = (ROOT / "requirements.lock").read_bytes()
+    house = CACHE / "wheels" / hashlib.sha256(lock).hexdigest()[:16]
+    if house.exists():
+        log(f"wheelhouse: cached {house}")
+        return house
+    partial = house.with_suffix(".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    # This machine's Python is a Linux x86_64 CPython 3.11 like the image's: the same wheels.
+    run(sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
+        "-r", str(ROOT / "requirements.lock"), "-d", str(partial))
+    partial.rename(house)
+    return house
+
+
 def build() -> float:
-    """`buildah bud` of the repository's Dockerfile; returns the seconds it took."""
+    """`buildah bud` of the repository's Dockerfile; returns the seconds it took.
+
+    One working container for the whole build (no --layers): with vfs every layer is a full
+    copy of the file system, made and deleted again for each instruction, which costs minutes
+    on a busy disk. pip installs from the cached wheelhouse instead (a pip.conf mounted for
+    the build only), so the build needs no download once the lock's wheels are cached. The
+    layer order itself is what Docker caches; tests/e2e/test_docker.py checks it.
+    """
+    house = wheelhouse()
+    pip_conf = CACHE / "pip.conf"
+    pip_conf.write_text("[global]\nno-index = true\nfind-links = /wheels\n")
     started = time.monotonic()
-    buildah("bud", "--isolation", "chroot", "--layers", "--pull=never", "--format", "docker",
-            "--tag", IMAGE, "--file", str(dockerfile()), str(ROOT))
+    buildah("bud", "--isolation", "chroot", "--layers=false", "--pull=never",
+            "--format", "docker", "--volume", f"{house}:/wheels:ro",
+            "--volume", f"{pip_conf}:/etc/pip.conf:ro", "--tag", IMAGE,
+            "--file", str(dockerfile()), str(ROOT))
     return time.monotonic() - started
 
 
@@ -178,22 +208,22 @@ def image_size() -> str:
     return str(listing[0]["size"])
 
 
-def prune_if_large() -> None:
-    """Keep the cache bounded: past STORAGE_LIMIT, drop every image but the base.
+def image_id(name: str) -> str | None:
+    """The id of the image called `name`, if there is one."""
+    found = buildah("images", "--quiet", "--no-trunc", "--filter", f"reference={name}",
+                    capture=True).split()
+    return found[0] if found else None
 
-    vfs keeps a full copy of the file system per layer, and each code change adds a few; the
-    next build after a prune reinstalls the dependencies (about a minute more).
-    """
-    storage = CACHE / "storage"
-    used = int(run("du", "-sb", str(storage), capture=True).split()[0])
-    if used < STORAGE_LIMIT:
-        return
-    log(f"storage holds {used / 1e9:.1f} GB: pruning everything but the stand-in base")
-    buildah("rm", "--all")
-    for image in json.loads(buildah("images", "--json", "--all", capture=True) or "[]"):
-        if BASE_NAME not in (image.get("names") or []):
-            with contextlib.suppress(subprocess.CalledProcessError):
-                buildah("rmi", "--force", image["id"])
+
+def drop_leftovers(previous: str | None) -> None:
+    """Keep the cache to the base and the newest image: the one built before, and containers
+    an interrupted run left behind, go."""
+    if previous is not None and previous != image_id(IMAGE):
+        with contextlib.suppress(subprocess.CalledProcessError):
+            buildah("rmi", previous)
+    leftovers = buildah("containers", "--quiet", capture=True).split()
+    if leftovers:
+        buildah("rm", *leftovers)
 
 
 def healthcheck_command() -> list[str]:
@@ -354,6 +384,9 @@ def smoke(show_sizes: bool) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--prepare", action="store_true",
+                        help="only make sure the cached parts are there (the stand-in base "
+                        "image and the wheelhouse); build and run nothing")
     parser.add_argument("--sizes", action="store_true",
                         help="print the size of every distribution installed in the image")
     args = parser.parse_args(argv)
@@ -367,10 +400,19 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     CACHE.mkdir(parents=True, exist_ok=True)
+    # One run at a time per cache: a run removes the containers and image of the run before.
+    lock = (CACHE / "lock").open("w")
+    fcntl.flock(lock, fcntl.LOCK_EX)
     started = time.monotonic()
-    prune_if_large()
+    drop_leftovers(None)
     base_image()
+    if args.prepare:
+        wheelhouse()
+        log(f"prepared in {time.monotonic() - started:.0f} s")
+        return 0
+    previous = image_id(IMAGE)
     seconds = build()
+    drop_leftovers(previous)
     report = {"build_seconds": round(seconds, 1), "image_size": image_size(), **smoke(args.sizes)}
     report["total_seconds"] = round(time.monotonic() - started, 1)
     print(json.dumps(report, indent=2))
