@@ -28,7 +28,7 @@ from sqlmodel import SQLModel
 
 from emulator import __version__
 from emulator.core.clock import ClockState
-from emulator.core.db import UTCDateTime
+from emulator.core.db import UTCDateTime, register_tables
 from emulator.core.errors import InvalidInput
 from emulator.core.snapshots import NAME_PATTERN, Snapshot
 from emulator.core.timeutil import iso_z, parse_iso
@@ -50,8 +50,7 @@ class SnapshotFileError(InvalidInput):
 
 def schema() -> dict[str, list[str]]:
     """This server's tables and their columns, in the order they are created."""
-    import emulator.models  # noqa: F401  (registers every table)
-
+    register_tables()
     return {t.name: [c.name for c in t.columns] for t in SQLModel.metadata.sorted_tables}
 
 
