@@ -2,7 +2,7 @@
 
     python bench/startup.py [--runs 5] [--calls 30]
 
-Targets (DESIGN.md, issue 2): cold start of `backup-emulator serve` to the first 200 from
+Targets (docs/architecture.md, issue 2): cold start of `backup-emulator serve` to the first 200 from
 health under 1.5 s; reset of the default world under 50 ms (measured twice: from real time,
 which builds the world each time, and from a fixed `now`, where the world built first is put
 back); sandbox creation under 50 ms.

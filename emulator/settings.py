@@ -43,12 +43,28 @@ class Settings(BaseSettings):
         default=2048, ge=0, le=1_048_576,
         description="How many bytes of each request and response body the journal keeps",
     )
+    snapshot: str | None = Field(
+        default=None,
+        description="A snapshot file to start from: it replaces the stored state at each start "
+        "(a sandbox snapshot replaces that sandbox) and is kept under its name for restores",
+    )
     log_level: str = "info"
     base_url: str | None = Field(
         default=None,
         description="Public base URL the emulator advertises to clients, e.g. in the Rackspace "
         "Identity service catalog (default: the base URL of each request)",
     )
+
+    @field_validator("now", mode="before")
+    @classmethod
+    def _now_is_iso(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                datetime.fromisoformat(value)
+            except ValueError:
+                raise ValueError("expected an ISO 8601 date and time, e.g. "
+                                 f"2026-01-05T09:00:00Z, not {value!r}") from None
+        return value
 
     @field_validator("now")
     @classmethod

@@ -1,13 +1,15 @@
-"""Control-plane routes for snapshots: /_emulator/snapshots, save, list, restore, delete."""
+"""Control-plane routes for snapshots: /_emulator/snapshots, save, list, restore, delete,
+export to a file and import one (emulator.core.snapshot_files: the format)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from emulator.control.schemas import ClockView
+from emulator.core import snapshot_files
 from emulator.core.deps import EmulatorDep, SessionDep
 from emulator.core.snapshots import NAME_PATTERN, Snapshot
 from emulator.core.timeutil import iso_z
@@ -60,6 +62,21 @@ async def save_snapshot(emu: EmulatorDep, session: SessionDep,
                                             replace=body.replace))
 
 
+@router.post("/import", status_code=201, summary="Load a snapshot file (as export wrote it)",
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "application/json": {"schema": {"type": "object"}}}}})
+async def import_snapshot(
+        emu: EmulatorDep, request: Request,
+        name: Annotated[str | None, Query(pattern=NAME_PATTERN,
+                                          description="Keep it under this name, not the "
+                                                      "file's")] = None,
+        replace: Annotated[bool, Query(description="Overwrite a snapshot of that name")] = False,
+) -> SnapshotView:
+    # Read and checked whole before it is kept: a file that does not fit changes nothing.
+    snapshot = snapshot_files.loads(await request.body(), name)
+    return snapshot_view(emu.snapshots.add(snapshot, replace=replace))
+
+
 @router.get("", summary="Every snapshot, oldest first")
 async def list_snapshots(emu: EmulatorDep) -> list[SnapshotView]:
     return [snapshot_view(s) for s in emu.snapshots.list()]
@@ -68,6 +85,14 @@ async def list_snapshots(emu: EmulatorDep) -> list[SnapshotView]:
 @router.get("/{name}", summary="One snapshot")
 async def get_snapshot(emu: EmulatorDep, name: str) -> SnapshotView:
     return snapshot_view(emu.snapshots.get(name))
+
+
+@router.get("/{name}/export", summary="A snapshot as a file, to import into any server",
+            response_class=Response,
+            responses={200: {"content": {"application/json": {"schema": {"type": "object"}}}}})
+async def export_snapshot(emu: EmulatorDep, name: str) -> Response:
+    return Response(snapshot_files.dumps(emu.snapshots.get(name)), media_type="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.json"'})
 
 
 @router.delete("/{name}", status_code=204, summary="Forget a snapshot")

@@ -28,7 +28,7 @@ from sqlmodel import Session, SQLModel, create_engine
 
 from emulator.core.timeutil import UTC, as_utc
 
-__all__ = ["Database", "UTCDateTime", "database_url", "state_tables"]
+__all__ = ["Database", "UTCDateTime", "database_url", "register_tables", "state_tables"]
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -44,6 +44,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
+
+
+def register_tables() -> None:
+    """Import every table, so SQLModel.metadata knows them all (the one place core does)."""
+    import emulator.models  # noqa: F401
 
 
 def database_url(db: str) -> str:
@@ -94,9 +99,8 @@ class Database:
         return self.engine.dialect.name == "sqlite"
 
     def create_all(self) -> None:
-        """Create every table that is not there yet (models must be imported first)."""
-        import emulator.models  # noqa: F401  (registers every table on SQLModel.metadata)
-
+        """Create every table that is not there yet."""
+        register_tables()
         SQLModel.metadata.create_all(self.engine)
 
     @contextmanager

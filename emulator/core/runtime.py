@@ -17,7 +17,8 @@ from emulator.core.errors import EmulatorError, NotFound
 from emulator.core.exchange import pinned_world, world_resolved
 from emulator.core.faults import FaultBook
 from emulator.core.journal import Journal
-from emulator.core.snapshots import Snapshot, SnapshotStore, capture
+from emulator.core.snapshot_files import read as read_snapshot
+from emulator.core.snapshots import Snapshot, SnapshotStore, capture, put_back
 from emulator.core.timeutil import UTC
 from emulator.core.world import DEFAULT_WORLD_ID, World
 from emulator.settings import Settings
@@ -48,6 +49,7 @@ class Emulator:
         # The default world as last built from a fixed `now`, keyed by what built it: a reset
         # with the same seed, now and clock mode puts it back instead of building it again.
         self.pristine: tuple[PristineKey, Snapshot] | None = None
+        self.built_default_world = False  # by open(): the database held none
         self._opened = False
         self._engine_task: asyncio.Task[None] | None = None
 
@@ -57,23 +59,34 @@ class Emulator:
         """Create tables, load the worlds' clocks, and build the default world if there is none."""
         if self._opened:
             return
+        # A snapshot file is read and checked before anything is built or changed.
+        start = read_snapshot(self.settings.snapshot) if self.settings.snapshot else None
         self.db.create_all()
         with self.db.session() as session:
-            if session.get(World, DEFAULT_WORLD_ID) is None:
+            if start is not None and start.sandbox is None:
+                put_back(self, session, start)
+            elif session.get(World, DEFAULT_WORLD_ID) is None:
                 self.build_default_world(session, self.settings.seed, self.settings.now,
                                          self.settings.freeze)
+                self.built_default_world = True
                 session.commit()
                 self.remember_pristine(session, self.settings.seed, self.settings.now,
                                        self.settings.freeze)
+            if start is not None and start.sandbox is not None:
+                put_back(self, session, start)
             self.load_worlds(session)
             # The clock's mode follows the flags the server was started with; its time goes on.
+            # From a snapshot file, only the flags given change the mode it was saved in.
+            given = self.settings.model_fields_set if start is not None else {"speed", "freeze"}
             default = self.clock(DEFAULT_WORLD_ID)
-            if default.speed != self.settings.speed:
+            if "speed" in given and default.speed != self.settings.speed:
                 default.set_speed(self.settings.speed)
-            if default.frozen != self.settings.freeze:
+            if "freeze" in given and default.frozen != self.settings.freeze:
                 default.freeze(self.settings.freeze)
             self.save_clock(session, DEFAULT_WORLD_ID)
             session.commit()
+        if start is not None:
+            self.snapshots.add(start, replace=True)
         self._opened = True
 
     def start_engine(self) -> None:

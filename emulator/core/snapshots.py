@@ -96,9 +96,7 @@ class SnapshotStore:
         """Copy the whole state, or one sandbox's world, under `name`."""
         if not _NAME.match(name):
             raise ValueError(f"bad snapshot name {name!r}")  # the schema checks it first
-        if name in self._snapshots and not replace:
-            raise Conflict(f"a snapshot named {name!r} exists; pass replace=true to overwrite "
-                           "it or delete it first")
+        self._refuse_taken(name, replace)
         if sandbox is not None and (sandbox == DEFAULT_WORLD_ID or sandbox not in emu.worlds):
             raise NotFound(f"no sandbox {sandbox!r}" + (
                 "; omit sandbox for a whole-state snapshot" if sandbox == DEFAULT_WORLD_ID
@@ -107,6 +105,18 @@ class SnapshotStore:
         self._snapshots.pop(name, None)  # a replaced snapshot becomes the newest
         self._snapshots[name] = snapshot
         return snapshot
+
+    def add(self, snapshot: Snapshot, *, replace: bool = False) -> Snapshot:
+        """Keep a snapshot made elsewhere (e.g. loaded from a file) under its name."""
+        self._refuse_taken(snapshot.name, replace)
+        self._snapshots.pop(snapshot.name, None)
+        self._snapshots[snapshot.name] = snapshot
+        return snapshot
+
+    def _refuse_taken(self, name: str, replace: bool) -> None:
+        if name in self._snapshots and not replace:
+            raise Conflict(f"a snapshot named {name!r} exists; pass replace=true to overwrite "
+                           "it or delete it first")
 
     def restore(self, emu: Emulator, session: Session, name: str, *,
                 sandbox: str | None = None) -> Snapshot:

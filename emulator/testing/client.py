@@ -144,6 +144,10 @@ class EmulatorClient:
         """One sandbox by id (404 as ControlError)."""
         return Sandbox(self, self.call("GET", f"/sandboxes/{sandbox_id}"))
 
+    def delete_sandbox(self, sandbox_id: str) -> None:
+        """Drop a sandbox by id: its credentials stop working at once."""
+        self.call("DELETE", f"/sandboxes/{sandbox_id}")
+
     # -- faults ------------------------------------------------------------------------------
 
     def add_fault(self, **rule: Any) -> dict[str, Any]:
@@ -223,6 +227,25 @@ class EmulatorClient:
         """Forget a snapshot."""
         self.call("DELETE", f"/snapshots/{name}")
 
+    def export_snapshot(self, name: str) -> bytes:
+        """A snapshot as a file (JSON, versioned; docs/toolkit.md), to import into any server."""
+        response = self.http.get(f"/_emulator/snapshots/{name}/export")
+        if not response.is_success:
+            raise ControlError.from_response(response)
+        return response.content
+
+    def import_snapshot(self, data: bytes, name: str | None = None,
+                        replace: bool = False) -> dict[str, Any]:
+        """Load a snapshot file (kept under `name`, else its own); restore it to use it.
+        A file this server cannot load is a 422 `incompatible_snapshot` and changes nothing."""
+        response = self.http.post("/_emulator/snapshots/import", content=data,
+                                  headers={"Content-Type": "application/json"},
+                                  params=_query({"name": name, "replace": replace}))
+        if not response.is_success:
+            raise ControlError.from_response(response)
+        view: dict[str, Any] = response.json()
+        return view
+
 
 class Sandbox(VendorLogins):
     """An isolated world on the server: its own credentials, base URL, clock, faults and journal.
@@ -275,6 +298,10 @@ class Sandbox(VendorLogins):
     def set_time(self, when: datetime | str) -> dict[str, Any]:
         """Jump this sandbox's clock forward to `when`."""
         return self.client._move(self._prefix, set=iso8601(when))
+
+    def set_speed(self, speed: float) -> dict[str, Any]:
+        """Virtual seconds per real second of this sandbox's clock."""
+        return self.client._move(self._prefix, speed=speed)
 
     def add_fault(self, **rule: Any) -> dict[str, Any]:
         """A fault rule that fires only on requests made with this sandbox's credentials."""

@@ -9,6 +9,13 @@ entry point), so it imports nothing heavy and starts nothing until a test asks f
 - `emulator_sandbox` (function): a `Sandbox` in a fresh state with a frozen clock: the
   session's sandbox restored from its snapshot (fast), or, with
   `@pytest.mark.emulator_sandbox(seed=..., now=..., freeze=...)`, one made for the test.
+
+It also reports: a header line (the emulator's URL, version and the sandboxes' seed), a closing
+line naming the server the session used, and, when a test that used `emulator_sandbox` fails,
+its sandbox's request journal (secrets masked) as a section of the failure report.
+
+With `--emulator-url` it needs only httpx (the base install, without the `server` extra), so a
+client's test venv can run against a container: `pytest --emulator-url http://127.0.0.1:8080`.
 """
 
 from __future__ import annotations
@@ -19,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from emulator.testing import report
+
 if TYPE_CHECKING:
     from emulator.testing.client import EmulatorClient, Sandbox
 
@@ -28,6 +37,7 @@ __all__ = ["backup_emulator", "emulator_sandbox"]
 # journal entries live beside it in the server, so the fixture clears those itself.
 
 URL_VARIABLE = "EMULATOR_URL"
+SERVER_KEY = pytest.StashKey["report.ServerInfo"]()
 MARKER = "emulator_sandbox"
 SANDBOX_OPTIONS = ("seed", "now", "freeze", "name")
 
@@ -55,6 +65,39 @@ def pytest_configure(config: pytest.Config) -> None:
         "sandbox the emulator_sandbox fixture creates")
 
 
+def _url(config: pytest.Config) -> str | None:
+    url: str | None = config.getoption("emulator_url") or os.environ.get(URL_VARIABLE)
+    return url
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """One line: where the emulator is, its version, and the seed of the tests' sandboxes."""
+    return report.header(_url(config), config.getoption("emulator_mode"),
+                         config.getoption("emulator_seed"), config.getoption("emulator_now"))
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """The server the session used, if a test asked for one."""
+    info = config.stash.get(SERVER_KEY, None)
+    if info is not None:
+        terminalreporter.write_line(report.summary(info))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A failed test's sandbox journal, attached to its report (before the sandbox goes)."""
+    rep = yield
+    sandbox = getattr(item, "funcargs", {}).get("emulator_sandbox")
+    if rep.when == "call" and rep.failed and sandbox is not None:
+        try:
+            answer = sandbox.client.journal(sandbox=sandbox.id, limit=report.ENTRIES)
+            text = report.journal_section(sandbox.id, answer["data"], answer["total"])
+        except Exception as exc:  # the report must not hide the test's own failure
+            text = f"could not read the journal of sandbox {sandbox.id}: {exc}"
+        rep.sections.append((f"{report.SECTION} (sandbox {sandbox.id})", text))
+    return rep
+
+
 @pytest.fixture(scope="session")
 def backup_emulator(pytestconfig: pytest.Config) -> Iterator[EmulatorClient]:
     """A control-plane client on a running emulator (started for this session or worker)."""
@@ -62,20 +105,37 @@ def backup_emulator(pytestconfig: pytest.Config) -> Iterator[EmulatorClient]:
 
     from emulator.testing.client import ControlError, EmulatorClient
 
-    url = pytestconfig.getoption("emulator_url") or os.environ.get(URL_VARIABLE)
+    url = _url(pytestconfig)
     if url:
         with EmulatorClient(url) as client:
             try:
-                client.health()
+                version = client.health()["version"]
             except (ControlError, httpx.HTTPError) as exc:
                 pytest.fail(f"no emulator answers at {url}: {exc}", pytrace=False)
+            pytestconfig.stash[SERVER_KEY] = report.ServerInfo(url, version)
             yield client
         return
 
     from emulator.testing.server import run_emulator
 
-    with run_emulator(pytestconfig.getoption("emulator_mode")) as server:
+    mode = pytestconfig.getoption("emulator_mode")
+    missing = None
+    try:
+        running = run_emulator(mode)
+        server = running.__enter__()
+    except ImportError as exc:
+        missing = exc.name
+    if missing is not None:
+        pytest.fail(f"no --emulator-url given, and the server is not installed here "
+                    f"({missing} is missing): pip install 'backup-emulator[server]', or "
+                    "run it elsewhere (docker compose up) and pass --emulator-url URL",
+                    pytrace=False)
+    try:
+        pytestconfig.stash[SERVER_KEY] = report.ServerInfo(
+            server.base_url, server.client.health()["version"], mode=mode)
         yield server.client
+    finally:
+        running.__exit__(None, None, None)
 
 
 def _defaults(config: pytest.Config) -> dict[str, Any]:
@@ -92,6 +152,9 @@ def _emulator_pristine(backup_emulator: EmulatorClient,
 
     sandbox = backup_emulator.sandbox(freeze=True, name=f"pytest {os.getpid()}",
                                       **_defaults(pytestconfig))
+    info = pytestconfig.stash.get(SERVER_KEY, None)
+    if info is not None:
+        info.seed = sandbox.seed
     name = f"pytest-pristine-{sandbox.id}"  # snapshot names are server-wide
     sandbox.snapshot(name, replace=True)
     yield sandbox, name

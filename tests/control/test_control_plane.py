@@ -1,4 +1,4 @@
-"""The /_emulator contract from DESIGN.md: health, credentials, reset, clock, errors."""
+"""The /_emulator contract of docs/architecture.md: health, credentials, reset, clock, errors."""
 
 from __future__ import annotations
 

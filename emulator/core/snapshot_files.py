@@ -1,0 +1,209 @@
+"""Snapshots as files: one JSON document that another server (or a later start) can load.
+
+The format, version 1 (docs/toolkit.md shows an example):
+
+    {"format": "backup-emulator/snapshot", "version": 1, "emulator": "0.1.0",
+     "name": "demo", "sandbox": null, "created_at": "2026-01-05T09:00:00.000Z",
+     "clocks": {"default": {"now": "...Z", "frozen": true, "speed": 1.0}},
+     "schema": {"<table>": ["<column>", ...], ...},
+     "tables": {"<table>": {"columns": ["<column>", ...], "rows": [[value, ...], ...]}}}
+
+`schema` lists every table and column of the server that wrote the file, whether or not the
+file holds rows of it; a server loads a file only if its own schema is the same, so a file
+never half-fits. Times are ISO 8601 UTC strings, JSON columns stay JSON, everything else is a
+JSON scalar. A file that does not fit is refused with `SnapshotFileError` (an InvalidInput,
+so a 422 on the control plane) before anything is stored or changed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Column, Float, Integer, String
+from sqlmodel import SQLModel
+
+from emulator import __version__
+from emulator.core.clock import ClockState
+from emulator.core.db import UTCDateTime, register_tables
+from emulator.core.errors import InvalidInput
+from emulator.core.snapshots import NAME_PATTERN, Snapshot
+from emulator.core.timeutil import iso_z, parse_iso
+
+__all__ = ["FORMAT", "VERSION", "SnapshotFileError", "dumps", "loads", "read", "schema"]
+
+FORMAT = "backup-emulator/snapshot"
+VERSION = 1
+_SHOWN = 5  # differences named in a refusal
+_NAME = re.compile(NAME_PATTERN)
+_REAL_ANCHOR = "clock_anchor_real"  # of a world row: the real time its clock was anchored at
+
+
+class SnapshotFileError(InvalidInput):
+    """A snapshot file this server cannot load: another format, version or schema, or bad data."""
+
+    code = "incompatible_snapshot"
+
+
+def schema() -> dict[str, list[str]]:
+    """This server's tables and their columns, in the order they are created."""
+    register_tables()
+    return {t.name: [c.name for c in t.columns] for t in SQLModel.metadata.sorted_tables}
+
+
+def dumps(snapshot: Snapshot) -> bytes:
+    """The file of a snapshot."""
+    columns = schema()
+    document = {
+        "format": FORMAT, "version": VERSION, "emulator": __version__,
+        "name": snapshot.name, "sandbox": snapshot.sandbox,
+        "created_at": iso_z(snapshot.created_at),
+        "clocks": {world: {"now": iso_z(s.anchor), "frozen": s.frozen, "speed": s.speed}
+                   for world, s in snapshot.clocks.items()},
+        "schema": columns,
+        "tables": {name: {"columns": columns[name],
+                          "rows": [[_plain(c, row[c]) for c in columns[name]] for row in rows]}
+                   for name, rows in snapshot.tables.items()},
+    }
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def loads(data: bytes | str, name: str | None = None) -> Snapshot:
+    """The snapshot in a file (named `name`, else as saved), or SnapshotFileError."""
+    try:
+        document = json.loads(data)
+    except ValueError as exc:
+        raise SnapshotFileError(f"not a snapshot file: not JSON ({exc})") from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise SnapshotFileError(f"not a snapshot file: no \"format\": \"{FORMAT}\"")
+    version = document.get("version")
+    if version != VERSION:
+        raise SnapshotFileError(
+            f"snapshot file version {version!r} (written by backup-emulator "
+            f"{document.get('emulator', '?')}); this server ({__version__}) reads version "
+            f"{VERSION} only")
+    _check_schema(document.get("schema"), document.get("emulator", "?"))
+    name = name or document.get("name")
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise SnapshotFileError(f"bad snapshot name {name!r}: 1 to 100 of A-Z a-z 0-9 . _ -")
+    sandbox = document.get("sandbox")
+    if sandbox is not None and not isinstance(sandbox, str):
+        raise SnapshotFileError(f"damaged snapshot file: sandbox {sandbox!r} is not an id")
+    try:
+        snapshot = Snapshot(
+            name=name, sandbox=sandbox,
+            created_at=parse_iso(document["created_at"]),
+            clocks={world: ClockState(parse_iso(c["now"]), 0.0, float(c["speed"]),
+                                      bool(c["frozen"]))
+                    for world, c in document["clocks"].items()},
+            tables={table: _rows(table, body) for table, body in document["tables"].items()})
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise SnapshotFileError(f"damaged snapshot file: {type(exc).__name__}: {exc}") from None
+    worlds = [str(row.get("id")) for row in snapshot.tables.get("world", [])]
+    if sorted(worlds) != sorted(snapshot.clocks) or (sandbox and worlds != [sandbox]):
+        raise SnapshotFileError(f"damaged snapshot file: worlds {worlds} but clocks for "
+                                f"{sorted(snapshot.clocks)}")
+    return snapshot
+
+
+def read(path: str) -> Snapshot:
+    """The snapshot in the file at `path`, or SnapshotFileError naming the path."""
+    try:
+        with open(path, "rb") as file:
+            data = file.read()
+    except OSError as exc:
+        raise SnapshotFileError(f"cannot read snapshot file {path}: {exc.strerror}") from None
+    try:
+        return loads(data)
+    except SnapshotFileError as exc:
+        raise SnapshotFileError(f"{path}: {exc.message}") from None
+
+
+def _check_schema(theirs: Any, written_by: str) -> None:
+    ours = schema()
+    if not isinstance(theirs, dict):
+        raise SnapshotFileError("damaged snapshot file: no \"schema\"")
+    differences = [f"table {t} missing" for t in ours if t not in theirs]
+    differences += [f"unknown table {t}" for t in theirs if t not in ours]
+    differences += [_column_difference(t, theirs[t], ours[t]) for t in ours
+                    if t in theirs and theirs[t] != ours[t]]
+    if differences:
+        shown = "; ".join(differences[:_SHOWN])
+        more = f" and {len(differences) - _SHOWN} more" if len(differences) > _SHOWN else ""
+        raise SnapshotFileError(
+            f"snapshot file written by backup-emulator {written_by} has another database "
+            f"schema than this server ({__version__}): {shown}{more}")
+
+
+def _column_difference(table: str, theirs: Any, ours: list[str]) -> str:
+    if not isinstance(theirs, list):
+        return f"{table}: no column list"
+    extra = [c for c in theirs if c not in ours]
+    missing = [c for c in ours if c not in theirs]
+    if not extra and not missing:
+        return f"{table}: columns in another order"
+    parts = ([f"unknown column {', '.join(map(str, extra))}"] if extra else []) + (
+        [f"column {', '.join(missing)} missing"] if missing else [])
+    return f"{table}: {' and '.join(parts)}"
+
+
+def _plain(column: str, value: Any) -> Any:
+    if column == _REAL_ANCHOR:
+        return 0.0  # real time means nothing elsewhere; a restore re-anchors every clock
+    return iso_z(value) if isinstance(value, datetime) else value
+
+
+def _rows(table: str, body: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A table's rows as dicts of stored values, each checked against its column's type."""
+    columns = {c.name: c for c in SQLModel.metadata.tables[table].columns}
+    names = body["columns"]
+    if names != list(columns):
+        raise SnapshotFileError(f"{table}: columns {names} do not match its schema")
+    rows = []
+    for number, values in enumerate(body["rows"], 1):
+        if len(values) != len(names):
+            raise SnapshotFileError(f"{table} row {number}: {len(values)} values for "
+                                    f"{len(names)} columns")
+        rows.append({name: _value(columns[name], value, table, number)
+                     for name, value in zip(names, values, strict=True)})
+    return rows
+
+
+def _value(column: Column[Any], value: Any, table: str, number: int) -> Any:
+    """One stored value from its JSON form, or SnapshotFileError naming where it is."""
+    if value is None:
+        if column.nullable or column.primary_key:
+            return None
+        raise _bad(table, number, column, value)
+    kind = column.type
+    if isinstance(kind, UTCDateTime):
+        if isinstance(value, str):
+            try:
+                return parse_iso(value)
+            except ValueError:
+                pass
+        raise _bad(table, number, column, value)
+    kind = getattr(kind, "impl_instance", kind)  # AutoString and the like: what they store
+    if isinstance(kind, JSON):
+        return value
+    if isinstance(kind, Boolean):
+        ok = isinstance(value, bool)
+    elif isinstance(kind, Integer):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif isinstance(kind, Float):
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    elif isinstance(kind, String):
+        ok = isinstance(value, str)
+    else:
+        ok = True
+    if not ok:
+        raise _bad(table, number, column, value)
+    return value
+
+
+def _bad(table: str, number: int, column: Column[Any], value: Any) -> SnapshotFileError:
+    return SnapshotFileError(f"{table} row {number}: {column.name} = {value!r} is not a valid "
+                             f"{column.type}")
