@@ -66,10 +66,10 @@ def summary(info: ServerInfo) -> str:
 def journal_section(sandbox_id: str, entries: list[dict[str, Any]], total: int) -> str:
     """A failed test's requests as people read them: one block per exchange."""
     if not entries:
-        return (f"no vendor request was made with the credentials of sandbox {sandbox_id} "
-                "(a client pointed elsewhere, or with other credentials?)")
+        return (f"no vendor request reached sandbox {sandbox_id}, by its base URL or its "
+                "credentials (a client pointed elsewhere, or with other credentials?)")
     shown = entries[-ENTRIES:]
-    lines = [f"{total} request(s) made with the credentials of sandbox {sandbox_id}"
+    lines = [f"{total} request(s) to sandbox {sandbox_id} (its base URL or its credentials)"
              + (f", the last {len(shown)} shown" if total > len(shown) else "")
              + "; oldest first, secrets masked:"]
     for entry in shown:
