@@ -39,6 +39,9 @@ AGENT_DATA = r"C:\ProgramData\Forward Thinking Software\CleverFox Backup Agent"
 NOTIFY_DELAY = 60.0
 CATCH_UP = timedelta(days=7)
 """How much of a long clock jump the agents replay run by run."""
+REPLAY_AFTER = timedelta(hours=1)
+"""A run this far behind the world's present is recorded finished at once (longer than any
+run and its notification take), with the same draws the LOG machine would make."""
 
 
 def _naive(value: datetime | None) -> datetime | None:
@@ -130,8 +133,32 @@ def _advance(ctx: Ctx, job: CfJob, device: CfDevice, ran: bool, schedule: bool =
 
 def start_run(ctx: Ctx, job: CfJob, device: CfDevice) -> CfLog:
     """The agent starts `job` now: a Running log, and the job's next run is scheduled."""
-    log = write_log(ctx, job, device, "Running")
+    if ctx.present - ctx.now > REPLAY_AFTER:
+        log = _replay_run(ctx, job, device)
+    else:
+        log = write_log(ctx, job, device, "Running")
     _advance(ctx, job, device, ran=True)
+    return log
+
+
+def _replay_run(ctx: Ctx, job: CfJob, device: CfDevice) -> CfLog:
+    """A run long past: its log written finished, as LOG's edge, delay and notification would
+    have left it (the same seeded draws), in one step instead of three due transitions."""
+    log = _log_for(ctx, job, device, "Running")
+    log.job_started_on_local = utc_to_local(ctx.now, device.time_zone_id)
+    ctx.session.add(log)
+    ctx.session.flush()
+    edge = _choose(ctx, log, [e for e in LOG.edges if e.source == "Running"])
+    assert edge is not None and edge.after is not None
+    rng = ctx.rng(LOG.name, str(log.pk), "Running", ctx.now.isoformat(), "delay")
+    end = ctx.now + timedelta(seconds=rng.uniform(*edge.after))
+    log.job_status = edge.target
+    _finish(Ctx(ctx.session, ctx.world, end, ctx.sim, ctx.until), log, edge.target,
+            notify=False)
+    outcome = edge.target.lower()
+    if getattr(log, f"send_notification_on_job_{outcome}") and log.send_notification_to:
+        done = end + timedelta(seconds=NOTIFY_DELAY)
+        setattr(log, f"notification_job_{outcome}_processed_on", done)
     return log
 
 
