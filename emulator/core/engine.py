@@ -243,8 +243,8 @@ class Simulation:
             try:
                 done = self._apply_batch(session, world, rows, until, deadline)
             except _HandlerFailed as failed:
-                if not commit:
-                    raise failed.__cause__ or failed  # nothing to undo into: a bug surfaces
+                if not commit:  # nothing to undo into (a world being built): the bug surfaces
+                    raise (failed.__cause__ or failed) from None
                 # Undo the chunk's uncommitted work, then redo it one transition per
                 # transaction, so only the broken handler's transition is lost.
                 session.rollback()
