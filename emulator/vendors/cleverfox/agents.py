@@ -278,26 +278,6 @@ def _choose(ctx: Ctx, log: Any, edges: Any) -> Edge | None:
     return next(e for e in edges if e.target == want)
 
 
-def record_past_run(ctx: Ctx, job: CfJob, device: CfDevice, outcome: str, error: str,
-                    seconds: float, plan_id: int) -> CfLog:
-    """A run that happened before the world began (its history): nothing is scheduled."""
-    log = _log_for(ctx, job, device, outcome, plan_id)
-    if outcome != "Missed":
-        log.job_started_on_local = utc_to_local(ctx.now, device.time_zone_id)
-        started = ctx.now
-        ctx.now = ctx.now + timedelta(seconds=seconds)
-        log.error_messages = error
-        _finish(ctx, log, outcome, notify=False)
-        ctx.now = started
-    ctx.session.add(log)
-    _advance(ctx, job, device, ran=outcome != "Missed", schedule=False)
-    outcome_key = outcome.lower()
-    if getattr(log, f"send_notification_on_job_{outcome_key}") and log.send_notification_to:
-        done = ctx.now + timedelta(seconds=seconds + 60)
-        setattr(log, f"notification_job_{outcome_key}_processed_on", done)
-    return log
-
-
 def _on_enter(ctx: Ctx, log: Any, _source: str, target: str) -> None:
     if target != "Running":
         _finish(ctx, log, target, notify=True)
