@@ -98,9 +98,9 @@ def update_clock(emu: Emulator, session: Session, world_id: str,
     except Exception:
         emu.clocks[world_id] = Clock(before)  # all or nothing
         raise
-    emu.hold(world_id, was)
     emu.save_clock(session, world_id)
     session.commit()
+    emu.hold(world_id, was)
     return clock_view(clock)
 
 

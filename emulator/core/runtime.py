@@ -169,9 +169,9 @@ class Emulator:
         Runs of one world take turns (a lock per world); other worlds' requests are served
         between chunks. Returns when the world has caught up with its clock, or is gone.
         """
-        async with self._lock(world_id):
-            world = self.worlds.get(world_id)
-            try:
+        world = self.worlds.get(world_id)
+        try:
+            async with self._lock(world_id):
                 while world is not None and self.worlds.get(world_id) is world:
                     with self.db.session() as session:
                         step = self.sim.run_chunk(session, world, self.clock(world_id).now(),
@@ -181,10 +181,10 @@ class Emulator:
                     if step.reached is not None:
                         self._reached[world_id] = (world, step.reached)
                     await self.between_chunks()
-            finally:
-                held = self._reached.get(world_id)
-                if held is not None and held[0] is world:
-                    del self._reached[world_id]
+        finally:  # caught up, gone, or cancelled: requests see the world at its clock again
+            held = self._reached.get(world_id)
+            if held is not None and held[0] is world:
+                del self._reached[world_id]
 
     # -- worlds and clocks -----------------------------------------------------------------
 
