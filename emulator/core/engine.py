@@ -14,7 +14,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -133,6 +133,7 @@ class _Batch:
 
     cancelled: set[tuple[str, str]]
     earliest_new: datetime | None = None
+    new: list[DueTransition] = field(default_factory=list)
 
 
 class Simulation:
@@ -162,8 +163,10 @@ class Simulation:
             known = self._next_due[world_id]
             self._next_due[world_id] = due_at if known is None else min(known, due_at)
         batch = self._batch
-        if batch is not None and (batch.earliest_new is None or due_at < batch.earliest_new):
-            batch.earliest_new = due_at
+        if batch is not None:
+            batch.new.append(row)
+            if batch.earliest_new is None or due_at < batch.earliest_new:
+                batch.earliest_new = due_at
         return row
 
     def cancel(self, session: Session, world_id: str, kind: str, entity_id: str) -> int:
@@ -284,6 +287,7 @@ class Simulation:
                     break  # cancelled meanwhile: read the queue again
                 if batch.earliest_new is not None and batch.earliest_new < row.due_at:
                     break  # a handler scheduled something that comes first
+                session.expunge(row)  # applied rows are deleted below, by id
                 self._apply(session, world, row, until)
                 done.append(row)
                 if deadline is not None and time.perf_counter() >= deadline:
@@ -291,12 +295,13 @@ class Simulation:
         finally:
             self._batch = None
         if done:
+            # A table made before ids were AUTOINCREMENT may give a row scheduled in this batch
+            # the id of one applied in it: never delete what was scheduled here.
+            session.flush()
+            fresh = {row.id for row in batch.new}
             session.execute(delete(DueTransition).where(
-                col(DueTransition.id).in_([row.id for row in done]))
+                col(DueTransition.id).in_([row.id for row in done if row.id not in fresh]))
                 .execution_options(synchronize_session=False))
-            for row in done:
-                if row in session:
-                    session.expunge(row)
         return done
 
     def _apply(self, session: Session, world: World, row: DueTransition,
