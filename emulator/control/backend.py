@@ -84,9 +84,10 @@ def get_clock(emu: Emulator, world_id: str) -> ClockView:
 
 def update_clock(emu: Emulator, session: Session, world_id: str,
                  update: ClockUpdate) -> ClockView:
-    """Move a world's clock, then apply every transition that fell due, in order."""
+    """Move a world's clock; the caller then awaits `emu.settle(world_id)`, which applies
+    every transition that fell due, in order."""
     clock = emu.clock(world_id)
-    before = clock.state
+    before, was = clock.state, clock.now()
     try:
         if update.set is not None:
             clock.set(update.set)
@@ -101,7 +102,7 @@ def update_clock(emu: Emulator, session: Session, world_id: str,
         raise
     emu.save_clock(session, world_id)
     session.commit()
-    emu.ctx(session, world_id)  # runs what is due, committing as it goes
+    emu.hold(world_id, was)
     return clock_view(clock)
 
 

@@ -57,7 +57,9 @@ async def get_clock(emu: EmulatorDep) -> ClockView:
 
 @router.post("/clock", summary="Freeze, set, advance or speed up the default world's clock")
 async def update_clock(emu: EmulatorDep, session: SessionDep, body: ClockUpdate) -> ClockView:
-    return backend.update_clock(emu, session, DEFAULT_WORLD_ID, body)
+    backend.update_clock(emu, session, DEFAULT_WORLD_ID, body)
+    await emu.settle(DEFAULT_WORLD_ID)  # answers once the world's due work is done
+    return backend.get_clock(emu, DEFAULT_WORLD_ID)
 
 
 @router.post("/sandboxes", status_code=201, summary="Create an isolated world")
@@ -91,7 +93,10 @@ async def get_sandbox_clock(emu: EmulatorDep, session: SessionDep,
 @router.post("/sandboxes/{sandbox_id}/clock", summary="Move a sandbox's clock")
 async def update_sandbox_clock(emu: EmulatorDep, session: SessionDep, sandbox_id: str,
                                body: ClockUpdate) -> ClockView:
-    return backend.update_clock(emu, session, backend.sandbox_world(session, sandbox_id), body)
+    world_id = backend.sandbox_world(session, sandbox_id)
+    backend.update_clock(emu, session, world_id, body)
+    await emu.settle(world_id)  # answers once the world's due work is done
+    return backend.get_clock(emu, world_id)
 
 
 @router.get("/openapi/{name}.json", summary="OpenAPI document of one vendor or the control plane")

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,19 +24,24 @@ from sqlmodel import Field, Session, col, select
 from emulator.core.db import UTCDateTime
 from emulator.core.world import World, WorldScoped
 
-__all__ = ["Ctx", "DueTransition", "Handler", "Simulation", "on_due", "rng_for"]
+__all__ = ["Ctx", "DueTransition", "Handler", "Simulation", "Step", "on_due", "rng_for"]
 
 log = logging.getLogger(__name__)
 
 # A runaway handler that keeps scheduling work "now" must not hang a request.
 MAX_TRANSITIONS_PER_RUN = 1_000_000
+# Due transitions read from the queue at once.
+BATCH = 256
 
 
 class DueTransition(WorldScoped, table=True):
     """Something that will happen to an entity at `due_at` (virtual time)."""
 
     __tablename__ = "due_transition"
-    __table_args__ = (Index("ix_due_transition_world_due", "world_id", "due_at", "id"),)
+    # AUTOINCREMENT: an id is never reused, so the engine's delete of the rows it applied can
+    # never hit a row a handler scheduled after cancelling the one being applied.
+    __table_args__ = (Index("ix_due_transition_world_due", "world_id", "due_at", "id"),
+                      {"sqlite_autoincrement": True})
 
     id: int | None = Field(default=None, primary_key=True)
     due_at: datetime = Field(sa_type=UTCDateTime)
@@ -110,13 +116,41 @@ def on_due(kind: str) -> Callable[[Handler], Handler]:
     return register
 
 
+@dataclass
+class Step:
+    """What one call of `Simulation.run_chunk` did."""
+
+    applied: int
+    finished: bool
+    """Nothing due up to `until` is left."""
+    reached: datetime | None
+    """The due time of the last transition applied (None: none was)."""
+
+
+@dataclass
+class _Batch:
+    """What handlers did to the queue while a fetched batch of transitions is being applied."""
+
+    cancelled: set[tuple[str, str]]
+    earliest_new: datetime | None = None
+    new: list[DueTransition] = field(default_factory=list)
+
+
 class Simulation:
-    """Schedules and applies due transitions; remembers each world's earliest due time."""
+    """Schedules and applies due transitions; remembers each world's earliest due time.
+
+    Transitions are fetched a batch at a time in (due_at, id) order and applied in one
+    transaction per chunk (a time budget), so the cost per transition is its handler's work,
+    not a query, a delete and a commit. A handler that schedules work earlier than the rest of
+    the batch, or cancels work in it, is seen: the batch stops there and the queue is read
+    again, so the order is exactly the one-at-a-time order.
+    """
 
     def __init__(self) -> None:
         # world id -> earliest due time, or None for "nothing pending". Missing means unknown.
         # It may be too early (a rolled-back schedule), which costs one query and is harmless.
         self._next_due: dict[str, datetime | None] = {}
+        self._batch: _Batch | None = None
 
     def schedule(self, session: Session, world_id: str, kind: str, entity_id: str,
                  due_at: datetime, payload: dict[str, Any]) -> DueTransition:
@@ -128,15 +162,24 @@ class Simulation:
         if world_id in self._next_due:
             known = self._next_due[world_id]
             self._next_due[world_id] = due_at if known is None else min(known, due_at)
+        batch = self._batch
+        if batch is not None:
+            batch.new.append(row)
+            if batch.earliest_new is None or due_at < batch.earliest_new:
+                batch.earliest_new = due_at
         return row
 
     def cancel(self, session: Session, world_id: str, kind: str, entity_id: str) -> int:
+        if self._batch is not None:
+            self._batch.cancelled.add((kind, entity_id))
+        # No synchronize_session: matching the criteria against every object the session
+        # holds cost O(session size) per cancel, most of a long catch-up's time.
         result = session.execute(
             delete(DueTransition).where(
                 col(DueTransition.world_id) == world_id,
                 col(DueTransition.kind) == kind,
                 col(DueTransition.entity_id) == entity_id,
-            )
+            ).execution_options(synchronize_session=False)
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
@@ -162,44 +205,121 @@ class Simulation:
         due = self.next_due(session, world_id)
         return due is not None and due <= until
 
-    def run_due(self, session: Session, world: World, until: datetime) -> int:
-        """Apply every transition of `world` due at or before `until`, in order."""
-        if not self.is_due(session, world.id, until):
-            return 0
+    def run_due(self, session: Session, world: World, until: datetime, *,
+                commit: bool = True) -> int:
+        """Apply every transition of `world` due at or before `until`, in order.
+
+        `commit=False` (building a world): nothing is committed and a failing handler raises.
+        """
         applied = 0
-        query = (
-            select(DueTransition)
-            .where(DueTransition.world_id == world.id, col(DueTransition.due_at) <= until)
-            .order_by(col(DueTransition.due_at), col(DueTransition.id))
-            .limit(1)
-        )
         while applied < MAX_TRANSITIONS_PER_RUN:
-            row = session.exec(query).first()
-            if row is None:
+            step = self.run_chunk(session, world, until, budget=None,
+                                  limit=MAX_TRANSITIONS_PER_RUN - applied, commit=commit)
+            applied += step.applied
+            if step.finished:
                 break
-            self._apply(session, world, row, until)
-            applied += 1
         else:
             log.warning("world %s: stopped after %d transitions; the rest run on the next tick",
                         world.id, applied)
+        return applied
+
+    def run_chunk(self, session: Session, world: World, until: datetime, *,
+                  budget: float | None, limit: int = MAX_TRANSITIONS_PER_RUN,
+                  commit: bool = True) -> Step:
+        """Apply `world`'s transitions due by `until`, in order, for about `budget` seconds of
+        work (None: until done), and commit once. Always applies at least one if any is due."""
+        if not self.is_due(session, world.id, until):
+            return Step(0, True, None)
+        deadline = None if budget is None else time.perf_counter() + budget
+        applied, reached, careful = 0, None, False
+        finished = False
+        while True:
+            size = 1 if careful else BATCH
+            rows = list(session.exec(
+                select(DueTransition)
+                .where(DueTransition.world_id == world.id, col(DueTransition.due_at) <= until)
+                .order_by(col(DueTransition.due_at), col(DueTransition.id))
+                .limit(size)).all())
+            if not rows:
+                finished = True
+                break
+            try:
+                done = self._apply_batch(session, world, rows, until, deadline)
+            except _HandlerFailed as failed:
+                if not commit:  # nothing to undo into (a world being built): the bug surfaces
+                    raise (failed.__cause__ or failed) from None
+                # Undo the chunk's uncommitted work, then redo it one transition per
+                # transaction, so only the broken handler's transition is lost.
+                session.rollback()
+                if not careful:
+                    careful = True
+                    continue
+                log.error("due transition %s (%s) failed; dropped", failed.row_id, failed.kind,
+                          exc_info=failed.__cause__)
+                session.execute(delete(DueTransition).where(col(DueTransition.id) ==
+                                                            failed.row_id))
+                session.commit()
+                applied += 1
+                continue
+            applied += len(done)
+            reached = done[-1].due_at
+            if careful:
+                session.commit()
+            out_of_time = deadline is not None and time.perf_counter() >= deadline
+            if out_of_time or applied >= limit:
+                break
+        if commit:
+            session.commit()
         # Remembered, not forgotten: the background tick asks about every running world.
         self._refresh(session, world.id)
-        return applied
+        if not finished:
+            finished = not self.is_due(session, world.id, until)
+        return Step(applied, finished, reached)
+
+    def _apply_batch(self, session: Session, world: World, rows: list[DueTransition],
+                     until: datetime, deadline: float | None) -> list[DueTransition]:
+        """Apply `rows` in order until a handler disturbs the rest; delete what was applied."""
+        done: list[DueTransition] = []
+        self._batch = batch = _Batch(set())
+        try:
+            for row in rows:
+                if (row.kind, row.entity_id) in batch.cancelled:
+                    break  # cancelled meanwhile: read the queue again
+                if batch.earliest_new is not None and batch.earliest_new < row.due_at:
+                    break  # a handler scheduled something that comes first
+                session.expunge(row)  # applied rows are deleted below, by id
+                self._apply(session, world, row, until)
+                done.append(row)
+                if deadline is not None and time.perf_counter() >= deadline:
+                    break
+        finally:
+            self._batch = None
+        if done:
+            # A table made before ids were AUTOINCREMENT may give a row scheduled in this batch
+            # the id of one applied in it: never delete what was scheduled here.
+            session.flush()
+            fresh = {row.id for row in batch.new}
+            session.execute(delete(DueTransition).where(
+                col(DueTransition.id).in_([row.id for row in done if row.id not in fresh]))
+                .execution_options(synchronize_session=False))
+        return done
 
     def _apply(self, session: Session, world: World, row: DueTransition,
                until: datetime) -> None:
         handler = _HANDLERS.get(row.kind)
-        ctx = Ctx(session, world, row.due_at, self, until)
+        if handler is None:
+            log.warning("dropping due transition %s: no handler for %r", row.id, row.kind)
+            return
         try:
-            session.delete(row)
-            if handler is None:
-                log.warning("dropping due transition %s: no handler for %r", row.id, row.kind)
-            else:
-                handler(ctx, row)
-            session.commit()
-        except Exception:
-            # A broken handler must not wedge the world: undo its writes, drop the transition.
-            log.exception("due transition %s (%s) failed; dropped", row.id, row.kind)
-            session.rollback()
-            session.execute(delete(DueTransition).where(col(DueTransition.id) == row.id))
-            session.commit()
+            handler(Ctx(session, world, row.due_at, self, until), row)
+        except Exception as error:
+            # A broken handler must not wedge the world: the caller undoes its writes and
+            # drops the transition.
+            raise _HandlerFailed(row.id, row.kind) from error
+
+
+class _HandlerFailed(Exception):
+    def __init__(self, row_id: int | None, kind: str) -> None:
+        super().__init__(f"due transition {row_id} ({kind}) failed")
+        self.row_id = row_id
+        self.kind = kind

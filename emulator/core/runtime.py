@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from sqlmodel import Session, SQLModel, select
@@ -26,6 +27,14 @@ from emulator.settings import Settings
 __all__ = ["Emulator"]
 
 PristineKey = tuple[int, datetime, bool, float]
+
+# Due work runs in chunks of about this many seconds, one transaction each, and the event loop
+# serves other requests between chunks: a world catching up a week never holds up another.
+CHUNK_SECONDS = 0.004
+
+
+async def _next_turn() -> None:
+    await asyncio.sleep(0)
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +61,14 @@ class Emulator:
         self.built_default_world = False  # by open(): the database held none
         self._opened = False
         self._engine_task: asyncio.Task[None] | None = None
+        # Catching up, per world: a lock so that one world's runs apply one after another, and
+        # while one runs, the due time it has reached (requests see the world at that time).
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._reached: dict[str, tuple[World, datetime]] = {}
+        self._runs: set[asyncio.Task[None]] = set()
+        self.chunk_seconds = CHUNK_SECONDS
+        self.between_chunks: Callable[[], Awaitable[None]] = _next_turn
+        """Awaited between two chunks of due work; a test can hold a run here."""
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -95,11 +112,15 @@ class Emulator:
             self._engine_task = asyncio.get_running_loop().create_task(self._engine_loop())
 
     async def close(self) -> None:
-        if self._engine_task is not None:
-            self._engine_task.cancel()
+        tasks = [*self._runs, *([self._engine_task] if self._engine_task else [])]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._engine_task
-            self._engine_task = None
+                await task
+        self._engine_task = None
+        self._runs.clear()
+        self._reached.clear()
         self.db.dispose()
         self._opened = False
 
@@ -107,21 +128,76 @@ class Emulator:
         while True:
             await asyncio.sleep(self.settings.tick_seconds)
             try:
-                self.tick()
+                for world_id in self._due_worlds():
+                    self._start_run(world_id)
             except Exception:  # keep serving; the next tick tries again
                 log.exception("engine tick failed")
 
+    def _due_worlds(self) -> list[str]:
+        """Running worlds with work due by their clock's now and no run in progress."""
+        with self.db.session() as session:
+            return [world_id for world_id, clock in list(self.clocks.items())
+                    if not clock.frozen and world_id not in self._reached
+                    and self.sim.is_due(session, world_id, clock.now())]
+
     def tick(self) -> int:
-        """Apply what is due in every running world; returns how many transitions ran."""
+        """Apply what is due in every running world at once; returns how many transitions ran.
+
+        The server itself does this in chunks between requests (`settle`); this is for tools
+        and tests that drive an emulator without an event loop.
+        """
         applied = 0
         with self.db.session() as session:
-            for world_id, clock in list(self.clocks.items()):
-                if clock.frozen:
-                    continue
-                now = clock.now()
-                if self.sim.is_due(session, world_id, now):
-                    applied += self.sim.run_due(session, self.worlds[world_id], now)
+            for world_id in self._due_worlds():
+                applied += self.sim.run_due(session, self.worlds[world_id],
+                                            self.clocks[world_id].now())
         return applied
+
+    # -- catching a world up, off the request path ---------------------------------------
+
+    def _lock(self, world_id: str) -> asyncio.Lock:
+        lock = self._locks.get(world_id)
+        if lock is None:
+            lock = self._locks[world_id] = asyncio.Lock()
+        return lock
+
+    def _start_run(self, world_id: str) -> None:
+        """Catch `world_id` up to its clock in the background (if no run is on its way)."""
+        if world_id in self._reached and self._lock(world_id).locked():
+            return
+        task = asyncio.get_running_loop().create_task(self.settle(world_id))
+        self._runs.add(task)
+        task.add_done_callback(self._runs.discard)
+
+    def hold(self, world_id: str, at: datetime) -> None:
+        """A world's clock jumped from `at`: requests keep seeing the world at `at` (and then
+        wherever the engine has got to) until `settle` has applied the work that fell due."""
+        world = self.worlds.get(world_id)
+        if world is not None and world_id not in self._reached:
+            self._reached[world_id] = (world, at)
+
+    async def settle(self, world_id: str) -> None:
+        """Apply everything due in `world_id` by its clock's now, in order, a chunk at a time.
+
+        Runs of one world take turns (a lock per world); other worlds' requests are served
+        between chunks. Returns when the world has caught up with its clock, or is gone.
+        """
+        world = self.worlds.get(world_id)
+        try:
+            async with self._lock(world_id):
+                while world is not None and self.worlds.get(world_id) is world:
+                    with self.db.session() as session:
+                        step = self.sim.run_chunk(session, world, self.clock(world_id).now(),
+                                                  budget=self.chunk_seconds)
+                    if step.finished:
+                        break
+                    if step.reached is not None:
+                        self._reached[world_id] = (world, step.reached)
+                    await self.between_chunks()
+        finally:  # caught up, gone, or cancelled: requests see the world at its clock again
+            held = self._reached.get(world_id)
+            if held is not None and held[0] is world:
+                del self._reached[world_id]
 
     # -- worlds and clocks -----------------------------------------------------------------
 
@@ -206,7 +282,12 @@ class Emulator:
         return pinned_world() or DEFAULT_WORLD_ID
 
     def ctx(self, session: Session, world_id: str) -> Ctx:
-        """A context for a request against `world_id`, after applying what is already due."""
+        """A context for a request against `world_id`, after applying what is already due.
+
+        A little due work is applied right here; more than a chunk's worth goes on in the
+        background (`settle`), and meanwhile the request sees the world at the due time the
+        engine has reached, which is consistent: everything due before it has happened.
+        """
         if not self.visible(world_id) and world_id in self.worlds:
             # Vendors check credentials with `visible` and answer in their own words; this
             # is the backstop for a path that did not.
@@ -217,5 +298,18 @@ class Emulator:
         now = clock.now()
         # Before due work: a sandbox's fault rule that replaces the answer changes nothing.
         world_resolved(world_id, now)
-        self.sim.run_due(session, world, now)
+        held = self._reached.get(world_id)
+        if held is not None and held[0] is world:
+            return Ctx(session, world, min(now, held[1]), self.sim)
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # no event loop (tools, plain tests): apply it all now
+            self.sim.run_due(session, world, now)
+            return Ctx(session, world, now, self.sim)
+        step = self.sim.run_chunk(session, world, now, budget=self.chunk_seconds)
+        if not step.finished:
+            reached = step.reached or now
+            self._reached[world_id] = (world, reached)
+            self._start_run(world_id)
+            now = min(now, reached)
         return Ctx(session, world, now, self.sim)

@@ -115,11 +115,13 @@ class StateMachine:
         self._enter(ctx, entity, source, target)
         return target
 
-    def _enter(self, ctx: Ctx, entity: Any, source: str, target: str) -> None:
+    def _enter(self, ctx: Ctx, entity: Any, source: str, target: str, *,
+               pending: bool = True) -> None:
         setattr(entity, self.field, target)
         ctx.session.add(entity)
         entity_id = self._entity_id(ctx, entity)
-        ctx.cancel(self.kind, entity_id)
+        if pending:  # an entity has at most one pending step; the engine removes the one due
+            ctx.cancel(self.kind, entity_id)
         if self.on_enter is not None:
             self.on_enter(ctx, entity, source, target)
         edge = self._next_edge(ctx, entity, target)
@@ -147,7 +149,7 @@ class StateMachine:
             return  # the entity was deleted meanwhile
         if self.state_of(entity) != due.payload["source"]:
             return  # stale: an event moved it on first
-        self._enter(ctx, entity, due.payload["source"], due.payload["target"])
+        self._enter(ctx, entity, due.payload["source"], due.payload["target"], pending=False)
 
     def _pk(self, ctx: Ctx, entity: Any) -> Any:
         keys = self.model.__table__.primary_key.columns  # type: ignore[attr-defined]

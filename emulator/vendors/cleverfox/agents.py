@@ -42,6 +42,9 @@ AGENT_DATA = r"C:\ProgramData\Forward Thinking Software\CleverFox Backup Agent"
 NOTIFY_DELAY = 60.0
 CATCH_UP = timedelta(days=7)
 """How much of a long clock jump the agents replay run by run."""
+REPLAY_AFTER = timedelta(hours=1)
+"""A run this far behind the world's present is recorded finished at once (longer than any
+run and its notification take), with the same draws the LOG machine would make."""
 
 
 def _naive(value: datetime | None) -> datetime | None:
@@ -166,8 +169,36 @@ def _scheduled(job: CfJob, device: CfDevice, run_local: datetime) -> bool:
 def start_run(ctx: Ctx, job: CfJob, device: CfDevice) -> CfLog:
     """The agent starts `job` now: a Running log, and the job's next run is scheduled."""
     _miss_overdue(ctx, job, device)
-    log = write_log(ctx, job, device, RUNNING)
+    if ctx.present - ctx.now > REPLAY_AFTER:
+        log = _replay_run(ctx, job, device)
+    else:
+        log = write_log(ctx, job, device, RUNNING)
     _advance(ctx, job, device, ran=True)
+    return log
+
+
+def _replay_run(ctx: Ctx, job: CfJob, device: CfDevice) -> CfLog:
+    """A run long past: its log written finished, as LOG's edge, delay and notification would
+    have left it (the same seeded draws), in one step instead of three due transitions."""
+    log = _log_for(ctx, job, device, RUNNING)
+    log.job_started_on_local = utc_to_local(ctx.now, device.time_zone_id)
+    ctx.session.add(log)
+    ctx.session.flush()
+    edge = _choose(ctx, log, [e for e in LOG.edges if e.source == RUNNING])
+    assert edge is not None and edge.after is not None
+    rng = ctx.rng(LOG.name, str(log.pk), RUNNING, ctx.now.isoformat(), "delay")
+    end = ctx.now + timedelta(seconds=rng.uniform(*edge.after))
+    log.job_status = edge.target
+    ended = Ctx(ctx.session, ctx.world, end, ctx.sim, ctx.until)
+    _finish(ended, log, edge.target, notify=False)
+    # As _on_enter does for a live run: the log shows, and is Added, when its run ends.
+    log.updated_on = end
+    write_event(ended, log.partner_id, "logs", log, ADDED)
+    outcome = edge.target.lower()
+    if getattr(log, f"send_notification_on_job_{outcome}") and log.send_notification_to:
+        done = end + timedelta(seconds=NOTIFY_DELAY)
+        setattr(log, f"notification_job_{outcome}_processed_on", done)
+        log.updated_on = done
     return log
 
 
@@ -291,28 +322,6 @@ def _choose(ctx: Ctx, log: Any, edges: Any) -> Edge | None:
         ctx.session.add(device)
         want = "Failed"
     return next(e for e in edges if e.target == want)
-
-
-def record_past_run(ctx: Ctx, job: CfJob, device: CfDevice, outcome: str, error: str,
-                    seconds: float, plan_id: int) -> CfLog:
-    """A run that happened before the world began (its history): nothing is scheduled."""
-    log = _log_for(ctx, job, device, outcome, plan_id)
-    if outcome != "Missed":
-        log.job_started_on_local = utc_to_local(ctx.now, device.time_zone_id)
-        started = ctx.now
-        ctx.now = ctx.now + timedelta(seconds=seconds)
-        log.error_messages = error
-        _finish(ctx, log, outcome, notify=False)
-        log.updated_on = ctx.now  # as a live run's log: UpdatedOn when it ended
-        ctx.now = started
-    ctx.session.add(log)
-    _advance(ctx, job, device, ran=outcome != "Missed", schedule=False)
-    outcome_key = outcome.lower()
-    if getattr(log, f"send_notification_on_job_{outcome_key}") and log.send_notification_to:
-        done = ctx.now + timedelta(seconds=seconds + 60)
-        setattr(log, f"notification_job_{outcome_key}_processed_on", done)
-        log.updated_on = done
-    return log
 
 
 def _on_enter(ctx: Ctx, log: Any, _source: str, target: str) -> None:

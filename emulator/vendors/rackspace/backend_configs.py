@@ -140,10 +140,19 @@ def update(ctx: Ctx, tenant_id: str, config_id: int, body: ConfigurationBody) ->
         raise BadField("MachineAgentId", f"configuration {config_id} belongs to agent "
                        f"{config.agent_id}; it cannot move to another agent")
     _check_name(ctx, config.agent_id, body.BackupConfigurationName, config.id)
+    schedule = _schedule_of(config)
     _apply(config, body)
     _files(ctx, config, body.Inclusions, body.Exclusions)
-    reschedule(ctx, config)
+    if _schedule_of(config) != schedule:  # the same schedule PUT back keeps its next run
+        reschedule(ctx, config)
     ctx.session.commit()
+
+
+def _schedule_of(config: Configuration) -> tuple[object, ...]:
+    """What decides a configuration's next run."""
+    return (config.is_active, config.frequency, config.start_time_hour, config.start_time_minute,
+            config.start_time_ampm, config.day_of_week_id, config.hour_interval,
+            config.time_zone_id)
 
 
 def get(ctx: Ctx, tenant_id: str, config_id: int) -> dict[str, Any]:

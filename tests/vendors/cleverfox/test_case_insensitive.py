@@ -50,7 +50,7 @@ def test_the_route_table_is_walked() -> None:
 @pytest.mark.parametrize("template", GET_PATHS)
 def test_every_path_answers_in_any_case(client: TestClient, template: str) -> None:
     headers = auth(client)
-    # An event to read: the default world starts with none.
+    # An event of our own to read (by id, below).
     assert client.put("/api/companies/1", headers=headers, json={}).status_code == 200
     params = {"ExternalId": "x"} if template.endswith("lookup") else {}
     canonical = client.get(_fill(client, headers, template), params=params, headers=headers)

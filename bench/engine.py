@@ -1,0 +1,175 @@
+"""The simulation engine: job runs per CPU second, and who waits while a world advances.
+
+    python bench/engine.py [--scale 20] [--days 7] [--json]
+
+Issue 18 targets, measured in one run:
+- the engine applies at least 20,000 job runs per second of CPU (a job run: one CleverFox
+  log, Rackspace backup or BackupRun task that the agents started), in-process on a SQLite file
+  with a world built at `--scale`;
+- while one world advances `--days` days over HTTP, the p99 of reads in another world (a
+  sandbox's CleverFox `GET /api/devices`) stays under 50 ms and health always answers within
+  100 ms. The same reads against an idle server are the baseline of the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from startup import emulator_command, free_port, stop, time_to_health
+
+NOW = "2026-01-05T09:00:00Z"
+RUN_TABLES = ("cleverfox_log", "rackspace_backup", "backuprun_task")
+
+
+def _runs(emu: Any) -> int:
+    with emu.db.session() as session:
+        return sum(int(session.execute(text(f"SELECT count(*) FROM {t}")).scalar_one())
+                   for t in RUN_TABLES)
+
+
+def job_runs_per_cpu_second(scale: int, days: float, tmp: str) -> dict[str, float]:
+    """Advance a world built at `scale` by `days`, in-process; count runs and CPU seconds."""
+    from emulator.core.runtime import Emulator
+    from emulator.core.world import DEFAULT_WORLD_ID
+    from emulator.fixtures.scale import build_large_world
+    from emulator.settings import Settings
+
+    settings = Settings(db=str(Path(tmp) / f"engine-{scale}.db"), now=NOW, freeze=True,
+                        tick_seconds=0)
+    build_large_world(settings, scale)
+    emu = Emulator(settings)
+    emu.open()
+    before = _runs(emu)
+    clock = emu.clock(DEFAULT_WORLD_ID)
+    clock.advance(days * 86400)
+    cpu, wall = time.process_time(), time.perf_counter()
+    with emu.db.session() as session:
+        transitions = emu.sim.run_due(session, emu.worlds[DEFAULT_WORLD_ID], clock.now())
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    runs = _runs(emu) - before
+    emu.db.dispose()
+    return {"scale": scale, "days": days, "job_runs": runs, "transitions": transitions,
+            "cpu_s": round(cpu, 3), "wall_s": round(wall, 3),
+            "job_runs_per_cpu_s": round(runs / cpu, 1),
+            "transitions_per_cpu_s": round(transitions / cpu, 1)}
+
+
+class Sampler(threading.Thread):
+    """GETs one path in a loop and keeps each latency (ms) until stopped."""
+
+    def __init__(self, base: str, path: str, auth: tuple[str, str] | None = None) -> None:
+        super().__init__(daemon=True)
+        self.client = httpx.Client(base_url=base, auth=auth, timeout=30)
+        self.path = path
+        self.samples: list[float] = []
+        self.errors = 0
+        self.halt = threading.Event()
+
+    def run(self) -> None:
+        while not self.halt.is_set():
+            begin = time.perf_counter()
+            status = self.client.get(self.path).status_code
+            self.samples.append((time.perf_counter() - begin) * 1000)
+            self.errors += status != 200
+            time.sleep(0.002)  # a client's pace, not a load test
+        self.client.close()
+
+
+def _p(samples: list[float], q: float) -> float:
+    if not samples:
+        return float("nan")
+    ordered = sorted(samples)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
+
+
+def _sample(base: str, auth: tuple[str, str], seconds: float | None,
+            during: Any = None) -> tuple[dict[str, float], float]:
+    health = Sampler(base, "/_emulator/health")
+    read = Sampler(base, "/api/devices", auth)
+    for s in (health, read):
+        s.start()
+    begin = time.perf_counter()
+    if during is None:
+        time.sleep(seconds or 0)
+    else:
+        during()
+    took = time.perf_counter() - begin
+    for s in (health, read):
+        s.halt.set()
+        s.join()
+    return ({"health_p99_ms": _p(health.samples, 0.99), "health_max_ms": _p(health.samples, 1),
+             "read_p50_ms": _p(read.samples, 0.5), "read_p99_ms": _p(read.samples, 0.99),
+             "read_max_ms": _p(read.samples, 1), "reads": len(read.samples),
+             "errors": health.errors + read.errors}, took)
+
+
+def latency_while_advancing(scale: int, days: float, tmp: str) -> dict[str, Any]:
+    db = str(Path(tmp) / f"serve-{scale}.db")
+    subprocess.run([*emulator_command(), "seed", "--db", db, "--scale", str(scale), "--now", NOW],
+                   check=True, stdout=subprocess.DEVNULL)
+    port = free_port()
+    _, process = time_to_health([*emulator_command(), "serve", "--port", str(port), "--db", db,
+                                 "--freeze", "--log-level", "warning"], port, {})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=base, timeout=600) as http:
+            sandbox = http.post("/_emulator/sandboxes", json={}).raise_for_status().json()
+            auth = (sandbox["credentials"]["cleverfox"]["api_key"], "")
+            idle, _ = _sample(base, auth, 3.0)
+
+            def advance() -> None:
+                http.post("/_emulator/clock",
+                          json={"advance_seconds": days * 86400}).raise_for_status()
+
+            busy, took = _sample(base, auth, None, advance)
+    finally:
+        stop(process)
+    return {"idle": idle, "advancing": busy, "advance_s": round(took, 2)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", type=int, default=20, help="world size (seed --scale)")
+    parser.add_argument("--days", type=float, default=7, help="virtual days to advance")
+    parser.add_argument("--json", action="store_true", help="print JSON only")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        throughput = job_runs_per_cpu_second(args.scale, args.days, tmp)
+        latency = latency_while_advancing(args.scale, args.days, tmp)
+    results = {"throughput": throughput, "latency": latency}
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return 0
+    print(f"engine, world at scale {args.scale}, advanced {args.days:g} days")
+    print(f"  job runs per CPU second: {throughput['job_runs_per_cpu_s']:>10,.0f}  "
+          f"(target 20,000; {throughput['job_runs']} runs, {throughput['transitions']} "
+          f"transitions in {throughput['cpu_s']} s CPU)")
+    print(f"  transitions per CPU s:   {throughput['transitions_per_cpu_s']:>10,.0f}")
+    print(f"  advance over HTTP took {latency['advance_s']} s")
+    print("  | while | health p99 | health max | other-world read p50 | p99 | max | reads |")
+    print("  | --- | --- | --- | --- | --- | --- | --- |")
+    for name in ("idle", "advancing"):
+        row = latency[name]
+        print(f"  | {name} | {row['health_p99_ms']} ms | {row['health_max_ms']} ms | "
+              f"{row['read_p50_ms']} ms | {row['read_p99_ms']} ms | {row['read_max_ms']} ms | "
+              f"{row['reads']} |")
+    ratio = latency["advancing"]["read_p99_ms"] / max(latency["idle"]["read_p99_ms"], 0.01)
+    print(f"  other-world read p99 while advancing / idle: {ratio:.1f}x "
+          "(targets: p99 < 50 ms, health < 100 ms)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
