@@ -8,6 +8,8 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from emulator.core.clock import check_in_range
+from emulator.core.journal import MAX_BODY_BYTES, MAX_CAPACITY
+from emulator.core.numbers import Int64
 
 DEFAULT_DB = "backup-emulator.db"
 DEFAULT_SEED = 20150101
@@ -24,7 +26,7 @@ class Settings(BaseSettings):
         default=DEFAULT_DB,
         description="A SQLite file path, ':memory:', or a SQLAlchemy URL (sqlite://, postgresql://)",
     )
-    seed: int = Field(default=DEFAULT_SEED, description="Seed of the default world")
+    seed: Int64 = Field(default=DEFAULT_SEED, description="Seed of the default world")
     speed: float = Field(default=1.0, gt=0, description="Virtual seconds per real second")
     freeze: bool = Field(default=False, description="Start with the virtual clock frozen")
     now: datetime | None = Field(
@@ -36,11 +38,11 @@ class Settings(BaseSettings):
         description="How often the background engine applies due transitions; 0 turns it off",
     )
     journal_size: int = Field(
-        default=10_000, ge=0, le=1_000_000,
+        default=10_000, ge=0, le=MAX_CAPACITY,
         description="How many vendor requests the journal keeps (the newest); 0 keeps none",
     )
     journal_body_bytes: int = Field(
-        default=2048, ge=0, le=1_048_576,
+        default=2048, ge=0, le=MAX_BODY_BYTES,
         description="How many bytes of each request and response body the journal keeps",
     )
     log_level: str = "info"

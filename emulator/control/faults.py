@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from emulator.core.deps import EmulatorDep, SandboxFilterDep, require_world
 from emulator.core.errors import NotFound
+from emulator.core.numbers import IdText, Int64
 from emulator.core.render import json_response
 from emulator.core.timeutil import UTC
 
@@ -45,7 +46,7 @@ class FaultSpec(BaseModel):
     probability: float = Field(default=1.0, gt=0, le=1)
     times: int | None = Field(default=None, ge=1, le=1_000_000,
                               description="fire for the next N matching requests only")
-    seed: int | None = Field(default=None, description="seed of the rule's own generator")
+    seed: Int64 | None = Field(default=None, description="seed of the rule's own generator")
     status: int | None = Field(default=None, ge=200, le=599)
     body: str | None = Field(default=None, max_length=1_048_576)
     content_type: str | None = Field(default=None, max_length=200)
@@ -53,7 +54,7 @@ class FaultSpec(BaseModel):
                                     description="seconds, sent as Retry-After")
     latency_ms: Latency | tuple[Latency, Latency] | None = Field(
         default=None, description="a delay before the answer: ms, or [min, max] drawn uniformly")
-    truncate_at: int | None = Field(default=None, ge=0,
+    truncate_at: int | None = Field(default=None, ge=0, le=2**31 - 1,
                                     description="bytes of the answer sent (default half)")
 
     @field_validator("method")
@@ -130,7 +131,7 @@ async def clear_faults(emu: EmulatorDep, sandbox: SandboxFilterDep) -> Response:
 
 
 @router.get("/{rule_id}", response_model=FaultView, summary="One fault rule")
-async def get_fault(emu: EmulatorDep, rule_id: int) -> Response:
+async def get_fault(emu: EmulatorDep, rule_id: IdText) -> Response:
     rule = emu.faults.get(rule_id)
     if rule is None:
         raise NotFound(f"no fault rule {rule_id}")
@@ -138,7 +139,7 @@ async def get_fault(emu: EmulatorDep, rule_id: int) -> Response:
 
 
 @router.delete("/{rule_id}", status_code=204, summary="Remove a fault rule")
-async def remove_fault(emu: EmulatorDep, rule_id: int) -> Response:
+async def remove_fault(emu: EmulatorDep, rule_id: IdText) -> Response:
     if not emu.faults.remove(rule_id):
         raise NotFound(f"no fault rule {rule_id}")
     return Response(status_code=204)

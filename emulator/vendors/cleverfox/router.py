@@ -13,6 +13,7 @@ from fastapi import Depends, Query, Request
 from starlette.responses import Response
 
 from emulator.core.deps import EmulatorDep, SessionDep
+from emulator.core.numbers import IdText, as_id
 from emulator.core.render import json_response
 from emulator.core.surface import Surface, SurfaceRouter
 from emulator.vendors.cleverfox import backend
@@ -60,13 +61,13 @@ async def lookup_device(caller: CallerDep,
 
 
 @router.get("/api/devices/{DeviceId}/jobs", summary="Jobs of a device, newest first")
-async def device_jobs(caller: CallerDep, DeviceId: int, page_no: PageNo = None,
+async def device_jobs(caller: CallerDep, DeviceId: IdText, page_no: PageNo = None,
                       page_size: PageSize = None) -> Response:
     return json_response(backend.device_children(caller, DeviceId, "jobs", page_no, page_size))
 
 
 @router.get("/api/devices/{DeviceId}/logs", summary="Logs of a device, newest first")
-async def device_logs(caller: CallerDep, DeviceId: int, page_no: PageNo = None,
+async def device_logs(caller: CallerDep, DeviceId: IdText, page_no: PageNo = None,
                       page_size: PageSize = None) -> Response:
     return json_response(backend.device_children(caller, DeviceId, "logs", page_no, page_size))
 
@@ -145,10 +146,10 @@ def _ident(request: Request, id_name: str) -> int:
     from emulator.vendors.cleverfox.errors import NoSuchResource
 
     raw = request.path_params[id_name]
-    try:
-        return int(raw)
-    except ValueError:
-        raise NoSuchResource(id_name, repr(raw)) from None
+    ident = as_id(raw)
+    if ident is None:
+        raise NoSuchResource(id_name, repr(raw))
+    return ident
 
 
 for _name in RESOURCES:

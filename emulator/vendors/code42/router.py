@@ -13,6 +13,7 @@ from fastapi.responses import StreamingResponse
 from starlette.responses import Response
 
 from emulator.core.deps import EmulatorDep, SessionDep
+from emulator.core.numbers import IntText
 from emulator.core.render import json_response
 from emulator.core.surface import Surface, SurfaceRouter
 from emulator.vendors.code42 import backend, resources
@@ -26,7 +27,7 @@ Flag = Annotated[bool | None, Query(description="true/True or false/False")]
 Text = Annotated[str | None, Query()]
 # 32-bit like the vendor's own ints: a larger number is a 400 naming the parameter, not an
 # overflow in the database driver.
-Number = Annotated[int | None, Query(ge=-(2**31), le=2**31 - 1)]
+Number = Annotated[IntText | None, Query(ge=-(2**31), le=2**31 - 1)]
 
 
 def _params(request: Request) -> dict[str, str]:

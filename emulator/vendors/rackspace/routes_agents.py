@@ -9,6 +9,7 @@ import orjson
 from fastapi import Depends, Request
 from starlette.responses import Response
 
+from emulator.core.numbers import IdText
 from emulator.vendors.rackspace import backend
 from emulator.vendors.rackspace.errors import BadField
 from emulator.vendors.rackspace.identity import AuthDep
@@ -83,12 +84,12 @@ async def agent_by_server(auth: AuthDep, hostServerId: str) -> Response:
 
 
 @operation(router, "GET", "/agent/{machineAgentId}", summary="List the agent details")
-async def get_agent(auth: AuthDep, machineAgentId: int) -> Response:
+async def get_agent(auth: AuthDep, machineAgentId: IdText) -> Response:
     return wcf_json(backend.agent(auth.ctx, auth.tenant_id, machineAgentId))
 
 
 @operation(router, "POST", "/agent/{machineAgentId}", summary="Update the agent backup behavior")
-async def update_behavior(auth: AuthDep, machineAgentId: int,
+async def update_behavior(auth: AuthDep, machineAgentId: IdText,
                           body: AgentBehavior) -> Response:
     return wcf_json(backend.update_behavior(auth.ctx, auth.tenant_id, machineAgentId, body))
 
@@ -105,7 +106,7 @@ async def wakeup_agents(auth: AuthDep) -> Response:
 
 
 @operation(router, "GET", "/system/activity/{agentId}", summary="List all activity for an agent")
-async def agent_activity(auth: AuthDep, agentId: int) -> Response:
+async def agent_activity(auth: AuthDep, agentId: IdText) -> Response:
     return wcf_json(backend.activity(auth.ctx, auth.tenant_id, agentId))
 
 
