@@ -31,6 +31,7 @@ __all__ = [
     "IntText",
     "as_id",
     "as_int",
+    "is_digits",
     "parse_int",
     "strict_digits",
 ]

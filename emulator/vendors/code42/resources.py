@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlmodel import col
 
-from emulator.core.numbers import as_id
+from emulator.core.numbers import as_id, is_digits
 from emulator.core.timeutil import iso_z
 from emulator.vendors.code42.auth import Caller
 from emulator.vendors.code42.errors import BadParameter, OrgNotFound, ResourceNotFound
@@ -130,8 +130,10 @@ def computer(caller: Caller, ident: str, id_type: str | None,
     kind = (id_type or "id").lower()
     if kind == "guid":
         match: ColumnElement[bool] = col(Code42Device.guid) == ident
-    elif kind == "id" and as_id(ident) is not None:
-        match = col(Code42Device.id) == as_id(ident)
+    elif kind == "id" and is_digits(ident):
+        # An id past 64 bits names no device (and must not reach the driver).
+        number = as_id(ident)
+        match = col(Code42Device.id) == number if number is not None else false()
     elif kind == "id":
         raise BadParameter("computerId", f"{ident!r} is not a computer id; use idType=guid "
                            "for a guid")
@@ -209,8 +211,9 @@ def user(caller: Caller, ident: str, id_type: str | None) -> dict[str, Any]:
     kind = (id_type or "id").lower()
     if kind == "uid":
         match: ColumnElement[bool] = col(Code42User.user_uid) == ident
-    elif kind == "id" and as_id(ident) is not None:
-        match = col(Code42User.id) == as_id(ident)
+    elif kind == "id" and is_digits(ident):
+        number = as_id(ident)
+        match = col(Code42User.id) == number if number is not None else false()
     elif kind == "id":
         raise BadParameter("userId", f"{ident!r} is not a user id; use idType=uid for a uid")
     else:
@@ -282,7 +285,7 @@ def org(caller: Caller, ident: str, id_type: str | None) -> dict[str, Any]:
         found = next((o for o in visible if o.org_uid == ident), None)
     elif kind in ("guid", "orgguid"):
         found = next((o for o in visible if o.org_guid == ident), None)
-    elif kind == "id" and as_id(ident) is not None:
+    elif kind == "id" and is_digits(ident):
         found = next((o for o in visible if o.id == as_id(ident)), None)
     else:
         raise BadParameter("idType", f"{id_type!r} is not id, orgUid or orgGuid")
