@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from emulator import __version__
 from emulator.control.router import SURFACE as CONTROL
+from emulator.core.guard import Guard, GuardMiddleware
 from emulator.core.middleware import ToolkitMiddleware
 from emulator.core.runtime import Emulator
 from emulator.core.surface import Surface, install_error_handlers
@@ -53,4 +54,7 @@ def create_app(settings: Settings | None = None, *, emulator: Emulator | None = 
     install_error_handlers(app, SURFACES, fallback=CONTROL)
     app.add_middleware(ToolkitMiddleware, emulator=emu,
                        surfaces=[s for s in SURFACES if s is not CONTROL])
+    # Added last, so it runs first: nothing reaches the toolkit or a router unchecked.
+    app.add_middleware(GuardMiddleware, guard=Guard.of(emu.settings), surfaces=SURFACES,
+                       fallback=CONTROL)
     return app
