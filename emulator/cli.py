@@ -93,7 +93,8 @@ def serve(settings: Settings) -> int:
         world = session.get(World, DEFAULT_WORLD_ID)
         print(_banner(settings, world.credentials if world else {}), flush=True)
     config = uvicorn_config(create_app(settings, emulator=emu), host=settings.host,
-                            port=settings.port, log_level=settings.log_level)
+                            port=settings.port, log_level=settings.log_level,
+                            header_timeout=settings.header_timeout)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the handler
     # that was there before it; ours turns that into a clean exit 0 (docker stop, Ctrl-C).
     previous = {sig: signal.signal(sig, _stopped) for sig in (signal.SIGINT, signal.SIGTERM)}

@@ -9,8 +9,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["ACTIVATION_HINTS", "AGENT_BRIEF", "AGENT_FULL", "LOCATIONS", "SERVER_BRIEF",
-           "SERVER_FULL", "SERVICE_TYPES", "TASK_ATTRIBUTES", "Location"]
+from emulator.core.masking import declare_secret_fields
+
+__all__ = [
+    "ACTIVATION_HINTS",
+    "AGENT_BRIEF",
+    "AGENT_FULL",
+    "LOCATIONS",
+    "SECRET_FIELDS",
+    "SERVER_BRIEF",
+    "SERVER_FULL",
+    "SERVICE_TYPES",
+    "TASK_ATTRIBUTES",
+    "Location",
+]
+
+SECRET_FIELDS = declare_secret_fields(
+    "password", "recoverycode", "PHPSESSID")
+"""Every secret-bearing name of the BackupRun API (masked in the journal): passwords
+(account, subuser, backup-data encryption), the one-time recovery code, the session cookie."""
 
 
 @dataclass(frozen=True)

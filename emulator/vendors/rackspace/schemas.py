@@ -11,9 +11,17 @@ from typing import Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
-__all__ = ["AgentBehavior", "AgentEnable", "AgentId", "BackupAction", "ChangeEncryption",
-           "ConfigEnable", "ConfigurationBody", "Encrypt", "FileSpec", "MigrateVault",
+from emulator.core.masking import declare_secret_fields
+
+__all__ = ["SECRET_FIELDS", "AgentBehavior", "AgentEnable", "AgentId", "BackupAction",
+           "ChangeEncryption", "ConfigEnable", "ConfigurationBody", "Encrypt", "FileSpec", "MigrateVault",
            "RestoreAction", "RestoreCreate", "RestoreFileBody", "RestoreUpdate"]
+
+SECRET_FIELDS = declare_secret_fields(
+    "password", "apiKey", "token", "X-Auth-Token", "EncryptedPassword",
+    "EncryptedPasswordHex", "OldEncryptedPasswordHex", "NewEncryptedPasswordHex")
+"""Every secret-bearing name of Identity v2.0 and Cloud Backup (masked in the journal):
+credentials, the token object and its header, and the encrypted backup passwords."""
 
 
 class _Body(BaseModel):
