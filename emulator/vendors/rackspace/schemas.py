@@ -14,7 +14,8 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from emulator.core.masking import declare_secret_fields
 
 __all__ = ["SECRET_FIELDS", "AgentBehavior", "AgentEnable", "AgentId", "BackupAction",
-           "ChangeEncryption", "ConfigEnable", "ConfigurationBody", "Encrypt", "FileSpec", "MigrateVault",
+           "ChangeEncryption", "ConfigEnable", "ConfigurationBody", "Encrypt", "FileSpec",
+           "MigrateVault",
            "RestoreAction", "RestoreCreate", "RestoreFileBody", "RestoreUpdate"]
 
 SECRET_FIELDS = declare_secret_fields(
