@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal, Self
 
@@ -15,6 +16,9 @@ from emulator.core.render import json_response
 from emulator.core.timeutil import UTC
 
 __all__ = ["FaultSpec", "router"]
+
+_MEDIA_TYPE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+                         r"([ \t]*;[ \t]*[\x21-\x7e]+(=[\x20-\x7e]*)?)*", re.ASCII)
 
 router = APIRouter(prefix="/faults", tags=["faults"])
 
@@ -61,6 +65,15 @@ class FaultSpec(BaseModel):
     @classmethod
     def _upper(cls, value: str | None) -> str | None:
         return None if value is None else value.upper()
+
+    @field_validator("content_type")
+    @classmethod
+    def _media_type(cls, value: str | None) -> str | None:
+        # Sent as a header on every matching answer: checked here, not when it is sent.
+        if value is not None and not _MEDIA_TYPE.fullmatch(value):
+            raise ValueError("must be a media type such as application/json or "
+                             "text/xml; charset=utf-8 (printable ASCII, no line breaks)")
+        return value
 
     @field_validator("path")
     @classmethod

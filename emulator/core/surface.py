@@ -32,7 +32,8 @@ log = logging.getLogger(__name__)
 ErrorRenderer = Callable[[Request, EmulatorError], Response]
 
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-          405: "method_not_allowed", 409: "conflict", 415: "unsupported_media_type",
+          405: "method_not_allowed", 408: "request_timeout", 409: "conflict",
+          413: "payload_too_large", 415: "unsupported_media_type",
           422: "invalid_input", 429: "too_many_requests", 500: "internal_error",
           503: "service_unavailable"}
 
