@@ -63,7 +63,7 @@ async def find_requests(
         until: Annotated[datetime | None, Query(description="virtual time, ISO 8601")] = None,
         after: Annotated[IdText | None, Query(description="only entries after this id")] = None,
         fault: Annotated[bool | None, Query(description="only those a fault fired on")] = None,
-        limit: Annotated[int, Query(ge=0, le=MAX_LIMIT, description="newest N kept")] = 100,
+        limit: Annotated[IntText, Query(ge=0, le=MAX_LIMIT, description="newest N kept")] = 100,
 ) -> Response:
     query = JournalQuery(vendor=vendor, method=method, path=path, status=status,
                          api_call=api_call, sandbox=sandbox, since=_instant("since", since),

@@ -27,6 +27,7 @@ __all__ = [
     "INT64_MAX",
     "INT64_MIN",
     "IdText",
+    "Int32",
     "Int64",
     "IntText",
     "as_id",
@@ -96,6 +97,8 @@ def _shown(text: str) -> str:
 
 Int64 = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)]
 """A body integer that fits the database (seeds, counters)."""
+Int32 = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
+"""A body integer of a vendor whose wire ints are 32-bit (Rackspace's WCF Int32)."""
 IntText = Annotated[int, BeforeValidator(strict_digits), Field(ge=INT64_MIN, le=INT64_MAX)]
 """A path or query integer: ASCII digits within 64 bits."""
 IdText = Annotated[int, BeforeValidator(strict_digits), Field(ge=0, le=INT64_MAX)]
