@@ -7,7 +7,14 @@ from datetime import datetime
 from typing import Annotated, Any, Literal, Self
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from emulator.core.deps import EmulatorDep, SandboxFilterDep, require_world
 from emulator.core.errors import NotFound
@@ -26,6 +33,10 @@ VENDORS = ("cleverfox", "rackspace", "backuprun", "code42")
 MAX_LATENCY_MS = 60_000.0
 
 Latency = Annotated[float, Field(ge=0, le=MAX_LATENCY_MS, allow_inf_nan=False)]
+# A [min, max] pair, documented as a two-item array (a tuple's own schema is not OpenAPI 3.0).
+LatencyRange = Annotated[tuple[Latency, Latency], WithJsonSchema({
+    "type": "array", "minItems": 2, "maxItems": 2,
+    "items": {"type": "number", "minimum": 0, "maximum": MAX_LATENCY_MS}})]
 
 
 class FaultSpec(BaseModel):
@@ -56,7 +67,7 @@ class FaultSpec(BaseModel):
     content_type: str | None = Field(default=None, max_length=200)
     retry_after: int | None = Field(default=None, ge=0, le=86_400,
                                     description="seconds, sent as Retry-After")
-    latency_ms: Latency | tuple[Latency, Latency] | None = Field(
+    latency_ms: Latency | LatencyRange | None = Field(
         default=None, description="a delay before the answer: ms, or [min, max] drawn uniformly")
     truncate_at: int | None = Field(default=None, ge=0, le=2**31 - 1,
                                     description="bytes of the answer sent (default half)")

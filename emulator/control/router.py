@@ -34,7 +34,7 @@ def _surfaces(request: Request) -> dict[str, Surface]:
     return surfaces
 
 
-@router.get("/health", summary="Ready check")
+@router.get("/health", summary="Ready check", openapi_extra={"security": []})
 async def health(request: Request) -> Health:
     return backend.health([n for n in _surfaces(request) if n != "control"])
 
@@ -94,7 +94,8 @@ async def update_sandbox_clock(emu: EmulatorDep, session: SessionDep, sandbox_id
     return backend.update_clock(emu, session, backend.sandbox_world(session, sandbox_id), body)
 
 
-@router.get("/openapi/{name}.json", summary="OpenAPI document of one vendor or the control plane")
+@router.get("/openapi/{name}.json", summary="OpenAPI document of one vendor or the control plane",
+            openapi_extra={"security": []})
 async def openapi_document(request: Request, name: str) -> dict[str, Any]:
     surface = _surfaces(request).get(name)
     if surface is None:
@@ -117,4 +118,11 @@ SURFACE = Surface(
     "fault rules, the request journal and snapshots.",
     router=router,
     prefixes=("/_emulator",),
+    # Only when the server was started with EMULATOR_CONTROL_TOKEN (else no auth at all).
+    auth_optional=True,
+    security_schemes={"controlToken": {
+        "type": "apiKey", "in": "header", "name": "X-Emulator-Token",
+        "description": "EMULATOR_CONTROL_TOKEN, if the server was started with one"}},
+    error_schema={"type": "object", "required": ["code", "message"],
+                  "properties": {"code": {"type": "string"}, "message": {"type": "string"}}},
 )

@@ -74,11 +74,39 @@ class Surface:
     # The request parameter (query or form field) that names the operation, e.g. BackupRun's
     # apiCALL: fault rules and the journal match on it.
     operation_field: str | None = None
+    # How a client authenticates (OpenAPI securitySchemes; any one of them will do); an
+    # operation that needs none says so with openapi_extra={"security": []}.
+    security_schemes: dict[str, Any] = field(default_factory=dict)
+    auth_optional: bool = False  # calls without any of them are served too
+    # The statuses this surface's errors come with, and the schema of their body (in
+    # `media_type`): documented on every operation, so a client (and the fuzzing suite)
+    # knows the vendor's real error answers.
+    error_statuses: tuple[int, ...] = (400, 401, 403, 404, 405, 409, 413, 415)
+    error_schema: dict[str, Any] | None = None
 
     def openapi(self, version: str) -> dict[str, Any]:
-        """This surface's own OpenAPI document."""
-        return get_openapi(title=self.title, version=version, description=self.description,
-                           routes=self.router.routes)
+        """This surface's own OpenAPI document: its routes, auth and error answers."""
+        document = get_openapi(title=self.title, version=version,
+                               description=self.description, routes=self.router.routes)
+        if self.security_schemes:
+            document.setdefault("components", {})["securitySchemes"] = self.security_schemes
+            document["security"] = ([{}] if self.auth_optional else []) + [
+                {name: []} for name in self.security_schemes]
+        for item in document.get("paths", {}).values():
+            for operation in item.values():
+                self._document_errors(operation.setdefault("responses", {}))
+        return document
+
+    def _document_errors(self, responses: dict[str, Any]) -> None:
+        # FastAPI documents its own 422 body; every surface renders validation errors itself.
+        responses.pop("422", None)
+        if self.error_schema is None:
+            return
+        content = {self.media_type: {"schema": self.error_schema}}
+        for status in self.error_statuses:
+            responses.setdefault(str(status), {
+                "description": CODES.get(status, "error").replace("_", " "),
+                "content": content})
 
     def __post_init__(self) -> None:
         if isinstance(self.router, SurfaceRouter):

@@ -91,7 +91,9 @@ def test_a_huge_body_is_refused_without_being_read(tmp_path: Path) -> None:
 def test_run_emulator_and_its_client_pass_the_control_token() -> None:
     with run_emulator(control_token="e2e-token", freeze=True) as server:
         assert server.client.credentials()["cleverfox"]["api_key"]
-        assert server.client.sandbox().delete() is None
+        sandbox = server.client.sandbox()
+        sandbox.delete()
+        assert all(s.id != sandbox.id for s in server.client.sandboxes())
         bare = httpx.get(f"{server.base_url}/_emulator/credentials", timeout=5)
         assert bare.status_code == 401
         assert httpx.get(f"{server.base_url}/_emulator/health", timeout=5).status_code == 200

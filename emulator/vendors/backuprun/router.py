@@ -33,6 +33,15 @@ SURFACE = Surface(
     render_error=render_error,
     media_type=MEDIA_TYPE,
     operation_field="apiCALL",
+    auth_optional=True,  # login, registerNewUser, recoverPassword, resetPassword
+    security_schemes={"session": {
+        "type": "apiKey", "in": "cookie", "name": "PHPSESSID",
+        "description": "set by apiCALL=login (or registerNewUser, resetPassword)"}},
+    # BackupRun answers its errors with HTTP 200 and an XML error document; only the guard's
+    # refusals (413, 408, a bad Host) carry another status.
+    error_statuses=(400, 408, 413),
+    error_schema={"type": "string", "description": "<response><status value=\"error\"/>"
+                  "<error code=... message=.../></response>"},
 )
 
 

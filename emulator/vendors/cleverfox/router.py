@@ -31,6 +31,11 @@ SURFACE = Surface(
     router=router,
     prefixes=("/api",),
     render_error=render_error,
+    security_schemes={"partnerApiKey": {
+        "type": "http", "scheme": "basic",
+        "description": "username: the partner API key; password: empty"}},
+    error_schema={"type": "object", "required": ["Message"],
+                  "properties": {"Message": {"type": "string"}}},
 )
 
 

@@ -52,7 +52,8 @@ async def oauth_token(emu: EmulatorDep, session: SessionDep, request: Request,
     return json_response(backend.oauth_token(emu, session, authorization, grant_type))
 
 
-@router.get("/api/v3/LoginConfiguration", summary="How a user logs in (LOCAL)")
+@router.get("/api/v3/LoginConfiguration", summary="How a user logs in (LOCAL)",
+            openapi_extra={"security": []})
 async def login_configuration(session: SessionDep, username: Text = None) -> Response:
     return json_response(backend.login_configuration(session, username))
 
@@ -158,4 +159,12 @@ SURFACE = Surface(
     router=router,
     prefixes=("/api/DeviceBackupReport", "/api/v1", "/api/v3"),
     render_error=render_error,
+    security_schemes={
+        "basic": {"type": "http", "scheme": "basic", "description": "username:password"},
+        "bearer": {"type": "http", "scheme": "bearer",
+                   "description": "a v3_user_token (GET /api/v3/auth/jwt) or an API client's "
+                   "access_token (POST /api/v3/oauth/token)"}},
+    error_schema={"type": "array", "items": {
+        "type": "object", "required": ["name", "description"],
+        "properties": {"name": {"type": "string"}, "description": {"type": "string"}}}},
 )

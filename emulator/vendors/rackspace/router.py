@@ -25,7 +25,8 @@ router = SurfaceRouter()
 identity = APIRouter(tags=["identity"])
 
 
-@identity.post("/v2.0/tokens", summary="Authenticate (Identity v2.0): API key or password")
+@identity.post("/v2.0/tokens", summary="Authenticate (Identity v2.0): API key or password",
+               openapi_extra={"security": []})
 async def tokens(request: Request, emu: EmulatorDep, session: SessionDep,
                  body: Annotated[dict[str, Any], Body()]) -> Response:
     return json_response(authenticate(emu, session, request, body))
@@ -44,4 +45,12 @@ SURFACE = Surface(
     router=router,
     prefixes=("/v1.0", "/v2.0"),
     render_error=render_error,
+    security_schemes={"authToken": {
+        "type": "apiKey", "in": "header", "name": "X-Auth-Token",
+        "description": "access.token.id from POST /v2.0/tokens"}},
+    error_schema={"type": "object", "minProperties": 1, "maxProperties": 1,
+                  "additionalProperties": {
+                      "type": "object", "required": ["code", "message"],
+                      "properties": {"code": {"type": "integer"},
+                                     "message": {"type": "string"}}}},
 )

@@ -46,13 +46,14 @@ async def enable_agent(auth: AuthDep, body: AgentEnable) -> Response:
     return Response(status_code=204)
 
 
-@operation(router, "POST", "/agent/encrypt", summary="Enable volume encryption",
+@operation(router, "POST", "/agent/encrypt", summary="Enable volume encryption", answer="text",
            responses=PLAIN)
 async def encrypt(auth: AuthDep, body: Encrypt) -> Response:
     return plain(backend.encrypt(auth.ctx, auth.tenant_id, body))
 
 
-@operation(router, "POST", "/agent/changeencryption", summary="Change the encryption password",
+@operation(router, "POST", "/agent/changeencryption", answer="text",
+           summary="Change the encryption password",
            responses=PLAIN)
 async def change_encryption(auth: AuthDep, body: ChangeEncryption) -> Response:
     return plain(backend.change_encryption(auth.ctx, auth.tenant_id, body))
@@ -64,13 +65,14 @@ async def delete_agent(auth: AuthDep, body: AgentId) -> Response:
     return Response(status_code=204)
 
 
-@operation(router, "PUT", "/agent/migratevault", summary="Migrate a vault")
+@operation(router, "PUT", "/agent/migratevault", summary="Migrate a vault", answer="empty")
 async def migrate_vault(auth: AuthDep, body: MigrateVault) -> Response:
     backend.migrate_vault(auth.ctx, auth.tenant_id, body)
     return Response(status_code=200)
 
 
-@operation(router, "PUT", "/agent/logging", summary="Change log level (form-encoded body)")
+@operation(router, "PUT", "/agent/logging", summary="Change log level (form-encoded body)",
+           answer="empty")
 async def set_logging(form: Annotated[dict[str, Any], Depends(_form)], auth: AuthDep
                       ) -> Response:
     backend.set_logging(auth.ctx, auth.tenant_id, form)
@@ -99,7 +101,7 @@ async def list_agents(auth: AuthDep) -> Response:
     return wcf_json(backend.list_agents(auth.ctx, auth.tenant_id))
 
 
-@operation(router, "POST", "/user/wakeupagents", summary="Wake up agents")
+@operation(router, "POST", "/user/wakeupagents", summary="Wake up agents", answer="empty")
 async def wakeup_agents(auth: AuthDep) -> Response:
     backend.wakeup_agents(auth.ctx, auth.tenant_id)
     return Response(status_code=200)

@@ -38,7 +38,7 @@ async def list_for_user(auth: AuthDep) -> Response:
     return wcf_json(configs.list_for_user(auth.ctx, auth.tenant_id))
 
 
-@operation(router, "PUT", "/backup-configuration/{backupConfigurationId}",
+@operation(router, "PUT", "/backup-configuration/{backupConfigurationId}", answer="empty",
            summary="Update a backup configuration")
 async def update(auth: AuthDep, backupConfigurationId: IdText,
                  body: ConfigurationBody) -> Response:
@@ -52,7 +52,7 @@ async def get(auth: AuthDep, backupConfigurationId: IdText) -> Response:
     return wcf_json(configs.get(auth.ctx, auth.tenant_id, backupConfigurationId))
 
 
-@operation(router, "DELETE", "/backup-configuration/{backupConfigurationId}",
+@operation(router, "DELETE", "/backup-configuration/{backupConfigurationId}", answer="empty",
            summary="Delete a backup configuration")
 async def delete(auth: AuthDep, backupConfigurationId: IdText) -> Response:
     configs.delete_config(auth.ctx, auth.tenant_id, backupConfigurationId)

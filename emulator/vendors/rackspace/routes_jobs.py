@@ -23,6 +23,7 @@ BACKUP_ID = {200: {"content": {"text/plain": {}}, "description": "StartManual: t
 
 
 @operation(router, "POST", "/backup/action-requested", summary="Start or stop a backup manually",
+           answer="text",
            responses=BACKUP_ID)
 async def backup_action(auth: AuthDep, body: BackupAction) -> Response:
     started = jobs.backup_action(auth.ctx, auth.tenant_id, body)
@@ -51,7 +52,7 @@ async def backup(auth: AuthDep, backupId: IdText) -> Response:
     return wcf_json(jobs.backup(auth.ctx, auth.tenant_id, backupId))
 
 
-@operation(router, "PUT", "/restore/files",
+@operation(router, "PUT", "/restore/files", answer="empty",
            summary="Include or exclude a file in a restore configuration")
 async def add_restore_file(auth: AuthDep, body: RestoreFileBody) -> Response:
     jobs.add_restore_file(auth.ctx, auth.tenant_id, body)
