@@ -73,7 +73,9 @@ def _banner(settings: Settings, credentials: dict[str, Any]) -> str:
         f"backup-emulator {__version__} listening on http://{settings.host}:{settings.port}",
         f"  state:       {settings.db}",
         f"  docs:        {base}/docs  (per API: {base}/_emulator/openapi/{{name}}.json)",
-        f"  control:     {base}/_emulator/health, /_emulator/credentials",
+        f"  control:     {base}/_emulator/health, /_emulator/credentials"
+        + ("  (send X-Emulator-Token: $EMULATOR_CONTROL_TOKEN)" if settings.control_token
+           else ""),
         "  credentials of the default world:",
         json.dumps(credentials, indent=2),
     ])
