@@ -20,12 +20,14 @@ import re
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field
+from pydantic_core import PydanticCustomError
 
 from emulator.core.errors import InvalidInput
 
 __all__ = [
     "INT64_MAX",
     "INT64_MIN",
+    "NO_SUCH_ID",
     "IdText",
     "Int32",
     "Int64",
@@ -91,6 +93,19 @@ def strict_digits(value: Any) -> Any:
     return value
 
 
+NO_SUCH_ID = "id_out_of_range"
+"""Error type of an id that is ASCII digits past 64 bits: it names no row, so the surface
+answers 404 (not found) rather than 400 (see core.surface)."""
+
+
+def id_digits(value: Any) -> Any:
+    """Pydantic before-validator of ids: as strict_digits, and past 64 bits a NO_SUCH_ID."""
+    if isinstance(value, str) and _UNSIGNED.fullmatch(value.lstrip("0") or "0") is None \
+            and value.isascii() and value.isdigit():
+        raise PydanticCustomError(NO_SUCH_ID, "no such id {id} (past 64 bits)", {"id": value})
+    return strict_digits(value)
+
+
 def _shown(text: str) -> str:
     return repr(text if len(text) <= 40 else text[:40] + "...")
 
@@ -101,5 +116,5 @@ Int32 = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
 """A body integer of a vendor whose wire ints are 32-bit (Rackspace's WCF Int32)."""
 IntText = Annotated[int, BeforeValidator(strict_digits), Field(ge=INT64_MIN, le=INT64_MAX)]
 """A path or query integer: ASCII digits within 64 bits."""
-IdText = Annotated[int, BeforeValidator(strict_digits), Field(ge=0, le=INT64_MAX)]
+IdText = Annotated[int, BeforeValidator(id_digits), Field(ge=0, le=INT64_MAX)]
 """A path or query id: ASCII digits, 0 to 2**63-1."""

@@ -21,7 +21,8 @@ from starlette.responses import Response
 from starlette.routing import Match
 from starlette.types import Scope
 
-from emulator.core.errors import EmulatorError, InvalidInput
+from emulator.core.errors import EmulatorError, InvalidInput, NotFound
+from emulator.core.numbers import NO_SUCH_ID
 from emulator.core.render import json_response
 
 __all__ = ["CODES", "ErrorRenderer", "Surface", "SurfaceRouter", "install_error_handlers",
@@ -153,6 +154,8 @@ def install_error_handlers(app: FastAPI, surfaces: Sequence[Surface], fallback: 
 
     async def on_validation_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
+        if exc.errors() and all(e.get("type") == NO_SUCH_ID for e in exc.errors()):
+            return render(request, NotFound(validation_message(exc)))  # names no row
         return render(request, InvalidInput(validation_message(exc)))
 
     async def on_http_error(request: Request, exc: Exception) -> Response:
