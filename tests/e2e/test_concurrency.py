@@ -66,7 +66,7 @@ def test_eight_concurrent_writers_lose_no_writes(tmp_path: Path) -> None:
 
 KILL_ROUNDS = 2
 KILL_WRITERS = 4
-KILL_AFTER = 16  # acknowledged creates per round before the SIGKILL
+KILL_AFTER = 8  # acknowledged creates per round before the SIGKILL
 
 
 def _create_and_delete(base_url: str, acked: list[str], deleting: list[str],
