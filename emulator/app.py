@@ -8,8 +8,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from emulator import __version__
+from emulator.console import mount as mount_console
 from emulator.control.router import SURFACE as CONTROL
+from emulator.core.caseless import CaselessPaths
 from emulator.core.guard import Guard, GuardMiddleware
+from emulator.core.http_rules import HttpRules
 from emulator.core.middleware import ToolkitMiddleware
 from emulator.core.runtime import Emulator
 from emulator.core.surface import Surface, install_error_handlers
@@ -38,12 +41,13 @@ def create_app(settings: Settings | None = None, *, emulator: Emulator | None = 
             await emu.close()
 
     app = FastAPI(
+        redirect_slashes=False,  # core.http_rules serves a trailing slash instead
         title="backup-emulator",
         version=__version__,
         description="CleverFox, Rackspace Cloud Backup, BackupRun and Code42 APIs, emulated. "
         "Per-API documents: /_emulator/openapi/{name}.json.",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # the console serves /docs offline (emulator/console/reference.py)
         redoc_url=None,
         openapi_url="/_emulator/openapi.json",
     )
@@ -51,10 +55,17 @@ def create_app(settings: Settings | None = None, *, emulator: Emulator | None = 
     app.state.surfaces = {s.name: s for s in SURFACES}
     for surface in SURFACES:
         app.include_router(surface.router)
+    mount_console(app)  # loads itself on its first request: see emulator/console/
     install_error_handlers(app, SURFACES, fallback=CONTROL)
-    app.add_middleware(ToolkitMiddleware, emulator=emu,
-                       surfaces=[s for s in SURFACES if s is not CONTROL])
-    # Added last, so it runs first: nothing reaches the toolkit or a router unchecked.
+    vendors = [s for s in SURFACES if s is not CONTROL]
+    app.add_middleware(ToolkitMiddleware, emulator=emu, surfaces=vendors)
+    # Outside the toolkit, so the journal and fault rules see the canonical spelling; inside
+    # the HTTP rules, which take a sandbox's /sandbox/{id} prefix off first.
+    app.add_middleware(CaselessPaths, surfaces=[s for s in SURFACES if s.caseless])
+    # Nothing reaches the case folding, the toolkit or a router unchecked; it runs after the
+    # HTTP rules, so it sees the path with any /sandbox/{id} prefix already taken off.
     app.add_middleware(GuardMiddleware, guard=Guard.of(emu.settings), surfaces=SURFACES,
                        fallback=CONTROL)
+    app.add_middleware(HttpRules, worlds=emu.worlds, surfaces=vendors, control=CONTROL,
+                       base_url=emu.settings.base_url)
     return app

@@ -3,8 +3,10 @@
 Bounded and reproducible: a fixed number of generated cases per operation (positive and
 negative data), derandomized, no example database. Fails on any 5xx and on any answer that
 breaks its own documented schema. Every vendor call is made authenticated as a client of the
-vendor would (the default world's credentials, Rackspace's real tenant in its paths), so the
-cases reach parsing and the backend instead of stopping at a 401.
+vendor would (the default world's credentials, Rackspace's real tenant in its paths, a fresh
+BackupRun account's session cookie per call), so the cases reach parsing and the backend
+instead of stopping at a 401. BackupRun's calls are documented at `/api.php#<call>` and each
+is fuzzed with its own form; the client never sends the fragment, so they reach /api.php.
 
 Operations whose cost is virtual time rather than input (moving a clock, rebuilding or
 snapshotting worlds) are not fuzzed here: an advance of years is valid input that takes long;
@@ -25,6 +27,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from emulator.app import SURFACES
+from emulator.vendors.backuprun.call import COOKIE
 
 EXAMPLES = 12  # per operation: about 1,800 requests over every surface
 SLOW = (("POST", "/_emulator/reset"), ("POST", "/_emulator/clock"),
@@ -49,6 +52,17 @@ def _logins(client: TestClient) -> tuple[dict[str, dict[str, str]], str]:
             str(rax["tenant_id"]))
 
 
+def _backuprun_session(client: TestClient, n: int) -> dict[str, str]:
+    """A fresh BackupRun account logged in, for one call's cases: a generated updateUserData
+    or logout cannot then spoil the next call's session."""
+    answer = client.post("/api.php", data={"apiCALL": "registerNewUser", "name": "Fuzz",
+                                           "email": f"fuzz{n}@example.com", "password": "pw"})
+    assert 'value="ok"' in answer.text, answer.text
+    answer = client.post("/api.php", data={"apiCALL": "login", "email": f"fuzz{n}@example.com",
+                                           "password": "pw"})
+    return {"Cookie": f"{COOKIE}={answer.cookies[COOKIE]}"}
+
+
 def _operations(schema: Any) -> Iterator[Any]:
     for result in schema.get_all_operations():
         operation = result.ok()
@@ -63,7 +77,11 @@ def test_no_generated_request_gets_a_5xx_or_an_answer_off_its_schema(
     app = client.app
     schema = schemathesis.openapi.from_asgi(f"/_emulator/openapi/{surface}.json", app)
     sent = 0
-    for operation in _operations(schema):
+    for n, operation in enumerate(_operations(schema)):
+        # BackupRun documents each apiCALL at /api.php#<call>: the fragment is never sent, so
+        # every call is fuzzed with its own form, on a session of its own.
+        if surface == "backuprun":
+            headers["backuprun"] = _backuprun_session(client, n)
 
         @given(case=operation.as_strategy())
         @settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,

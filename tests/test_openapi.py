@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from emulator.app import SURFACES
+from emulator.core.openapi import operations
 
 OPENAPI_DIR = Path(__file__).resolve().parents[1] / "openapi"
 REGENERATE = "backup-emulator openapi --out openapi"
@@ -43,3 +45,40 @@ def test_swagger_ui_is_at_docs(client: TestClient) -> None:
     response = client.get("/docs")
     assert response.status_code == 200
     assert "/_emulator/openapi.json" in response.text
+
+
+SCHEMES = {  # what each vendor's Authorize button offers
+    "cleverfox": {"basicAuth": ("http", "basic")},
+    "rackspace": {"authToken": ("apiKey", "header", "X-Auth-Token")},
+    "backuprun": {"session": ("apiKey", "cookie", "PHPSESSID")},
+    "code42": {"basicAuth": ("http", "basic"), "bearerAuth": ("http", "bearer")},
+}
+PUBLIC = {"/v2.0/tokens", "/api/v3/LoginConfiguration"}
+
+
+def _shape(scheme: dict[str, str]) -> tuple[str, ...]:
+    if scheme["type"] == "http":
+        return ("http", scheme["scheme"])
+    return ("apiKey", scheme["in"], scheme["name"])
+
+
+@pytest.mark.parametrize("name", sorted(SCHEMES))
+def test_every_vendor_operation_declares_how_it_authenticates(client: TestClient,
+                                                             name: str) -> None:
+    document = client.get(f"/_emulator/openapi/{name}.json").json()
+    schemes = document["components"]["securitySchemes"]
+    assert {k: _shape(v) for k, v in schemes.items()} == SCHEMES[name]
+    for path, method, op in operations(document):
+        assert "security" in op, f"{method} {path} says nothing about auth"
+        for requirement in op["security"]:
+            assert set(requirement) <= set(schemes)
+        if name != "backuprun":  # BackupRun's are checked against its calls' own flags
+            assert (op["security"] == []) == (path in PUBLIC), f"{method} {path}"
+
+
+def test_swagger_ui_needs_no_network(client: TestClient) -> None:
+    page = client.get("/console/reference/cleverfox").text
+    assert "/_emulator/openapi/cleverfox.json" in page
+    assert "cdn." not in page and "https://" not in page
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
+        assert client.get(f"/console/static/swagger/{asset}").status_code == 200

@@ -16,9 +16,11 @@ from emulator.control.schemas import (
     SandboxRequest,
     SandboxView,
 )
+from emulator.core import secrets
 from emulator.core.clock import Clock, ClockState
 from emulator.core.engine import rng_for
 from emulator.core.errors import NotFound
+from emulator.core.http_rules import public_base, sandbox_path
 from emulator.core.runtime import Emulator
 from emulator.core.snapshots import put_back
 from emulator.core.timeutil import iso_z
@@ -105,6 +107,7 @@ def update_clock(emu: Emulator, session: Session, world_id: str,
 
 def _sandbox_view(emu: Emulator, world: World) -> SandboxView:
     return SandboxView(id=world.id, name=world.name, seed=world.seed,
+                       base_url=public_base() + sandbox_path(world.id),
                        created_at=iso_z(world.created_at), credentials=world.credentials,
                        clock=clock_view(emu.clock(world.id)))
 
@@ -117,9 +120,12 @@ def create_sandbox(emu: Emulator, session: Session, request: SandboxRequest) -> 
     counter = session.get(Counter, SANDBOX_COUNTER) or Counter(name=SANDBOX_COUNTER, value=0)
     counter.value += 1
     session.add(counter)
+    # Its seed (data) follows the default world's seed; its id and secrets follow the
+    # server's epoch, so they are new even after a reset and whatever the seed.
     rng = rng_for(root.seed, "sandbox", counter.value)
-    world_id = f"sb-{rng.getrandbits(48):012x}"
     seed = rng.randrange(2**31) if request.seed is None else request.seed
+    key = secrets.sandbox_key(session)
+    world_id = secrets.sandbox_id(key)
     parent = emu.clock(DEFAULT_WORLD_ID)
     state = ClockState(
         anchor=request.now or parent.now(),
@@ -128,7 +134,7 @@ def create_sandbox(emu: Emulator, session: Session, request: SandboxRequest) -> 
         frozen=parent.frozen if request.freeze is None else request.freeze,
     )
     world = build_world(session, emu.sim, world_id=world_id, ordinal=counter.value, seed=seed,
-                        clock=state, name=request.name)
+                        clock=state, name=request.name, secret_key=key)
     session.commit()
     emu.register_world(world)
     return _sandbox_view(emu, world)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal, Self
 
 from fastapi import APIRouter, Response
@@ -21,6 +21,7 @@ from emulator.core.errors import NotFound
 from emulator.core.numbers import IdText, Int64
 from emulator.core.render import json_response
 from emulator.core.timeutil import UTC
+from emulator.core.world import DEFAULT_WORLD_ID
 
 __all__ = ["FaultSpec", "router"]
 
@@ -31,6 +32,7 @@ router = APIRouter(prefix="/faults", tags=["faults"])
 
 VENDORS = ("cleverfox", "rackspace", "backuprun", "code42")
 MAX_LATENCY_MS = 60_000.0
+MAX_FOR_SECONDS = 10 * 366 * 86_400.0
 
 Latency = Annotated[float, Field(ge=0, le=MAX_LATENCY_MS, allow_inf_nan=False)]
 # A [min, max] pair, documented as a two-item array (a tuple's own schema is not OpenAPI 3.0).
@@ -71,6 +73,10 @@ class FaultSpec(BaseModel):
         default=None, description="a delay before the answer: ms, or [min, max] drawn uniformly")
     truncate_at: int | None = Field(default=None, ge=0, le=2**31 - 1,
                                     description="bytes of the answer sent (default half)")
+    for_seconds: float | None = Field(
+        default=None, gt=0, le=MAX_FOR_SECONDS, allow_inf_nan=False,
+        description="fire only for this many seconds of virtual time, on the clock of the "
+        "rule's sandbox (else the default world's): an outage that advancing the clock ends")
 
     @field_validator("method")
     @classmethod
@@ -139,6 +145,10 @@ async def add_fault(emu: EmulatorDep, spec: FaultSpec) -> Response:
     if spec.sandbox is not None:
         require_world(emu, spec.sandbox)
     fields: dict[str, Any] = spec.model_dump()
+    for_seconds = fields.pop("for_seconds")
+    if for_seconds is not None:
+        clock = emu.clock(spec.sandbox or DEFAULT_WORLD_ID)
+        fields.update(until=clock.now() + timedelta(seconds=for_seconds), now=clock.now)
     rule = emu.faults.add(datetime.now(UTC), **fields)
     return json_response(rule.view(), 201)
 

@@ -19,6 +19,7 @@ from emulator.control.schemas import (
 )
 from emulator.core.deps import EmulatorDep, SessionDep
 from emulator.core.errors import NotFound
+from emulator.core.openapi import secure
 from emulator.core.surface import Surface, SurfaceRouter
 from emulator.core.world import DEFAULT_WORLD_ID
 from emulator.vendors.backuprun import control as backuprun_control
@@ -34,7 +35,7 @@ def _surfaces(request: Request) -> dict[str, Surface]:
     return surfaces
 
 
-@router.get("/health", summary="Ready check", openapi_extra={"security": []})
+@router.get("/health", summary="Ready check")
 async def health(request: Request) -> Health:
     return backend.health([n for n in _surfaces(request) if n != "control"])
 
@@ -94,8 +95,7 @@ async def update_sandbox_clock(emu: EmulatorDep, session: SessionDep, sandbox_id
     return backend.update_clock(emu, session, backend.sandbox_world(session, sandbox_id), body)
 
 
-@router.get("/openapi/{name}.json", summary="OpenAPI document of one vendor or the control plane",
-            openapi_extra={"security": []})
+@router.get("/openapi/{name}.json", summary="OpenAPI document of one vendor or the control plane")
 async def openapi_document(request: Request, name: str) -> dict[str, Any]:
     surface = _surfaces(request).get(name)
     if surface is None:
@@ -111,6 +111,18 @@ for _toolkit in (faults, journal, snapshots):
 for _vendor_control in (cleverfox_control, rackspace_control, backuprun_control, code42_control):
     router.include_router(_vendor_control.router)
 
+# Only when the server was started with EMULATOR_CONTROL_TOKEN (else no auth at all): the
+# token is optional in the document; health and the documents themselves never need it.
+_SCHEMES = {"controlToken": {
+    "type": "apiKey", "in": "header", "name": "X-Emulator-Token",
+    "description": "EMULATOR_CONTROL_TOKEN, if the server was started with one"}}
+_PUBLIC = ("/_emulator/health", "/_emulator/openapi/{name}.json")
+
+
+def _reshape(document: dict[str, Any]) -> dict[str, Any]:
+    return secure(document, _SCHEMES, public=_PUBLIC, optional=True)
+
+
 SURFACE = Surface(
     name="control",
     title="backup-emulator control plane",
@@ -118,11 +130,7 @@ SURFACE = Surface(
     "fault rules, the request journal and snapshots.",
     router=router,
     prefixes=("/_emulator",),
-    # Only when the server was started with EMULATOR_CONTROL_TOKEN (else no auth at all).
-    auth_optional=True,
-    security_schemes={"controlToken": {
-        "type": "apiKey", "in": "header", "name": "X-Emulator-Token",
-        "description": "EMULATOR_CONTROL_TOKEN, if the server was started with one"}},
+    reshape=_reshape,
     error_schema={"type": "object", "required": ["code", "message"],
                   "properties": {"code": {"type": "string"}, "message": {"type": "string"}}},
 )

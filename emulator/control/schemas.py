@@ -70,6 +70,8 @@ class SandboxView(BaseModel):
     id: str
     name: str | None = None
     seed: int
+    base_url: str = Field(description="Where this sandbox serves all four vendor APIs, as at "
+                          "the root: requests there act on this sandbox only")
     created_at: str
     credentials: dict[str, Any]
     clock: ClockView

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from emulator.control.schemas import ClockView
@@ -75,5 +77,9 @@ async def delete_snapshot(emu: EmulatorDep, name: str) -> Response:
 
 
 @router.post("/{name}/restore", summary="Return to a snapshot: the whole state, or its sandbox")
-async def restore_snapshot(emu: EmulatorDep, session: SessionDep, name: str) -> SnapshotView:
-    return snapshot_view(emu.snapshots.restore(emu, session, name))
+async def restore_snapshot(
+        emu: EmulatorDep, session: SessionDep, name: str,
+        sandbox: Annotated[str | None, Query(
+            description="Restore only if the snapshot is of this sandbox (else 409): a "
+            "client that owns one sandbox never wipes the others")] = None) -> SnapshotView:
+    return snapshot_view(emu.snapshots.restore(emu, session, name, sandbox=sandbox))

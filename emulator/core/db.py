@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, event, text
+from sqlalchemy import DateTime, Table, event, text
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
@@ -28,7 +28,7 @@ from sqlmodel import Session, SQLModel, create_engine
 
 from emulator.core.timeutil import UTC, as_utc
 
-__all__ = ["Database", "UTCDateTime", "database_url"]
+__all__ = ["Database", "UTCDateTime", "database_url", "state_tables"]
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -62,6 +62,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def state_tables() -> list[Table]:
+    """Every table a reset empties and a snapshot holds, in foreign-key order: all of them but
+    those marked `info={"survives_reset": True}` (the secrets epoch, core.secrets)."""
+    return [t for t in SQLModel.metadata.sorted_tables if not t.info.get("survives_reset")]
 
 
 class Database:
@@ -101,7 +107,7 @@ class Database:
 
     def truncate_all(self, session: Session) -> None:
         """Empty every table and restart id sequences, so a rebuilt world gets the same ids."""
-        tables = list(reversed(SQLModel.metadata.sorted_tables))
+        tables = list(reversed(state_tables()))
         if self.engine.dialect.name == "postgresql":
             names = ", ".join(self.engine.dialect.identifier_preparer.quote(t.name)
                               for t in tables)

@@ -15,7 +15,15 @@ from datetime import datetime
 
 from emulator.core.faults import FaultBook, Firing, RequestFacts
 
-__all__ = ["CURRENT", "Exchange", "FaultFired", "world_resolved"]
+__all__ = ["CURRENT", "PINNED", "Exchange", "FaultFired", "pinned_world", "world_resolved"]
+
+PINNED: ContextVar[str | None] = ContextVar("backup_emulator_pinned_world", default=None)
+"""The world whose sandbox base URL the request in flight came under (core.http_rules)."""
+
+
+def pinned_world() -> str | None:
+    """The world the request in flight is pinned to by its base URL, or None at the root."""
+    return PINNED.get()
 
 
 class FaultFired(Exception):  # not an error: a decision carried to the middleware
@@ -33,6 +41,7 @@ class Exchange:
     facts: RequestFacts
     book: FaultBook
     world: str | None = None
+    pinned: str | None = None  # the sandbox of the base URL it came under, if any
     time: datetime | None = None
     firings: list[Firing] = field(default_factory=list)
     delay: float = 0.0  # seconds before the answer starts

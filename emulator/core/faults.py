@@ -2,7 +2,8 @@
 
 A rule matches on vendor, method, path glob, BackupRun's apiCALL and optionally one sandbox,
 and fires with a probability drawn from its own seeded generator and/or for the next `times`
-matching requests. Rules are checked in the order they were made. A `latency` rule only delays
+matching requests and/or until a moment of virtual time (`until`, on the clock of the rule's
+world). Rules are checked in the order they were made. A `latency` rule only delays
 the answer, so later rules are still checked; any other action decides the answer and ends the
 check. A rule without a sandbox is decided before the request is served; a sandbox's rule once
 the vendor's credentials have named the request's world (see core.exchange).
@@ -14,7 +15,7 @@ a rule is scoped to. Nothing a fault does changes a world's state.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from fnmatch import fnmatchcase
@@ -80,6 +81,8 @@ class FaultRule:
     retry_after: int | None = None
     latency_ms: float | tuple[float, float] | None = None
     truncate_at: int | None = None
+    until: datetime | None = None  # virtual time after which the rule no longer fires
+    now: Callable[[], datetime] | None = field(default=None, repr=False)  # the clock for until
     fired: int = 0
     rng: random.Random = field(init=False, repr=False)
 
@@ -99,6 +102,8 @@ class FaultRule:
     def draw(self) -> Firing | None:
         """Fire or not: exhausted rules never do; the draw itself is seeded and in order."""
         if self.times is not None and self.fired >= self.times:
+            return None
+        if self.until is not None and self.now is not None and self.now() >= self.until:
             return None
         if self.probability < 1.0 and self.rng.random() >= self.probability:
             return None
@@ -136,6 +141,7 @@ class FaultRule:
             "status": self._status(), "body": self.body, "content_type": self.content_type,
             "retry_after": self._retry_after(), "latency_ms": latency,
             "truncate_at": self.truncate_at, "fired": self.fired, "remaining": self.remaining,
+            "until": None if self.until is None else iso_z(self.until),
             "created_at": iso_z(self.created_at),
         }
 

@@ -182,7 +182,15 @@ class Journal:
 
     def find(self, query: JournalQuery, limit: int) -> tuple[list[Entry], int]:
         """The newest `limit` matches, oldest first, and how many matched in all."""
-        matched = [e for e in map(_entry, self._entries) if query.matches(e)]
+        rows: Any = self._entries
+        if query.after is not None:  # ids grow along the ring: read back only to `after`
+            newer = []
+            for row in reversed(self._entries):
+                if row[0] <= query.after:
+                    break
+                newer.append(row)
+            rows = reversed(newer)
+        matched = [e for e in map(_entry, rows) if query.matches(e)]
         return matched[-limit:] if limit else [], len(matched)
 
     def clear(self, world: str | None = None) -> None:

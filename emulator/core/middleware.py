@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from emulator.core.errors import EmulatorError
-from emulator.core.exchange import CURRENT, Exchange, FaultFired
+from emulator.core.exchange import CURRENT, Exchange, FaultFired, pinned_world
 from emulator.core.faults import Firing, RequestFacts
 from emulator.core.forms import form_fields
 from emulator.core.journal import Entry
@@ -74,13 +74,16 @@ class _Flight:
         scope = self.scope
         headers = scope["headers"]
         content_type = _header(headers, b"content-type")
-        facts = RequestFacts(vendor=self.surface.name, method=scope["method"],
+        facts = RequestFacts(vendor=self.surface.name,
+                             method=scope.get("emulator.method", scope["method"]),
                              path=scope["path"], api_call=self._api_call(content_type))
         book = self.emu.faults
-        exchange = Exchange(facts, book)
+        exchange = Exchange(facts, book, pinned=pinned_world())
         token = CURRENT.set(exchange)
         try:
             replacing = exchange.add(book.decide(facts, None)) if book.has_global else None
+            if replacing is None and exchange.pinned in book.sandboxes:
+                replacing = self._decide_pinned(exchange)
             if replacing is not None:
                 await self._answer(exchange, replacing)
             else:
@@ -97,6 +100,20 @@ class _Flight:
         finally:
             CURRENT.reset(token)
             self._record(exchange, began, real)
+
+    def _decide_pinned(self, exchange: Exchange) -> Firing | None:
+        """Under a sandbox's base URL the world is known before any credential is read: its
+        rules are decided now, as a rule without a sandbox is (so they fire on refused
+        credentials too)."""
+        assert exchange.pinned is not None
+        clock = self.emu.clocks.get(exchange.pinned)
+        if clock is None:
+            return None
+        try:
+            exchange.resolved(exchange.pinned, clock.now())
+        except FaultFired as fired:
+            return fired.firing
+        return None
 
     async def _read_body(self) -> None:
         chunks = []
@@ -212,7 +229,8 @@ class _Flight:
         facts = exchange.facts
         journal.record(Entry(
             journal.next_id(), facts.vendor, facts.method, facts.path,
-            scope["query_string"].decode("latin-1"), facts.api_call, exchange.world, when, real,
+            scope["query_string"].decode("latin-1"), facts.api_call,
+            exchange.world or exchange.pinned, when, real,
             (time.perf_counter() - began) * 1000.0, self.status,
             tuple((f.rule, f.action) for f in exchange.firings),
             Side(tuple(scope["headers"]), _copy(self.body, journal.body_bytes), len(self.body)),

@@ -13,8 +13,8 @@ from sqlmodel import Session, SQLModel, select
 from emulator.core.clock import Clock, ClockState
 from emulator.core.db import Database
 from emulator.core.engine import Ctx, Simulation
-from emulator.core.errors import NotFound
-from emulator.core.exchange import world_resolved
+from emulator.core.errors import EmulatorError, NotFound
+from emulator.core.exchange import pinned_world, world_resolved
 from emulator.core.faults import FaultBook
 from emulator.core.journal import Journal
 from emulator.core.snapshots import Snapshot, SnapshotStore, capture
@@ -181,8 +181,24 @@ class Emulator:
         world.store_clock(self.clock(world_id).state)
         session.add(world)
 
+    def visible(self, world_id: str) -> bool:
+        """Whether a credential of `world_id` counts in the request in flight: its world is
+        live and, under a sandbox's base URL, is that sandbox (any other is unknown there)."""
+        pinned = pinned_world()
+        return world_id in self.worlds and (pinned is None or pinned == world_id)
+
+    def home(self) -> str:
+        """The world a call that names none acts on (a login, a registration): the sandbox
+        of the base URL it came under, else the default world."""
+        return pinned_world() or DEFAULT_WORLD_ID
+
     def ctx(self, session: Session, world_id: str) -> Ctx:
         """A context for a request against `world_id`, after applying what is already due."""
+        if not self.visible(world_id) and world_id in self.worlds:
+            # Vendors check credentials with `visible` and answer in their own words; this
+            # is the backstop for a path that did not.
+            raise EmulatorError("these credentials are unknown under this sandbox's base URL",
+                                status_code=401, code="unauthorized")
         clock = self.clock(world_id)
         world = self.worlds[world_id]
         now = clock.now()

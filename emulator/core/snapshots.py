@@ -25,9 +25,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
 from emulator.core.clock import ClockState
+from emulator.core.db import state_tables
 from emulator.core.errors import Conflict, NotFound
+from emulator.core.secrets import next_epoch
 from emulator.core.timeutil import UTC
-from emulator.core.world import DEFAULT_WORLD_ID
+from emulator.core.world import DEFAULT_WORLD_ID, World
 
 if TYPE_CHECKING:
     from emulator.core.runtime import Emulator
@@ -106,9 +108,19 @@ class SnapshotStore:
         self._snapshots[name] = snapshot
         return snapshot
 
-    def restore(self, emu: Emulator, session: Session, name: str) -> Snapshot:
-        """Put the saved state back, all of it or only its sandbox; all or nothing."""
+    def restore(self, emu: Emulator, session: Session, name: str, *,
+                sandbox: str | None = None) -> Snapshot:
+        """Put the saved state back, all of it or only its sandbox; all or nothing.
+
+        With `sandbox`, only a snapshot of that sandbox: anything else is a Conflict, and
+        nothing changes (a whole-state restore would delete every other sandbox).
+        """
         snapshot = self.get(name)
+        if sandbox is not None and snapshot.sandbox != sandbox:
+            held = ("the whole state, every sandbox included" if snapshot.sandbox is None
+                    else f"sandbox {snapshot.sandbox!r}")
+            raise Conflict(f"snapshot {name!r} holds {held}, not sandbox {sandbox!r}: "
+                           "restoring it from a sandbox is refused")
         put_back(emu, session, snapshot)
         return snapshot
 
@@ -127,6 +139,7 @@ def put_back(emu: Emulator, session: Session, snapshot: Snapshot) -> None:
         else:
             emu.drop_world(session, snapshot.sandbox)
         _insert(session, snapshot, time.time())
+        _reincarnate(session, snapshot.worlds)
         if emu.db.engine.dialect.name == "postgresql":
             _sync_sequences(session)
         session.commit()
@@ -155,7 +168,7 @@ def put_back(emu: Emulator, session: Session, snapshot: Snapshot) -> None:
 def _capture(emu: Emulator, session: Session, name: str, sandbox: str | None) -> Snapshot:
     """Read the rows of a snapshot; each world row carries its clock as of now."""
     tables: dict[str, list[Row]] = {}
-    for table in SQLModel.metadata.sorted_tables:
+    for table in state_tables():
         query = select(table).order_by(*table.primary_key.columns)
         if sandbox is not None:
             if table.name == _WORLD:
@@ -179,13 +192,22 @@ def _capture(emu: Emulator, session: Session, name: str, sandbox: str | None) ->
 
 def _insert(session: Session, snapshot: Snapshot, real_now: float) -> None:
     """Insert a snapshot's rows, each world's clock re-anchored at `real_now`."""
-    for table in SQLModel.metadata.sorted_tables:
+    for table in state_tables():
         rows = snapshot.tables.get(table.name)
         if not rows:
             continue
         if table.name == _WORLD:
             rows = [{**row, "clock_anchor_real": real_now} for row in rows]
         session.execute(table.insert(), list(rows))
+
+
+def _reincarnate(session: Session, world_ids: Sequence[str]) -> None:
+    """Give each world put back a new incarnation: what it issues from now on (sessions,
+    tokens, codes) is never what it issued after the snapshot was taken."""
+    table = World.__table__  # type: ignore[attr-defined]
+    for world_id in world_ids:
+        session.execute(table.update().where(table.c.id == world_id)
+                        .values(epoch=next_epoch(session)))
 
 
 def _sync_sequences(session: Session) -> None:

@@ -8,6 +8,7 @@ surface that owns the request's path, so a client always gets its vendor's own f
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +26,8 @@ from emulator.core.errors import EmulatorError, InvalidInput, NotFound
 from emulator.core.numbers import NO_SUCH_ID
 from emulator.core.render import json_response
 
-__all__ = ["CODES", "ErrorRenderer", "Surface", "SurfaceRouter", "install_error_handlers",
+__all__ = ["CODES", "ErrorRenderer", "Surface", "SurfaceRouter", "allowed_methods", "app_routes",
+           "install_error_handlers",
            "json_error", "owner_of", "validation_message"]
 
 log = logging.getLogger(__name__)
@@ -75,10 +77,16 @@ class Surface:
     # The request parameter (query or form field) that names the operation, e.g. BackupRun's
     # apiCALL: fault rules and the journal match on it.
     operation_field: str | None = None
-    # How a client authenticates (OpenAPI securitySchemes; any one of them will do); an
-    # operation that needs none says so with openapi_extra={"security": []}.
-    security_schemes: dict[str, Any] = field(default_factory=dict)
-    auth_optional: bool = False  # calls without any of them are served too
+    # Paths owned beyond the literal prefixes, as regular expressions matched at the start of
+    # the path (e.g. every `/api/v<N>/`): a match owns the path with the match's length.
+    patterns: tuple[re.Pattern[str], ...] = ()
+    # Paths and query parameter names are matched regardless of case (ASP.NET's routing and
+    # model binding do so); see core.caseless.
+    caseless: bool = False
+    # Reshapes the generated OpenAPI document: the surface's security schemes (core.openapi
+    # secure(), the one place they are declared), and what the routes cannot say (BackupRun's
+    # one route is many calls). See core/openapi.py and vendors/*/openapi.py.
+    reshape: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     # The statuses this surface's errors come with, and the schema of their body (in
     # `media_type`): documented on every operation, so a client (and the fuzzing suite)
     # knows the vendor's real error answers.
@@ -89,10 +97,8 @@ class Surface:
         """This surface's own OpenAPI document: its routes, auth and error answers."""
         document = get_openapi(title=self.title, version=version,
                                description=self.description, routes=self.router.routes)
-        if self.security_schemes:
-            document.setdefault("components", {})["securitySchemes"] = self.security_schemes
-            document["security"] = ([{}] if self.auth_optional else []) + [
-                {name: []} for name in self.security_schemes]
+        if self.reshape is not None:
+            document = self.reshape(document)
         for item in document.get("paths", {}).values():
             for operation in item.values():
                 self._document_errors(operation.setdefault("responses", {}))
@@ -114,11 +120,18 @@ class Surface:
             self.router.owner = self.owns
 
     def owns(self, path: str) -> int:
-        """Length of the longest prefix of ours that `path` falls under, or -1."""
+        """Length of the longest prefix of ours that `path` falls under, or -1 (in any case
+        for a caseless surface)."""
         best = -1
+        if self.caseless:
+            path = path.casefold()  # its prefixes are declared in lower case
         for prefix in self.prefixes:
             if (path == prefix or path.startswith(prefix.rstrip("/") + "/")) and len(prefix) > best:
                 best = len(prefix)
+        for pattern in self.patterns:
+            match = pattern.match(path)
+            if match is not None and match.end() > best:
+                best = match.end()
         return best
 
 
@@ -139,6 +152,28 @@ def owner_of(path: str, surfaces: Sequence[Surface]) -> Surface | None:
         if length > best:
             best, owner = length, surface
     return owner
+
+
+def app_routes(app: Any) -> list[Any]:
+    """Every route of `app`, included routers opened (this FastAPI keeps them nested)."""
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # a FastAPI that flattens included routers
+        return list(app.router.routes)
+    return list(iter_route_contexts(app.router.routes))
+
+
+def allowed_methods(app: Any, scope: Scope) -> list[str]:
+    """Every method some route of `app` serves on this scope's path (HEAD wherever GET)."""
+    probe = {**scope, "method": "\x00"}  # matches no route fully: every path match is partial
+    methods: set[str] = set()
+    for route in app_routes(app):
+        route_methods = getattr(route, "methods", None)
+        if route_methods and route.matches(probe)[0] != Match.NONE:
+            methods |= set(route_methods)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
 
 
 def install_error_handlers(app: FastAPI, surfaces: Sequence[Surface], fallback: Surface) -> None:
@@ -171,6 +206,8 @@ def install_error_handlers(app: FastAPI, surfaces: Sequence[Surface], fallback: 
         response = render(request, error)
         for name, value in (exc.headers or {}).items():
             response.headers.setdefault(name, value)
+        if exc.status_code == 405:  # Starlette names the methods of one route; we, the path's
+            response.headers["Allow"] = ", ".join(allowed_methods(request.app, request.scope))
         return response
 
     async def on_unexpected(request: Request, exc: Exception) -> Response:

@@ -31,6 +31,9 @@ class World(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     credentials: dict[str, Any] = Field(default_factory=dict,
                                         sa_column=Column(JSON, nullable=False))
+    # Where its secrets come from (core.secrets): its key, and its incarnation (0 while built).
+    secret_key: str = Field(default="", max_length=64)
+    epoch: int = 0
     clock_anchor: datetime = Field(sa_type=UTCDateTime)
     clock_anchor_real: float
     clock_speed: float = 1.0

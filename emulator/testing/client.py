@@ -223,9 +223,12 @@ class EmulatorClient:
         """One snapshot's view: `{"name", "sandbox", "created_at", "clock", "worlds", "rows"}`."""
         return self.call("GET", f"/snapshots/{name}")
 
-    def restore(self, name: str) -> dict[str, Any]:
-        """Put the state saved under `name` back (a sandbox snapshot: only that world)."""
-        return self.call("POST", f"/snapshots/{name}/restore")
+    def restore(self, name: str, sandbox: str | None = None) -> dict[str, Any]:
+        """Put the state saved under `name` back (a sandbox snapshot: only that world).
+
+        With `sandbox`, only if the snapshot is of that sandbox (else 409 as ControlError).
+        """
+        return self.call("POST", f"/snapshots/{name}/restore", params={"sandbox": sandbox})
 
     def delete_snapshot(self, name: str) -> None:
         """Forget a snapshot."""
@@ -233,10 +236,11 @@ class EmulatorClient:
 
 
 class Sandbox(VendorLogins):
-    """An isolated world on the server: its own credentials, clock, faults and journal.
+    """An isolated world on the server: its own credentials, base URL, clock, faults and journal.
 
-    `http` is the control client's httpx.Client (base URL set): handy for vendor calls with
-    explicit auth, but its cookie jar is shared, so log in to BackupRun with a client of your own.
+    `base_url` is where the server serves all four vendor APIs for this sandbox alone
+    (`.../sandbox/<id>`): point the client under test there. `http` is an httpx.Client on it
+    with a cookie jar of its own (made on first use; `close()` or `delete()` closes it).
     """
 
     def __init__(self, client: EmulatorClient, view: dict[str, Any]) -> None:
@@ -246,9 +250,23 @@ class Sandbox(VendorLogins):
         self.name: str | None = view.get("name")
         self.seed: int = view["seed"]
         self.credentials = view["credentials"]
-        # The vendor APIs are served by the same server; credentials pick the world.
-        self.base_url = client.base_url
-        self.http = client.http
+        # The sandbox's own base URL (a server before it had them: the root, where the
+        # credentials pick the world).
+        self.base_url: str = view.get("base_url") or client.base_url
+        self._http: httpx.Client | None = None
+
+    @property
+    def http(self) -> httpx.Client:
+        """An httpx.Client on this sandbox's base URL, with its own cookie jar."""
+        if self._http is None:
+            self._http = httpx.Client(base_url=self.base_url, timeout=self.client.http.timeout)
+        return self._http
+
+    def close(self) -> None:
+        """Close `http`, if it was made."""
+        if self._http is not None:
+            self._http.close()
+            self._http = None
 
     def __repr__(self) -> str:
         return f"Sandbox({self.id!r})"
@@ -294,11 +312,16 @@ class Sandbox(VendorLogins):
         return self.client.snapshot(name, replace=replace, sandbox=self.id)
 
     def restore(self, name: str) -> dict[str, Any]:
-        """Put this sandbox's world back as saved under `name` (recreated if deleted)."""
-        return self.client.restore(name)
+        """Put this sandbox's world back as saved under `name` (recreated if deleted).
+
+        Only a snapshot of this sandbox: the server refuses any other (409 as ControlError),
+        so a whole-state snapshot never wipes other clients' sandboxes from here.
+        """
+        return self.client.restore(name, sandbox=self.id)
 
     def delete(self) -> None:
-        """Drop the sandbox: its credentials stop working at once."""
+        """Drop the sandbox: its credentials and base URL stop working at once."""
+        self.close()
         self.client.call("DELETE", f"/sandboxes/{self.id}")
 
     @property

@@ -13,12 +13,16 @@ __all__ = ["VendorLogins"]
 
 
 class VendorLogins:
-    """Login helpers over `credentials` (as the control plane lists them), `base_url` (the
-    server) and `http` (an httpx.Client for the calls the helpers make themselves)."""
+    """Login helpers over `credentials` (as the control plane lists them), `base_url` (where
+    the world's vendor APIs are served) and `http` (an httpx.Client for the calls the helpers
+    make themselves)."""
 
     credentials: dict[str, Any]
     base_url: str
-    http: httpx.Client
+
+    @property
+    def http(self) -> httpx.Client:
+        raise NotImplementedError
 
     @property
     def cleverfox_auth(self) -> tuple[str, str]:

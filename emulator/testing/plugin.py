@@ -124,6 +124,7 @@ def emulator_sandbox(backup_emulator: EmulatorClient,
         sandbox.clear_faults()
         sandbox.clear_requests()
         yield sandbox
+        sandbox.close()  # the next test's `http` starts with an empty cookie jar
         return
     unknown = set(marker.kwargs) - set(SANDBOX_OPTIONS)
     if unknown or marker.args:

@@ -85,12 +85,17 @@ def test_the_default_world_cannot_be_deleted_as_a_sandbox(client: TestClient) ->
     assert client.get("/_emulator/credentials").status_code == 200
 
 
-def test_sandbox_ids_and_credentials_are_deterministic_per_seed(client: TestClient) -> None:
+def test_sandbox_ids_and_credentials_are_new_after_a_reset_but_seeds_are_not(
+        client: TestClient) -> None:
     first = [client.post("/_emulator/sandboxes").json() for _ in range(2)]
     client.post("/_emulator/reset")
     again = [client.post("/_emulator/sandboxes").json() for _ in range(2)]
-    assert first == again
+    assert [s["seed"] for s in first] == [s["seed"] for s in again]  # data follows the seed
     assert first[0]["id"] != first[1]["id"]
+    assert not {s["id"] for s in first} & {s["id"] for s in again}
+    for before, after in zip(first, again, strict=True):  # a kept credential reaches nothing
+        assert before["credentials"]["cleverfox"] != after["credentials"]["cleverfox"]
+        assert before["credentials"]["backuprun"] != after["credentials"]["backuprun"]
 
 
 def test_sandbox_ids_are_not_reused_after_delete(client: TestClient) -> None:

@@ -80,7 +80,7 @@ def test_a_sandbox_has_its_own_options_clock_and_credentials(emu: EmulatorClient
     sandbox = emu.sandbox(seed=7, now="2026-06-01T08:00:00Z", freeze=True, name="mine")
     assert sandbox.id.startswith("sb-")
     assert (sandbox.seed, sandbox.name) == (7, "mine")
-    assert sandbox.base_url == emu.base_url
+    assert sandbox.base_url == f"{emu.base_url}/sandbox/{sandbox.id}"
     assert sandbox.credentials != emu.credentials()
     assert sandbox.clock() == {"now": "2026-06-01T08:00:00.000Z", "frozen": True, "speed": 1.0}
     default_now = emu.clock()["now"]
@@ -100,12 +100,13 @@ def test_a_deleted_sandbox_is_gone_and_its_credentials_fail(sandbox: Sandbox,
         emu.get_sandbox(sandbox.id)
     assert caught.value.status == 404
     assert emu.http.get("/api/partners", auth=sandbox.cleverfox_auth).status_code == 401
+    # its base URL is gone too: a 404 naming it, in the vendor's format
     with pytest.raises(ControlError) as token:
         sandbox.rackspace_token()
-    assert token.value.status == 401
+    assert token.value.status == 404 and sandbox.id in token.value.message
     with httpx.Client() as http, pytest.raises(ControlError) as login:
         sandbox.backuprun_login(http)
-    assert login.value.code == "login_failed"
+    assert login.value.code == "not_found" and sandbox.id in login.value.message
 
 
 def test_cleverfox_auth_is_the_sandboxs_partner(sandbox: Sandbox, emu: EmulatorClient) -> None:

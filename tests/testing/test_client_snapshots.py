@@ -79,8 +79,28 @@ def test_a_sandbox_snapshot_restores_only_that_sandbox(emu: EmulatorClient) -> N
     assert "Added After" in _companies(other.http, other.cleverfox_auth)
     # A deleted sandbox comes back with its credentials.
     mine.delete()
-    assert mine.http.get("/api/companies", auth=mine.cleverfox_auth).status_code == 401
+    assert mine.http.get("/api/companies", auth=mine.cleverfox_auth).status_code == 404
+    assert emu.http.get("/api/companies", auth=mine.cleverfox_auth).status_code == 401
     mine.restore("mine")
     assert _companies(mine.http, mine.cleverfox_auth) == before
     for sandbox in (mine, other):
+        sandbox.delete()
+
+
+def test_a_sandbox_refuses_to_restore_a_snapshot_not_of_itself(emu: EmulatorClient) -> None:
+    mine, other = emu.sandbox(freeze=True), emu.sandbox(freeze=True)
+    emu.snapshot("everything")
+    other.snapshot("theirs")
+    _add_company(mine.http, mine.cleverfox_auth)
+    third = emu.sandbox(freeze=True)  # made after the whole-state snapshot
+    before = _companies(mine.http, mine.cleverfox_auth)
+    for name in ("everything", "theirs"):
+        with pytest.raises(ControlError) as refused:
+            mine.restore(name)
+        assert (refused.value.status, refused.value.code) == (409, "conflict")
+        assert name in refused.value.message
+    # nothing changed: every sandbox is still there, mine as it was
+    assert {mine.id, other.id, third.id} <= {s.id for s in emu.sandboxes()}
+    assert _companies(mine.http, mine.cleverfox_auth) == before
+    for sandbox in (mine, other, third):
         sandbox.delete()

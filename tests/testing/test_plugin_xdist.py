@@ -113,3 +113,65 @@ def test_without_a_url_each_worker_starts_its_own_server(
     urls = {path.name: path.read_text() for path in tmp_path.iterdir()}
     assert sorted(urls) == ["gw0", "gw1"]
     assert urls["gw0"] != urls["gw1"]
+
+
+# Four workers on one server with one fixed seed: every worker's sandbox is a world of the
+# same data, and each test still sees only its own, through its base URL, for every vendor.
+SAME_SEED = """
+import json
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+def _run(sandbox):
+    assert sandbox.seed == 42
+    http = sandbox.http
+    auth = sandbox.cleverfox_auth
+    before = http.get("/api/companies", params={"PageSize": 1000}, auth=auth).json()["data"]
+    made = http.post("/api/companies", auth=auth, json={"data": {
+        "PartnerId": 1, "PlanTypeId": 1, "Name": "Same Name Inc."}})
+    assert made.status_code == 201, made.text
+    after = http.get("/api/companies", params={"PageSize": 1000}, auth=auth).json()["data"]
+    assert len(after) == len(before) + 1  # a fresh sandbox per test, and nobody else's rows
+    token = sandbox.rackspace_token()
+    agents = http.get(f"/v1.0/{sandbox.rackspace_tenant}/user/agents",
+                      headers={"X-Auth-Token": token})
+    assert agents.status_code == 200, agents.text
+    # registrations name no world: each goes to the sandbox of its base URL, no collision
+    for call in ({"apiCALL": "registerNewUser", "email": "same@example.com", "name": "S",
+                  "password": "pw"},
+                 {"apiCALL": "login", "email": "same@example.com", "password": "pw"}):
+        answer = http.post("/api.php", data=call)
+        assert '<status value="ok">' in answer.text, answer.text
+    report = http.get("/api/DeviceBackupReport", auth=sandbox.code42_auth())
+    assert report.status_code == 200
+    name = os.environ["PYTEST_XDIST_WORKER"] + "-" + uuid.uuid4().hex
+    Path(os.environ["OUT_DIR"], name + ".json").write_text(json.dumps({
+        "sandbox": sandbox.id, "base_url": sandbox.base_url, "key": auth[0],
+        "companies": len(after)}))
+
+@pytest.mark.parametrize("n", range(8))
+def test_same_seed(emulator_sandbox, n):
+    _run(emulator_sandbox)
+"""
+
+
+def test_four_workers_with_one_fixed_seed_stay_apart(
+        pytester: pytest.Pytester, server: RunningEmulator, monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path) -> None:
+    monkeypatch.delenv("EMULATOR_URL", raising=False)
+    monkeypatch.setenv("OUT_DIR", str(tmp_path))
+    pytester.makepyfile(test_inner=SAME_SEED)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "4",
+                                           "--emulator-seed", "42",
+                                           "--emulator-url", server.base_url, timeout=180)
+    result.assert_outcomes(passed=8)
+    seen = [json.loads(path.read_text()) for path in tmp_path.glob("gw*.json")]
+    assert len(seen) == 8
+    sandboxes = {s["sandbox"] for s in seen}
+    assert len(sandboxes) == len({s["key"] for s in seen}) == len({s["base_url"] for s in seen})
+    assert 2 <= len(sandboxes) <= 4  # one per worker that ran tests, each with its own key
+    assert {s["companies"] for s in seen} == {seen[0]["companies"]}  # same data, every test
+    assert server.client.sandboxes() == []

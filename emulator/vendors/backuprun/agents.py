@@ -20,11 +20,13 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import col, select
 
+from emulator.core import secrets
 from emulator.core.engine import Ctx, DueTransition, on_due
 from emulator.core.statemachine import Edge, StateMachine
 from emulator.vendors.backuprun.call import next_number
 from emulator.vendors.backuprun.messages import task_messages
 from emulator.vendors.backuprun.models import BrService, BrTask, BrTaskMessage
+from emulator.vendors.backuprun.schemas import WINDOWS_HINTS
 from emulator.vendors.backuprun.timefmt import HISTORY_LENGTH, clock_text
 
 __all__ = ["CREATE", "DAY", "REMOVE_AFTER", "TASK", "remove_service", "replay_task",
@@ -36,15 +38,15 @@ REMOVE_AFTER = 60.0  # seconds a terminated service shows create_status -4 befor
 CREATE_STAGES = ("0", "1", "2", "3", "4", "5", "10")
 BACKUP_KIND = "backuprun.backup"
 REMOVE_KIND = "backuprun.remove"
+CDP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # of the CDP user's password
 ENDED = ("FINISHED", "ERROR")
 
 
 def _created(ctx: Ctx, service: BrService, _source: str, target: str) -> None:
     if target == "2" and not service.username:  # "2 if user was created"
-        rng = ctx.rng("backuprun", "cdp-user", service.id)
         service.username = service.service_id.lower()
-        service.password = "".join(rng.choice("abcdefghjkmnpqrstuvwxyz23456789")
-                                   for _ in range(12))
+        service.password = secrets.text_token(ctx.world, "backuprun.cdp-user", service.id,
+                                              length=12, alphabet=CDP_ALPHABET)
     elif target == "-4":
         service.readonly = 1
         service.running = 0
@@ -85,7 +87,7 @@ def _task_entered(ctx: Ctx, task: BrTask, source: str, target: str) -> None:
     if target == "RUNNING":
         service.startup_ok = 1
         if not service.ostype:
-            service.ostype = "Windows" if "Windows" in service.activation_hint else "Linux"
+            service.ostype = "Windows" if service.activation_hint in WINDOWS_HINTS else "Linux"
     if target in ENDED:
         task.finished_at = ctx.now
         service.running = 0

@@ -1,9 +1,10 @@
 """Accounts without a session: registerNewUser, login, recoverPassword, resetPassword, logout.
 
-Which world a call without a session acts on comes from its credentials: login finds the
-account by email and password across worlds, resetPassword by its recovery code. A new
-registration goes into the world of the caller's live session if it has one, else into the
-default world (ASSUMPTION: the real service has one world).
+Which world a call without a session acts on: under a sandbox's base URL, that sandbox and
+no other (core.http_rules). At the root, login finds the account by email and password
+across worlds, resetPassword by its recovery code, and a new registration goes into the
+world of the caller's live session if it has one, else into the default world (ASSUMPTION:
+the real service has one world).
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from lxml import etree
 from sqlalchemy import delete
 from sqlmodel import col
 
+from emulator.core import secrets
 from emulator.core.engine import Ctx
-from emulator.core.world import DEFAULT_WORLD_ID
+from emulator.core.exchange import pinned_world
 from emulator.vendors.backuprun.call import (
     IDLE_SECONDS,
     REMEMBER_SECONDS,
@@ -38,8 +40,8 @@ _ALPHABET = string.ascii_lowercase + string.digits
 
 def _token(ctx: Ctx, kind: str, length: int) -> str:
     number = next_number(ctx.session, f"backuprun:{kind}:{ctx.world_id}")
-    rng = ctx.rng("backuprun", kind, number)
-    return "".join(rng.choice(_ALPHABET) for _ in range(length))
+    return secrets.text_token(ctx.world, f"backuprun.{kind}", number, length=length,
+                              alphabet=_ALPHABET)
 
 
 def open_session(call: Call, ctx: Ctx, user: BrUser, remember: int) -> None:
@@ -81,7 +83,7 @@ def register_new_user(call: Call) -> etree._Element:
     password = call.params.require("password")
     assert email is not None
     if call.resolve_login() is None:
-        call.ctx = call.emu.ctx(call.session, DEFAULT_WORLD_ID)
+        call.ctx = call.emu.ctx(call.session, call.emu.home())
     ctx = call.c
     new_user(ctx, email=email, name=name, password=password, notify_email=email.lower())
     mail(ctx, email.lower(), "Welcome to BackupRun",
@@ -95,8 +97,8 @@ def login(call: Call) -> etree._Element:
     email = call.params.require("email")
     password = call.params.require("password")
     remember = call.params.flag("remember")
-    match = [u for u in users_by_email(call.session, email)
-             if u.password == password and u.world_id in call.emu.worlds]
+    match = [u for u in users_by_email(call.session, email, pinned_world())
+             if u.password == password and call.emu.visible(u.world_id)]
     if not match:
         raise LoginFailed()
     user = match[0]
@@ -124,9 +126,9 @@ def recover_password(call: Call) -> etree._Element:
     """Issue a one-time recovery code and 'mail' it (see the control plane's outbox)."""
     email = call.params.email("email")
     assert email is not None
-    world_id = call.login.world_id if call.resolve_login() and call.login else None
+    world_id = call.login.world_id if call.resolve_login() and call.login else pinned_world()
     users = [u for u in users_by_email(call.session, email, world_id)
-             if u.world_id in call.emu.worlds]
+             if call.emu.visible(u.world_id)]
     if not users:
         raise UnknownObject(f"no account with email {email!r}")
     # Every world's due work first: applying it commits, which must not carry our writes.
@@ -151,7 +153,7 @@ def reset_password(call: Call) -> etree._Element:
     password = call.params.require("password")
     remember = call.params.flag("remember")
     row = call.session.get(BrRecovery, code) if len(code) <= 64 else None
-    if row is None or row.world_id not in call.emu.worlds:
+    if row is None or not call.emu.visible(row.world_id):
         raise UnknownObject("unknown recoverycode")
     ctx = call.emu.ctx(call.session, row.world_id)  # due work never touches codes
     if row.used:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from lxml import etree
 from sqlmodel import Session
 
+from emulator.core.errors import EmulatorError
 from emulator.core.runtime import Emulator
 from emulator.vendors.backuprun import accounts, auth, services
 from emulator.vendors.backuprun.call import CALLS, Call
@@ -26,16 +27,36 @@ CALL_NAMES: tuple[str, ...] = tuple(CALLS)
 
 def handle(emu: Emulator, session: Session, values: Mapping[str, str],
            cookie: str | None) -> tuple[Call, etree._Element]:
-    """Run the call named by apiCALL; returns the call (for its cookie) and the answer."""
-    params = Params(values)
-    name = values.get("apiCALL") or None
-    entry = CALLS.get(name or "")
-    if entry is None:
-        raise UnknownCall(name)
-    handler, needs_session = entry
-    call = Call(emu, session, params, cookie)
-    if needs_session:
-        call.require_login()
-    root = handler(call)
-    session.commit()
+    """Run the call named by apiCALL; returns the call (for its cookie) and the answer.
+
+    Every call with a live session cookie restarts the session's idle time, an answer with an
+    error too (PHP starts the session before the script looks at the call): the error's
+    changes are rolled back, then the session alone is touched and committed.
+    """
+    call = Call(emu, session, Params({}), cookie)
+    try:
+        call.params = Params(values)
+        name = values.get("apiCALL") or None
+        entry = CALLS.get(name or "")
+        if entry is None:
+            raise UnknownCall(name)
+        handler, needs_session = entry
+        call.touch()
+        if needs_session:
+            call.require_login()
+        root = handler(call)
+        session.commit()
+    except EmulatorError:  # the vendor's own errors and the core's (bad ids, bodies)
+        session.rollback()
+        _touch_alone(emu, session, cookie)
+        raise
     return call, root
+
+
+def _touch_alone(emu: Emulator, session: Session, cookie: str | None) -> None:
+    """Restart the idle time of the cookie's session after a failed call, nothing else."""
+    if not cookie:
+        return
+    call = Call(emu, session, Params({}), cookie)
+    call.touch()
+    session.commit()

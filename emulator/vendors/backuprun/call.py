@@ -56,7 +56,7 @@ class Call:
         if not self.cookie or len(self.cookie) > 64:
             return None
         row = self.session.get(BrSession, self.cookie)
-        if row is None or row.world_id not in self.emu.worlds:
+        if row is None or not self.emu.visible(row.world_id):
             return None
         # Due work never touches sessions, so the row read before it is still current.
         ctx = self.emu.ctx(self.session, row.world_id)
@@ -70,11 +70,17 @@ class Call:
         return row
 
     def require_login(self) -> None:
-        """Resolve the session or answer not_logged_in; a live session's idle time restarts."""
-        if self.resolve_login() is None:
+        """Resolve the session or answer not_logged_in (see `touch` for its idle time)."""
+        if self.login is None and self.resolve_login() is None:
             raise NotLoggedIn("not logged in: call login first" if not self.clear_cookie
                               else "the session expired: call login again",
                               expired=self.clear_cookie)
+
+    def touch(self) -> None:
+        """Restart the idle time of the cookie's live session, as PHP's session_start does on
+        every request (whatever the call, and whether or not it succeeds)."""
+        if self.login is None and (not self.cookie or self.resolve_login() is None):
+            return
         assert self.login is not None
         life = REMEMBER_SECONDS if self.login.persistent else IDLE_SECONDS
         expires = self.c.now + timedelta(seconds=life)

@@ -86,12 +86,18 @@ class WrongState(ApiError):
     code = "wrong_state"
 
 
-def render_error(_request: Request, exc: EmulatorError) -> Response:
+def cookie_path(request: Request) -> str:
+    """The session cookie's path: the base URL's ('/', or '/sandbox/<id>/' under a sandbox's,
+    so one cookie jar can hold a session per sandbox)."""
+    return str(request.scope.get("root_path", "")).rstrip("/") + "/"
+
+
+def render_error(request: Request, exc: EmulatorError) -> Response:
     """Render any error under /api.php in the error shape, with HTTP 200 (see module doc)."""
     try:
         response = xml_response(error_document(exc.code, exc.message), 200)
     except ValueError:  # a message quoting text XML cannot carry
         response = xml_response(error_document(exc.code, ascii(exc.message)), 200)
     if isinstance(exc, NotLoggedIn) and exc.expired:
-        response.delete_cookie("PHPSESSID", path="/")
+        response.delete_cookie("PHPSESSID", path=cookie_path(request))
     return response

@@ -16,9 +16,9 @@ from starlette.responses import Response
 from emulator.core.deps import EmulatorDep, SessionDep
 from emulator.core.errors import BadRequest
 from emulator.core.surface import Surface, SurfaceRouter
-from emulator.vendors.backuprun import backend
+from emulator.vendors.backuprun import backend, openapi
 from emulator.vendors.backuprun.call import COOKIE
-from emulator.vendors.backuprun.errors import render_error
+from emulator.vendors.backuprun.errors import cookie_path, render_error
 from emulator.vendors.backuprun.serializer import MEDIA_TYPE, to_bytes
 
 router = SurfaceRouter(tags=["backuprun"])
@@ -33,15 +33,10 @@ SURFACE = Surface(
     render_error=render_error,
     media_type=MEDIA_TYPE,
     operation_field="apiCALL",
-    auth_optional=True,  # login, registerNewUser, recoverPassword, resetPassword
-    security_schemes={"session": {
-        "type": "apiKey", "in": "cookie", "name": "PHPSESSID",
-        "description": "set by apiCALL=login (or registerNewUser, resetPassword)"}},
-    # BackupRun answers its errors with HTTP 200 and an XML error document; only the guard's
-    # refusals (413, 408, a bad Host) carry another status.
     error_statuses=(400, 408, 413),
     error_schema={"type": "string", "description": "<response><status value=\"error\"/>"
                   "<error code=... message=.../></response>"},
+    reshape=openapi.reshape,
 )
 
 
@@ -70,7 +65,8 @@ async def api_php(request: Request, emu: EmulatorDep, session: SessionDep) -> Re
     response = Response(to_bytes(root), media_type=MEDIA_TYPE)
     if call.set_cookie is not None:
         sid, max_age = call.set_cookie
-        response.set_cookie(COOKIE, sid, max_age=max_age, path="/", httponly=True)
+        response.set_cookie(COOKIE, sid, max_age=max_age, path=cookie_path(request),
+                            httponly=True)
     elif call.clear_cookie:
-        response.delete_cookie(COOKIE, path="/")
+        response.delete_cookie(COOKIE, path=cookie_path(request))
     return response

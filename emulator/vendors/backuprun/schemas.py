@@ -11,18 +11,9 @@ from dataclasses import dataclass
 
 from emulator.core.masking import declare_secret_fields
 
-__all__ = [
-    "ACTIVATION_HINTS",
-    "AGENT_BRIEF",
-    "AGENT_FULL",
-    "LOCATIONS",
-    "SECRET_FIELDS",
-    "SERVER_BRIEF",
-    "SERVER_FULL",
-    "SERVICE_TYPES",
-    "TASK_ATTRIBUTES",
-    "Location",
-]
+__all__ = ["ACTIVATION_HINTS", "AGENT_BRIEF", "AGENT_FULL", "LOCATIONS", "PAGE_ACTIVATION_HINTS",
+           "SECRET_FIELDS", "SERVER_BRIEF", "SERVER_FULL", "SERVICE_TYPES", "TASK_ATTRIBUTES",
+           "WINDOWS_HINTS", "Location"]
 
 SECRET_FIELDS = declare_secret_fields(
     "password", "recoverycode", "PHPSESSID")
@@ -57,13 +48,30 @@ LOCATIONS: dict[int, Location] = {
 
 SERVICE_TYPES: dict[str, int] = {"VDS": 3, "SERVER": 1}
 
-# The page lists "install-on-Linux/Windows" and "install-on-CentOS/Ubuntu/...": each name is
-# one value. "Proxomx" is how the page spells it in three places (Proxmox in one): both pass.
-ACTIVATION_HINTS: frozenset[str] = frozenset({
-    "install-on-Linux", "install-on-Windows", "linux-manual-install", "linux-express-install",
-    "install-on-CentOS", "install-on-Ubuntu", "install-on-Fedora", "install-on-Debian",
-    "install-on-Redhat-Enterprise-Linux", "install-on-Proxmox", "install-on-Proxomx",
-})
+# The page lists activation_hint as "install-on-Linux/Windows; linux-manual-install;
+# linux-express-install; install-on-CentOS/Ubuntu/Fedora/Debian/Redhat-Enterprise-Linux/Proxomx"
+# (Proxmox in one of its four copies). Each value as the page writes it passes, and so does
+# each name the slashes stand for (install-on-Windows, install-on-Debian, ...): a client may
+# have read the list either way.
+PAGE_ACTIVATION_HINTS: tuple[str, ...] = (
+    "install-on-Linux/Windows", "linux-manual-install", "linux-express-install",
+    "install-on-CentOS/Ubuntu/Fedora/Debian/Redhat-Enterprise-Linux/Proxomx",
+    "install-on-CentOS/Ubuntu/Fedora/Debian/Redhat-Enterprise-Linux/Proxmox",
+)
+
+
+def _expanded(values: tuple[str, ...]) -> frozenset[str]:
+    out = set(values)
+    for value in values:
+        prefix, _, names = value.rpartition("-on-")
+        if prefix:
+            out.update(f"{prefix}-on-{name}" for name in names.split("/"))
+    return frozenset(out)
+
+
+ACTIVATION_HINTS: frozenset[str] = _expanded(PAGE_ACTIVATION_HINTS)
+WINDOWS_HINTS: frozenset[str] = frozenset({"install-on-Windows"})  # the agent reports Windows
+
 
 # addService and activateAgent.
 AGENT_BRIEF: tuple[str, ...] = (

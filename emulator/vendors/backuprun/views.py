@@ -21,7 +21,9 @@ from emulator.vendors.backuprun.schemas import (
 from emulator.vendors.backuprun.serializer import element
 from emulator.vendors.backuprun.timefmt import clock_text, shift_text
 
-__all__ = ["add_agent", "add_messages", "add_task", "latest_task"]
+__all__ = ["NO_TASK_STATE", "add_agent", "add_messages", "add_task", "latest_task"]
+
+NO_TASK_STATE = "INITIALIZING"  # getBackupStatus of a service that has never run (page example)
 
 
 def _history(service: Any, offset: int) -> list[dict[str, Any]]:
@@ -74,10 +76,14 @@ def latest_task(session: Session, service: BrService) -> BrTask | None:
 
 
 def add_task(parent: etree._Element, service: BrService, task: BrTask | None) -> None:
-    """Append the <task> getBackupStatus shows: the latest task's state ("" before any)."""
+    """Append the <task> getBackupStatus shows: the latest task's state.
+
+    Before the first task the page's example of a never-run service shows INITIALIZING (the
+    state a task starts in), so that is what a client polling the activation page sees.
+    """
     values = {"first_backup_try": service.first_backup_try,
               "service_configured": service.service_configured,
-              "taskstate": task.state if task is not None else ""}
+              "taskstate": task.state if task is not None else NO_TASK_STATE}
     element("task", [(a, values[a]) for a in TASK_ATTRIBUTES], parent)
 
 

@@ -17,7 +17,10 @@ from sqlmodel import col, select
 
 from emulator.core.engine import Ctx, DueTransition, on_due
 from emulator.core.statemachine import Edge, StateMachine
+from emulator.core.timeutil import as_utc
+from emulator.vendors.cleverfox.events import ADDED, MODIFIED, write_event
 from emulator.vendors.cleverfox.models import (
+    RUNNING,
     CfDevice,
     CfJob,
     CfJobItem,
@@ -109,10 +112,11 @@ def write_log(ctx: Ctx, job: CfJob, device: CfDevice, status: str) -> CfLog:
     if status == "Missed":
         ctx.session.add(log)
         ctx.session.flush()
+        write_event(ctx, log.partner_id, "logs", log, ADDED)
         _notify_later(ctx, log, "missed")
         return log
     log.job_started_on_local = utc_to_local(ctx.now, device.time_zone_id)
-    LOG.start(ctx, log, "Running")
+    LOG.start(ctx, log, RUNNING)
     return log
 
 
@@ -125,12 +129,44 @@ def _advance(ctx: Ctx, job: CfJob, device: CfDevice, ran: bool, schedule: bool =
     job.next_run_on_local = next_run_after(job, prev, now_local)
     ctx.session.add(job)
     if schedule:
+        _job_changed(ctx, job)
         schedule_job(ctx, job, device)
+
+
+def _job_changed(ctx: Ctx, job: CfJob) -> None:
+    """The agent moved the job on (LastRanOn, NextRunOn): UpdatedOn and a Job Modified event."""
+    job.updated_on = ctx.now
+    ctx.session.add(job)
+    write_event(ctx, job.partner_id, "jobs", job, MODIFIED)
+
+
+def _miss_overdue(ctx: Ctx, job: CfJob, device: CfDevice) -> None:
+    """Log Missed every due run before the latest one: the agent runs only the latest.
+
+    Every scheduled run that does not happen is one Missed log, also when an agent that was
+    away comes back to several due runs and catches up with one.
+    """
+    now_local = utc_to_local(ctx.now, device.time_zone_id)
+    nxt = _naive(job.next_run_on_local)
+    while nxt is not None and now_local is not None:
+        following = next_run_after(job, nxt, nxt)
+        if following is None or following > now_local:
+            break
+        if _scheduled(job, device, nxt):
+            write_log(ctx, job, device, "Missed")
+        job.next_run_on_local = nxt = following
+
+
+def _scheduled(job: CfJob, device: CfDevice, run_local: datetime) -> bool:
+    """Whether a run was scheduled at all: not one before the job existed (a job created with
+    a NextRunOn in the past does not owe a Missed log for every run before it was made)."""
+    return local_to_utc(run_local, device.time_zone_id) >= as_utc(job.added_on)
 
 
 def start_run(ctx: Ctx, job: CfJob, device: CfDevice) -> CfLog:
     """The agent starts `job` now: a Running log, and the job's next run is scheduled."""
-    log = write_log(ctx, job, device, "Running")
+    _miss_overdue(ctx, job, device)
+    log = write_log(ctx, job, device, RUNNING)
     _advance(ctx, job, device, ran=True)
     return log
 
@@ -171,7 +207,7 @@ def _skip_to_window(ctx: Ctx, job: CfJob, device: CfDevice, nxt: datetime) -> bo
     horizon = utc_to_local(window, device.time_zone_id)
     assert horizon is not None
     job.next_run_on_local = next_run_after(job, nxt, horizon)
-    ctx.session.add(job)
+    _job_changed(ctx, job)
     schedule_job(ctx, job, device)
     return True
 
@@ -210,12 +246,17 @@ def _on_missed(ctx: Ctx, due: DueTransition) -> None:
     found = _due_job(ctx, due)
     if found is None:
         return
-    job, _ = found
+    job, nxt = found
     device = _device(ctx, job)
     if device is None:
         return
-    write_log(ctx, job, device, "Missed")
-    _advance(ctx, job, device, ran=False)
+    if _scheduled(job, device, nxt):
+        write_log(ctx, job, device, "Missed")
+    # The next run after the missed one, even when it is already due: it is missed (or run)
+    # in its own turn, so every run that does not happen leaves one Missed log.
+    job.next_run_on_local = next_run_after(job, nxt, nxt)
+    _job_changed(ctx, job)
+    schedule_job(ctx, job, device)
 
 
 def _notify_later(ctx: Ctx, log: CfLog, outcome: str) -> None:
@@ -229,6 +270,7 @@ def _on_notify(ctx: Ctx, due: DueTransition) -> None:
     log = ctx.session.get(CfLog, due.payload["pk"])
     if log is not None and log.world_id == ctx.world_id:
         setattr(log, f"notification_job_{due.payload['what']}_processed_on", ctx.now)
+        log.updated_on = ctx.now
         ctx.session.add(log)
 
 
@@ -261,6 +303,7 @@ def record_past_run(ctx: Ctx, job: CfJob, device: CfDevice, outcome: str, error:
         ctx.now = ctx.now + timedelta(seconds=seconds)
         log.error_messages = error
         _finish(ctx, log, outcome, notify=False)
+        log.updated_on = ctx.now  # as a live run's log: UpdatedOn when it ended
         ctx.now = started
     ctx.session.add(log)
     _advance(ctx, job, device, ran=outcome != "Missed", schedule=False)
@@ -268,12 +311,16 @@ def record_past_run(ctx: Ctx, job: CfJob, device: CfDevice, outcome: str, error:
     if getattr(log, f"send_notification_on_job_{outcome_key}") and log.send_notification_to:
         done = ctx.now + timedelta(seconds=seconds + 60)
         setattr(log, f"notification_job_{outcome_key}_processed_on", done)
+        log.updated_on = done
     return log
 
 
 def _on_enter(ctx: Ctx, log: Any, _source: str, target: str) -> None:
-    if target != "Running":
+    if target != RUNNING:
         _finish(ctx, log, target, notify=True)
+        # The log becomes visible now (a run in progress is not shown; see backend).
+        log.updated_on = ctx.now
+        write_event(ctx, log.partner_id, "logs", log, ADDED)
 
 
 def _finish(ctx: Ctx, log: Any, target: str, notify: bool) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import bindparam
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, select
 
 from emulator.core.engine import Ctx
 from emulator.core.errors import BadRequest, Conflict, EmulatorError
@@ -29,13 +29,12 @@ from emulator.vendors.cleverfox.errors import (
     NoSuchResource,
     NotAuthorized,
 )
+from emulator.vendors.cleverfox.events import write_event
 from emulator.vendors.cleverfox.models import (
+    RUNNING,
     CfCompany,
-    CfCompanyUser,
     CfDevice,
-    CfEvent,
     CfJob,
-    CfJobItem,
     CfLog,
     CfPartner,
     CfSubscription,
@@ -75,7 +74,7 @@ def authenticate(emu: Emulator, session: Session, header: str | None) -> Caller:
                             "credentials") from None
     key = decoded.split(":", 1)[0].strip()
     partner = _partner_for(emu, session, key) if key else None
-    if partner is None:
+    if partner is None or not emu.visible(partner.world_id):
         raise NotAuthorized("Authorization has been denied for this request: unknown API key")
     ctx = emu.ctx(session, partner.world_id)
     return Caller(ctx, partner)
@@ -166,6 +165,8 @@ def _page_statement(res: Resource, by_device: bool) -> Any:
             stmt = stmt.where(table.c.id == bindparam("partner"))
         if by_device:
             stmt = stmt.where(table.c.device_id == bindparam("device"))
+        if res.model is CfLog:  # a run in progress has no log yet (see resources.find)
+            stmt = stmt.where(table.c.job_status != RUNNING)
         stmt = stmt.order_by(table.c.id.desc()).limit(bindparam("limit")).offset(
             bindparam("offset"))
         _PAGE_STATEMENTS[key] = stmt
@@ -237,23 +238,8 @@ def _remember_token(caller: Caller, token: str | None) -> None:
                                        used_at=caller.ctx.now))
 
 
-_EVENT_PARENTS = ("company_id", "device_id", "job_id", "subscription_id", "plan_id",
-                  "backup_type_id", "plan_type_id")
-
-
 def _event(caller: Caller, res: Resource, row: Any, step: int) -> None:
-    if res.event_base is None or res.event_field is None:
-        return
-    ctx = caller.ctx
-    verb = ("Added", "Modified", "Deleted")[step]
-    # The ids of the object concerned: its own and those of the parents it hangs under.
-    ids = {attr: getattr(row, attr) for attr in _EVENT_PARENTS if hasattr(row, attr)}
-    ids["event_partner_id"] = caller.partner.id
-    ids[res.event_field] = row.id
-    ctx.session.add(CfEvent(world_id=ctx.world_id, id=next_id(ctx, "event"),
-                            partner_id=caller.partner.id, added_on=ctx.now,
-                            event_type_id=res.event_base + step,
-                            event_type=f"{res.label} {verb}", **ids))
+    write_event(caller.ctx, caller.partner.id, res.name, row, step)
 
 
 def _after_save(caller: Caller, row: Any) -> None:
@@ -295,7 +281,7 @@ def update(caller: Caller, name: str, ident: int, body: Any) -> dict[str, Any]:
     res = RESOURCES[name]
     ctx = caller.ctx
     row = _get(caller, res, ident)
-    values = parse_body(res.attrs, body, creating=False)
+    values = parse_body(res.attrs, body, creating=False, current=row)
     _check_token(caller, values.get("token"))
     with ctx.session.no_autoflush:
         for attr, value in values.items():
@@ -318,12 +304,17 @@ def update(caller: Caller, name: str, ident: int, body: Any) -> dict[str, Any]:
     return {"data": out}
 
 
-def _delete_rows(ctx: Ctx, model: Any, **where: Any) -> None:
-    query = delete(model).where(model.world_id == ctx.world_id)
+def _remove_children(caller: Caller, resource: str, **where: Any) -> None:
+    """Delete the rows of `resource` under a deleted parent, each with its Deleted event."""
+    ctx = caller.ctx
+    model: Any = RESOURCES[resource].model
+    query = select(model).where(model.world_id == ctx.world_id)
     for attr, value in where.items():
-        query = query.where(getattr(model, attr).in_(value) if isinstance(value, list)
-                            else getattr(model, attr) == value)
-    ctx.session.execute(query)
+        query = query.where(getattr(model, attr) == value)
+    for child in ctx.session.exec(query.order_by(col(model.id))).all():
+        _cascade(caller, child)
+        ctx.session.delete(child)
+        _event(caller, RESOURCES[resource], child, 2)
 
 
 def _cascade(caller: Caller, row: Any) -> None:
@@ -333,23 +324,19 @@ def _cascade(caller: Caller, row: Any) -> None:
             CfDevice.world_id == ctx.world_id, CfDevice.company_id == row.id)).first()
         if used is not None:
             raise Conflict(f"Company {row.id} still has devices; delete them first")
-        _delete_rows(ctx, CfSubscription, company_id=row.id)
-        _delete_rows(ctx, CfCompanyUser, company_id=row.id)
+        _remove_children(caller, "subscriptions", company_id=row.id)
+        _remove_children(caller, "companyusers", company_id=row.id)
     elif isinstance(row, CfSubscription):
         used = ctx.session.exec(select(CfDevice).where(
             CfDevice.world_id == ctx.world_id, CfDevice.subscription_id == row.id)).first()
         if used is not None:
             raise Conflict(f"Subscription {row.id} is used by Device {used.id}")
     elif isinstance(row, CfDevice):
-        jobs = ctx.session.exec(select(CfJob).where(
-            CfJob.world_id == ctx.world_id, CfJob.device_id == row.id)).all()
-        for job in jobs:
-            _cascade(caller, job)
-            ctx.session.delete(job)
+        _remove_children(caller, "jobs", device_id=row.id)
     elif isinstance(row, CfJob):
         ctx.cancel(agents.RUN, row.pk)
         ctx.cancel(agents.MISSED, row.pk)
-        _delete_rows(ctx, CfJobItem, job_id=row.id)
+        _remove_children(caller, "jobitems", job_id=row.id)
 
 
 def delete_one(caller: Caller, name: str, ident: int) -> dict[str, Any]:

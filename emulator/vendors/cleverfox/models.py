@@ -17,9 +17,26 @@ from sqlmodel import Field
 from emulator.core.db import UTCDateTime
 from emulator.core.world import WorldScoped
 
-__all__ = ["CfBackupType", "CfBase", "CfCompany", "CfCompanyUser", "CfDevice", "CfEvent",
-           "CfJob", "CfJobItem", "CfLog", "CfLogItem", "CfPartner", "CfPartnerUser", "CfPlan",
-           "CfPlanType", "CfSequence", "CfSubscription", "CfToken"]
+__all__ = [
+    "RUNNING",
+    "CfBackupType",
+    "CfBase",
+    "CfCompany",
+    "CfCompanyUser",
+    "CfDevice",
+    "CfEvent",
+    "CfJob",
+    "CfJobItem",
+    "CfLog",
+    "CfLogItem",
+    "CfPartner",
+    "CfPartnerUser",
+    "CfPlan",
+    "CfPlanType",
+    "CfSequence",
+    "CfSubscription",
+    "CfToken",
+]
 
 
 def _idx(table: str) -> tuple[object, ...]:
@@ -222,6 +239,10 @@ class CfJobItem(CfBase, table=True):
     option_log_only: bool = False
 
 
+RUNNING = "Running"
+"""A log's JobStatus while its run is in progress; such logs are not shown (see backend)."""
+
+
 class CfLog(CfBase, table=True):
     """One run of a job: a snapshot of the job's settings plus the run's outcome."""
 
@@ -244,7 +265,7 @@ class CfLog(CfBase, table=True):
     local_keep_last: int
     job_started_on_local: datetime | None = Field(default=None, sa_type=UTCDateTime)
     job_completed_on_local: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    job_status: str = "Running"
+    job_status: str = RUNNING
     error_messages: str = ""
     send_notification_to: str | None = None
     send_notification_bcc: str | None = None

@@ -3,7 +3,6 @@ that tie a row to its parents (a Device's Company must be the caller's, and so o
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -11,10 +10,12 @@ from typing import Any
 
 from sqlmodel import select
 
+from emulator.core import secrets
 from emulator.core.engine import Ctx
 from emulator.vendors.cleverfox import schemas as s
 from emulator.vendors.cleverfox.errors import FieldError
 from emulator.vendors.cleverfox.models import (
+    RUNNING,
     CfBackupType,
     CfBase,
     CfCompany,
@@ -67,6 +68,10 @@ def find(ctx: Ctx, partner: CfPartner, model: type[CfBase], ident: int | None,
         query = query.where(model.partner_id == partner.id)
     elif scope == "self" and ident != partner.id:
         return None
+    if model is CfLog:
+        # ASSUMPTION: a run in progress is not shown. The vendor documents only the final
+        # JobStatus values (Completed, Failed, Missed), so a log appears when its run ends.
+        query = query.where(CfLog.job_status != RUNNING)
     return ctx.session.exec(query).first()
 
 
@@ -83,10 +88,6 @@ def _notify_rule(row: Any, flags: tuple[str, ...]) -> None:
         raise FieldError("SendNotificationTo", "is required when " + " or ".join(
             "SendNotificationOn" + "".join(p.title() for p in f.split("_")[3:]) for f in flags)
             + " is true")
-
-
-def _guid(ctx: Ctx, *keys: object) -> str:
-    return str(uuid.UUID(int=ctx.rng(*keys).getrandbits(128), version=4))
 
 
 def _company(ctx: Ctx, partner: CfPartner, row: CfCompany, creating: bool) -> None:
@@ -127,8 +128,8 @@ def _device(ctx: Ctx, partner: CfPartner, row: CfDevice, creating: bool) -> None
             raise FieldError("SubscriptionId",
                              f"{row.subscription_id} does not belong to Company {row.company_id}")
         row.partner_id = partner.id
-        row.api_key = _guid(ctx, "cleverfox.device", partner.id, row.company_id, ctx.now,
-                            row.name, row.token).upper()
+        row.api_key = secrets.guid(ctx.world, "cleverfox.device", partner.id, row.company_id,
+                                   ctx.now, row.name, row.token).upper()
         row.last_agent_download_created = ctx.now
         row.last_api_check_at = ctx.now  # ASSUMPTION: the agent is installed at once
     _notify_rule(row, ("send_notification_on_job_completed", "send_notification_on_job_failed",
@@ -174,7 +175,7 @@ RESOURCES: dict[str, Resource] = {r.name: r for r in (
     Resource("companyusers", "Company User", CfCompanyUser, "companyuser", s.COMPANY_USER_ATTRS,
              methods=_RW, event_base=71, event_field="company_user_id",
              before_save=_company_user),
-    Resource("logs", "Log", CfLog, "log"),
+    Resource("logs", "Log", CfLog, "log", event_base=81, event_field="log_id"),
     Resource("logitems", "Log Item", CfLogItem, "logitem"),
     Resource("plans", "Plan", CfPlan, "plan", scope="world"),
     Resource("plantypes", "Plan Type", CfPlanType, "plantype", scope="world"),

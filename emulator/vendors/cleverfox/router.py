@@ -16,12 +16,16 @@ from emulator.core.deps import EmulatorDep, SessionDep
 from emulator.core.numbers import IdText, as_id
 from emulator.core.render import json_response
 from emulator.core.surface import Surface, SurfaceRouter
-from emulator.vendors.cleverfox import backend
+from emulator.vendors.cleverfox import backend, openapi
 from emulator.vendors.cleverfox.backend import Caller
 from emulator.vendors.cleverfox.errors import render_error
 from emulator.vendors.cleverfox.resources import RESOURCES
+from emulator.vendors.cleverfox.serializer import AGENT_DOWNLOAD_PATH
 
 router = SurfaceRouter(tags=["cleverfox"])
+
+AGENT_INSTALLER = (b"backup-emulator: a stand-in for the CleverFox Backup Agent installer. "
+                   b"The emulator simulates its agents; there is nothing to install.\n")
 
 SURFACE = Surface(
     name="cleverfox",
@@ -29,13 +33,12 @@ SURFACE = Surface(
     description="REST JSON over HTTP Basic (username: the partner API key) at /api/{resource}. "
     "Lists take PageNo and PageSize and answer {data, page_no, page_size} newest first.",
     router=router,
-    prefixes=("/api",),
+    prefixes=("/api", "/downloads/agent"),
     render_error=render_error,
-    security_schemes={"partnerApiKey": {
-        "type": "http", "scheme": "basic",
-        "description": "username: the partner API key; password: empty"}},
+    caseless=True,
     error_schema={"type": "object", "required": ["Message"],
                   "properties": {"Message": {"type": "string"}}},
+    reshape=openapi.reshape,
 )
 
 
@@ -84,6 +87,15 @@ def _json_body(attrs: tuple[Any, ...], creating: bool) -> dict[str, Any]:
         data["required"] = required
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": {
         "type": "object", "required": ["data"], "properties": {"data": data}}}}}}
+
+
+@router.get(AGENT_DOWNLOAD_PATH, summary="The agent installer a device's AgentDownloadUrl names",
+            response_class=Response, responses={200: {
+                "content": {"application/octet-stream": {}}}})
+async def agent_download() -> Response:
+    # The emulator simulates its agents; the download is a stand-in a client can fetch.
+    return Response(AGENT_INSTALLER, media_type="application/octet-stream", headers={
+        "Content-Disposition": 'attachment; filename="CleverFoxBackupAgent.exe"'})
 
 
 # Declared before /api/devices/{DeviceId} so "lookup" is never taken for an id.

@@ -59,6 +59,8 @@ class Attr:
     lo: int | None = None
     hi: int | None = None
     choices: tuple[str, ...] | None = None
+    write_only: bool = False
+    """Never shown on GET (always null there); null sent on PUT keeps the stored value."""
 
 
 def _s(wire: str, attr: str, max_len: int | None = None, **kw: object) -> Attr:
@@ -151,7 +153,8 @@ JOB_ITEM_ATTRS = (
     _s("ServerName", "server_name", 100), _s("DatabaseName", "database_name", 100),
     Attr("Port", "port", "int", lo=0, hi=65535),
     Attr("AuthenticationMode", "authentication_mode", choices=("W", "S")),
-    _s("Username", "username", 100), _s("Password", "password", 100),
+    _s("Username", "username", 100, write_only=True),
+    _s("Password", "password", 100, write_only=True),
     _b("OptionCompress", "option_compress"), _b("OptionCopyOnly", "option_copy_only"),
     _b("OptionLogOnly", "option_log_only"), TOKEN,
 )

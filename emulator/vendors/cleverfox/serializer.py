@@ -14,6 +14,7 @@ from sqlalchemy import bindparam
 from sqlmodel import select
 
 from emulator.core.engine import Ctx
+from emulator.core.http_rules import public_base
 from emulator.vendors.cleverfox.models import (
     CfBackupType,
     CfBase,
@@ -33,9 +34,11 @@ from emulator.vendors.cleverfox.models import (
 )
 from emulator.vendors.cleverfox.schemas import fmt, fmt_local, utc_to_local
 
-__all__ = ["AGENT_DOWNLOAD_URL", "CHECKIN_SECONDS", "Graph", "render"]
+__all__ = ["AGENT_DOWNLOAD_PATH", "AGENT_DOWNLOAD_URL", "CHECKIN_SECONDS", "Graph", "render"]
 
-AGENT_DOWNLOAD_URL = "https://cleverfoxbackup.com/downloads/agent/CleverFoxBackupAgent.exe"
+AGENT_DOWNLOAD_PATH = "/downloads/agent/CleverFoxBackupAgent.exe"
+AGENT_DOWNLOAD_URL = f"https://cleverfoxbackup.com{AGENT_DOWNLOAD_PATH}"
+"""The vendor's own; the emulator writes its own base (a sandbox's included) in its place."""
 CHECKIN_SECONDS = 300
 """How often an online agent checks in (ASSUMPTION: the vendor does not say)."""
 
@@ -195,7 +198,8 @@ def device(r: CfDevice | None, now: datetime, g: Graph | None = None,
         "SendNotificationOnJobCompleted": r.send_notification_on_job_completed,
         "SendNotificationOnJobFailed": r.send_notification_on_job_failed,
         "SendNotificationOnJobMissed": r.send_notification_on_job_missed,
-        "AgentDownloadUrl": AGENT_DOWNLOAD_URL,
+        "AgentDownloadUrl": (public_base() or "https://cleverfoxbackup.com")
+        + AGENT_DOWNLOAD_PATH,
         "LastAgentDownloadCreated": fmt(r.last_agent_download_created), **_stamps(r)}
     if log_aliases:
         # The vendor's Logs example names these SendNotificationOnLog*; serve both spellings.

@@ -24,11 +24,17 @@ def split_emails(value: str) -> list[str]:
 
 
 def unwrap(body: Any) -> dict[str, Any]:
-    """The object a POST/PUT carries: `{"data": {...}}` as the vendor shows, or a bare object."""
-    if isinstance(body, dict) and isinstance(body.get("data"), dict):
-        return dict(body["data"])
-    if isinstance(body, dict) and "data" not in body:
-        return dict(body)
+    """The object a POST/PUT carries: `{"data": {...}}` as the vendor shows, or a bare object.
+
+    Property names are matched regardless of case, as ASP.NET's JSON binding does: the object
+    comes back keyed by case-folded names (the last of names differing only in case wins).
+    """
+    if isinstance(body, dict):
+        folded = {key.casefold(): value for key, value in body.items()}
+        if isinstance(folded.get("data"), dict):
+            return {key.casefold(): value for key, value in folded["data"].items()}
+        if "data" not in folded:
+            return folded
     raise FieldError("data", "the request body must be a JSON object {\"data\": {...}}")
 
 
@@ -53,6 +59,8 @@ def _value(attr: Attr, value: Any) -> Any:
         return value
     if not isinstance(value, str):
         raise FieldError(name, "must be a string")
+    if attr.required and not value.strip():
+        raise FieldError(name, "is required: an empty or blank string is not a value")
     if attr.max_len is not None and len(value) > attr.max_len:
         raise FieldError(name, f"must be at most {attr.max_len} characters long")
     if attr.choices is not None and value not in attr.choices:
@@ -65,24 +73,40 @@ def _value(attr: Attr, value: Any) -> Any:
                 raise FieldError(name, f"'{address}' is not a valid email address")
     if attr.kind == "local":
         try:
-            parsed = datetime.fromisoformat(value.strip().removesuffix("Z"))
+            parsed = datetime.fromisoformat(value.strip())
         except ValueError:
             raise FieldError(name, "must be a date like 2015-01-01T00:00:00.000") from None
+        if parsed.tzinfo is not None:
+            # ASSUMPTION (refuse, not convert): a DateTime Local is the device's wall clock.
+            raise FieldError(name, "must be a local date and time without a zone or offset "
+                             "(like 2015-01-01T00:00:00.000): it is read in the device's "
+                             "TimeZoneId")
         if not 1970 <= parsed.year < 3000:
             raise FieldError(name, "must be a date between 1970 and 2999")
         return parsed.replace(tzinfo=None)
     return value
 
 
-def parse_body(attrs: tuple[Attr, ...], body: Any, creating: bool) -> dict[str, Any]:
-    """Storage values for the writable attributes sent; Read Only ones are ignored."""
+def parse_body(attrs: tuple[Attr, ...], body: Any, creating: bool,
+               current: Any = None) -> dict[str, Any]:
+    """Storage values for the writable attributes sent; Read Only ones are ignored.
+
+    On PUT (`current` is the stored row) a value the server itself shows is accepted back: a
+    required attribute it shows as null (a One Time job's NextRunOn after its run) may be sent
+    as null and stays null, and a write-only attribute (shown as null) sent as null is kept.
+    """
     data = unwrap(body)
     out: dict[str, Any] = {}
     for attr in attrs:
         if attr.post_only and not creating:
             continue
-        present = attr.wire in data
-        value = data.get(attr.wire)
+        key = attr.wire.casefold()
+        present = key in data
+        value = data.get(key)
+        if value is None and present and not creating and (
+                attr.write_only or (attr.required and current is not None
+                                    and getattr(current, attr.attr) is None)):
+            continue
         if attr.required and value is None and (creating or present):
             raise FieldError(attr.wire, "is required")
         if present or (creating and attr.kind == "bool"):

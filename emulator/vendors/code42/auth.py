@@ -16,6 +16,7 @@ import orjson
 from sqlalchemy import ColumnElement, false, true
 from sqlmodel import Session, col, select
 
+from emulator.core import secrets
 from emulator.core.engine import Ctx
 from emulator.core.runtime import Emulator
 from emulator.vendors.code42.agents import catch_up
@@ -116,9 +117,11 @@ _BASIC: dict[str, tuple[Any, Code42User]] = {}
 _BASIC_MAX = 4096
 
 
-def _user_by_login(session: Session, username: str, password: str) -> Code42User | None:
+def _user_by_login(emu: Emulator, session: Session, username: str,
+                   password: str) -> Code42User | None:
+    """The active user with this login among the worlds the request can see."""
     for user in session.exec(select(Code42User).where(Code42User.username == username)).all():
-        if user.password == password and user.active:
+        if user.password == password and user.active and emu.visible(user.world_id):
             return user
     return None
 
@@ -128,7 +131,7 @@ def authenticate(emu: Emulator, session: Session, authorization: str | None, *,
     """The caller behind an Authorization header (Bearer, or Basic when `basic`)."""
     if authorization and authorization[:7].lower() == "bearer ":
         token = session.get(Code42Token, authorization[7:].strip())
-        if token is None or token.world_id not in emu.worlds:
+        if token is None or not emu.visible(token.world_id):
             raise NotAuthenticated()
         ctx = world_ctx(emu, session, token.world_id)
         if token.expires_at <= ctx.now:
@@ -144,9 +147,11 @@ def authenticate(emu: Emulator, session: Session, authorization: str | None, *,
         raise NotAuthenticated()
     cached = _BASIC.get(authorization)
     if cached is not None and emu.worlds.get(cached[1].world_id) is cached[0]:
+        if not emu.visible(cached[1].world_id):
+            raise NotAuthenticated()
         return Caller(world_ctx(emu, session, cached[1].world_id), cached[1])
-    user = _user_by_login(session, *pair)
-    if user is None or user.world_id not in emu.worlds:
+    user = _user_by_login(emu, session, *pair)
+    if user is None:
         raise NotAuthenticated()
     if len(_BASIC) >= _BASIC_MAX:
         _BASIC.clear()
@@ -160,7 +165,7 @@ def authenticate_client(emu: Emulator, session: Session, authorization: str | No
     if pair is not None:
         for client in session.exec(
                 select(Code42ApiClient).where(Code42ApiClient.client_id == pair[0])).all():
-            if client.secret == pair[1] and client.world_id in emu.worlds:
+            if client.secret == pair[1] and emu.visible(client.world_id):
                 return Caller(world_ctx(emu, session, client.world_id), None, client)
     raise NotAuthenticated()
 
@@ -171,7 +176,7 @@ def _b64(data: bytes) -> str:
 
 def _token(ctx: Ctx, subject: str, ttl: timedelta, kind: str) -> tuple[str, Code42Token]:
     """A JWT-shaped token, deterministic from the world's seed, the subject and the time."""
-    rng = ctx.rng("code42", "token", kind, subject, ctx.now.isoformat())
+    rng = secrets.draw(ctx.world, "code42.token", kind, subject, ctx.now.isoformat())
     issued = int(ctx.now.timestamp())
     header = _b64(orjson.dumps({"alg": "RS256", "typ": "JWT"}))
     payload = _b64(orjson.dumps({"sub": subject, "iat": issued,

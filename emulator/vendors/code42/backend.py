@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from emulator.core.errors import NotFound
+from emulator.core.errors import Conflict, NotFound
 from emulator.core.runtime import Emulator
 from emulator.core.timeutil import iso_z
-from emulator.vendors.code42 import report
+from emulator.vendors.code42 import export, report
 from emulator.vendors.code42.agents import CONNECTION
 from emulator.vendors.code42.auth import (
     CLIENT_TOKEN_TTL,
@@ -58,10 +58,12 @@ def oauth_token(emu: Emulator, session: Session, authorization: str | None,
             "expires_in": int(CLIENT_TOKEN_TTL.total_seconds())}
 
 
-def login_configuration(session: Session, username: str | None) -> dict[str, Any]:
-    """GET /api/v3/LoginConfiguration: LOCAL for a known user (py42: LOCAL_2FA otherwise)."""
-    known = username and session.exec(
-        select(Code42User.id).where(Code42User.username == username)).first()
+def login_configuration(emu: Emulator, session: Session,
+                        username: str | None) -> dict[str, Any]:
+    """GET /api/v3/LoginConfiguration: LOCAL for a known user (py42: LOCAL_2FA otherwise);
+    under a sandbox's base URL, known in that sandbox."""
+    known = username and any(emu.visible(world) for world in session.exec(
+        select(Code42User.world_id).where(Code42User.username == username)).all())
     return {"loginType": "LOCAL" if known else "LOCAL_2FA", "ssoAuthenticationUrl": None}
 
 
@@ -76,7 +78,7 @@ def report_csv(emu: Emulator, session: Session, authorization: str | None,
     """Every DeviceBackupReport record as CSV: (download file name, chunks)."""
     who = authenticate(emu, session, authorization)
     name = f"DeviceBackupReport_{who.ctx.now:%Y-%m-%dT%H%M%S}Z.csv"
-    return name, report.csv_chunks(emu.db.engine, who, query)
+    return name, export.csv_chunks(emu.db.engine, who, query)
 
 
 def device_event(emu: Emulator, session: Session, guid: str, event: str,
@@ -87,6 +89,11 @@ def device_event(emu: Emulator, session: Session, guid: str, event: str,
         Code42Device.world_id == world_id, col(Code42Device.guid) == guid)).first()
     if device is None:
         raise NotFound(f"no Code42 device with guid {guid!r} in world {world_id!r}")
+    owner = session.get(Code42User, device.user_id)
+    if event in ("connect", "reactivate") and owner is not None and not owner.active:
+        # A deactivated user's devices stay deactivated (Code42 deactivates them together).
+        raise Conflict(f"device {guid} belongs to deactivated user {owner.username}: "
+                       "its devices cannot connect or be reactivated")
     CONNECTION.fire(ctx, device, event)
     session.commit()
     return {"deviceUid": device.guid, "state": device.state, "active": device.active,

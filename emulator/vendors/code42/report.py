@@ -9,9 +9,7 @@ and ext ref) cannot use a B-tree index and scans the world's devices.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -29,7 +27,6 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
-from sqlalchemy.engine import Engine
 
 from emulator.core.db import UTCDateTime
 from emulator.core.timeutil import UTC, iso_z
@@ -45,11 +42,10 @@ from emulator.vendors.code42.models import (
 from emulator.vendors.code42.schemas import OS_CODES, REPORT_FIELDS, ReportQuery
 from emulator.vendors.code42.timing import CRITICAL_AFTER, WARNING_AFTER, floor_backup
 
-__all__ = ["csv_chunks", "page", "records_filter"]
+__all__ = ["Formatter", "is_sqlite", "page", "records_filter", "report_select", "select_params"]
 
 DEVICE = Code42Device.__table__  # type: ignore[attr-defined]
 D = DEVICE.c
-CSV_CHUNK = 2000
 SMALL_PAGE = 100
 
 
@@ -114,7 +110,7 @@ _NOW_TEXT = bindparam("c42_now_text", type_=String)
 _BACKUP_TEXT = bindparam("c42_backup_text", type_=String)
 
 
-def _params(now: datetime) -> dict[str, Any]:
+def select_params(now: datetime) -> dict[str, Any]:
     """Values of the select list's bind parameters at `now`."""
     return {"c42_critical_at": now - CRITICAL_AFTER, "c42_warning_at": now - WARNING_AFTER,
             "c42_now_text": iso_z(now), "c42_backup_text": iso_z(floor_backup(now))}
@@ -182,7 +178,7 @@ def _columns(sqlite: bool) -> list[Any]:
     ]
 
 
-def _select(condition: ColumnElement[bool], query: ReportQuery, sqlite: bool) -> Select[Any]:
+def report_select(condition: ColumnElement[bool], query: ReportQuery, sqlite: bool) -> Select[Any]:
     """Every matching record, in the query's order (the CSV export's statement)."""
     return select(*_COLUMNS[sqlite]).where(condition).order_by(*_order(query))
 
@@ -204,7 +200,7 @@ def _date(value: Any, online: str) -> str | None:
     return online if when == ONLINE else iso_z(when)
 
 
-class _Formatter:
+class Formatter:
     """Turns selected rows into the 34 wire values for one instant `now` (not on SQLite)."""
 
     def __init__(self, now: datetime, sqlite: bool) -> None:
@@ -226,7 +222,7 @@ class _Formatter:
         return out
 
 
-def _is_sqlite(caller: Caller) -> bool:
+def is_sqlite(caller: Caller) -> bool:
     return caller.ctx.session.get_bind().dialect.name == "sqlite"
 
 
@@ -235,7 +231,7 @@ def page(caller: Caller, query: ReportQuery) -> list[dict[str, Any]]:
     if query.sort_key is not None and query.page > 1:
         return []
     now = caller.ctx.now
-    sqlite = _is_sqlite(caller)
+    sqlite = is_sqlite(caller)
     session = caller.ctx.session
     # A small page (a device looked up by deviceUid, a user's devices) reads its ids with a
     # small statement, then the records through one prebuilt statement whose compiled form
@@ -245,46 +241,15 @@ def page(caller: Caller, query: ReportQuery) -> list[dict[str, Any]]:
     ids = session.execute(
         select(D.id).where(condition).order_by(*_order(query))
         .limit(min(query.page_size, SMALL_PAGE + 1)).offset(offset),
-        _params(now)).scalars().all()
+        select_params(now)).scalars().all()
     if not ids:
         return []
-    formatted = _Formatter(now, sqlite)
+    formatted = Formatter(now, sqlite)
     if len(ids) <= SMALL_PAGE:
-        rows = session.execute(_BY_IDS[sqlite], {**_params(now), "c42_ids": list(ids)}).all()
+        rows = session.execute(_BY_IDS[sqlite], {**select_params(now), "c42_ids": list(ids)}).all()
         position = {device_id: i for i, device_id in enumerate(ids)}
         rows = sorted(rows, key=lambda row: position[row[-1]])
         return [dict(zip(REPORT_FIELDS, formatted(row[:-1]), strict=True)) for row in rows]
-    statement = _select(condition, query, sqlite).limit(query.page_size).offset(offset)
+    statement = report_select(condition, query, sqlite).limit(query.page_size).offset(offset)
     return [dict(zip(REPORT_FIELDS, formatted(row), strict=True))
-            for row in session.execute(statement, _params(now)).all()]
-
-
-def _csv_text(rows: Sequence[Sequence[Any]]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    return buffer.getvalue()
-
-
-def _chunks(engine: Engine, statement: Select[Any], formatted: _Formatter,
-            params: dict[str, Any]) -> Iterator[list[Sequence[Any]]]:
-    offset = 0
-    while True:
-        # A short read per chunk: no cursor or transaction stays open between chunks.
-        with engine.connect() as connection:
-            rows = connection.execute(statement.limit(CSV_CHUNK).offset(offset), params).all()
-        if not rows:
-            return
-        yield [formatted(row) for row in rows]  # csv writes None as an empty field
-        offset += len(rows)
-        if len(rows) < CSV_CHUNK:
-            return
-
-
-async def csv_chunks(engine: Engine, caller: Caller, query: ReportQuery) -> AsyncIterator[str]:
-    """Every matching record as CSV (header first), produced a chunk at a time."""
-    now = caller.ctx.now
-    sqlite = _is_sqlite(caller)
-    statement = _select(records_filter(caller, query), query, sqlite)
-    yield _csv_text([list(REPORT_FIELDS)])
-    for rows in _chunks(engine, statement, _Formatter(now, sqlite), _params(now)):
-        yield _csv_text(rows)
+            for row in session.execute(statement, select_params(now)).all()]

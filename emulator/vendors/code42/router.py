@@ -1,11 +1,14 @@
 """Routes of the Code42 API, served at the vendor's own paths from the server root.
 
 Emulated: v3 auth (jwt, oauth client_credentials, LoginConfiguration), DeviceBackupReport
-(JSON and CSV) and the v1 Computer, User and Org reads py42 makes. See docs/code42.md.
+(JSON and CSV), the v1 Computer, User, Org and role reads py42 and code42cli make, v3
+orgs/{guid} and customer/my. The surface owns every path a Code42 client may call, so an
+unknown one is a 404 in Code42's own error form. See docs/code42.md.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import Header, Query, Request
@@ -16,7 +19,8 @@ from emulator.core.deps import EmulatorDep, SessionDep
 from emulator.core.numbers import IntText
 from emulator.core.render import json_response
 from emulator.core.surface import Surface, SurfaceRouter
-from emulator.vendors.code42 import backend, resources
+from emulator.vendors.code42 import backend, computers, openapi, orgs, resources
+from emulator.vendors.code42.computers import Includes
 from emulator.vendors.code42.errors import render_error
 from emulator.vendors.code42.schemas import ReportQuery
 
@@ -52,10 +56,10 @@ async def oauth_token(emu: EmulatorDep, session: SessionDep, request: Request,
     return json_response(backend.oauth_token(emu, session, authorization, grant_type))
 
 
-@router.get("/api/v3/LoginConfiguration", summary="How a user logs in (LOCAL)",
-            openapi_extra={"security": []})
-async def login_configuration(session: SessionDep, username: Text = None) -> Response:
-    return json_response(backend.login_configuration(session, username))
+@router.get("/api/v3/LoginConfiguration", summary="How a user logs in (LOCAL)")
+async def login_configuration(emu: EmulatorDep, session: SessionDep,
+                              username: Text = None) -> Response:
+    return json_response(backend.login_configuration(emu, session, username))
 
 
 # -- DeviceBackupReport --------------------------------------------------------------------
@@ -81,90 +85,129 @@ async def device_backup_report(
     return json_response(backend.report_json(emu, session, authorization, query))
 
 
-# -- v1 resources --------------------------------------------------------------------------
+# -- v1 resources (also at their unversioned legacy paths, as Code42's sample scripts call) --
 
 
 @router.get("/api/v1/Computer", summary="A page of devices")
+@router.get("/api/Computer", summary="A page of devices (legacy unversioned path)")
 async def list_computers(
     emu: EmulatorDep, session: SessionDep, request: Request, authorization: Auth = None,
     active: Flag = None, blocked: Flag = None, orgUid: Text = None, userUid: Text = None,
-    targetComputerGuid: Text = None, incBackupUsage: Flag = None, incCounts: Flag = None,
-    q: Text = None, pgNum: Number = None, pgSize: Number = None,
+    targetComputerGuid: Text = None, incBackupUsage: Flag = None, incSettings: Flag = None,
+    incAll: Flag = None, incCounts: Flag = None, q: Text = None, pgNum: Number = None,
+    pgSize: Number = None,
 ) -> Response:
     who = backend.caller(emu, session, authorization)
-    data = resources.computers(who, active=active, blocked=blocked, org_uid=orgUid,
+    inc = Includes.of(backup_usage=incBackupUsage, settings=incSettings, everything=incAll)
+    data = computers.computers(who, active=active, blocked=blocked, org_uid=orgUid,
                                user_uid=userUid, destination_guid=targetComputerGuid, q=q,
-                               backup_usage=bool(incBackupUsage), page=pgNum, page_size=pgSize)
+                               inc=inc, page=pgNum, page_size=pgSize)
     return json_response(backend.envelope(who, _params(request), data))
 
 
 @router.get("/api/v1/Computer/{computer}", summary="One device by id, or by guid")
+@router.get("/api/Computer/{computer}", summary="One device (legacy unversioned path)")
 async def get_computer(emu: EmulatorDep, session: SessionDep, request: Request, computer: str,
                        authorization: Auth = None, idType: Text = None,
-                       incBackupUsage: Flag = None) -> Response:
+                       incBackupUsage: Flag = None, incSettings: Flag = None,
+                       incAll: Flag = None) -> Response:
     who = backend.caller(emu, session, authorization)
-    data = resources.computer(who, computer, idType, bool(incBackupUsage))
+    inc = Includes.of(backup_usage=incBackupUsage, settings=incSettings, everything=incAll)
+    data = computers.computer(who, computer, idType, inc)
     return json_response(backend.envelope(who, _params(request), data))
 
 
 @router.get("/api/v1/User", summary="A page of users")
+@router.get("/api/User", summary="A page of users (legacy unversioned path)")
 async def list_users(
     emu: EmulatorDep, session: SessionDep, request: Request, authorization: Auth = None,
-    active: Flag = None, email: Text = None, orgUid: Text = None, roleId: Number = None,
-    username: Text = None, q: Text = None, pgNum: Number = None, pgSize: Number = None,
+    active: Flag = None, email: Text = None, orgUid: Text = None, roleId: Text = None,
+    username: Text = None, q: Text = None, incRoles: Flag = None, incAll: Flag = None,
+    pgNum: Number = None, pgSize: Number = None,
 ) -> Response:
     who = backend.caller(emu, session, authorization)
     data = resources.users(who, active=active, email=email, org_uid=orgUid, role_id=roleId,
-                           username=username, q=q, page=pgNum, page_size=pgSize)
+                           username=username, q=q, page=pgNum, page_size=pgSize,
+                           inc_roles=bool(incRoles or incAll))
     return json_response(backend.envelope(who, _params(request), data))
 
 
 @router.get("/api/v1/User/{user}", summary="One user by id, by uid, or 'my'")
+@router.get("/api/User/{user}", summary="One user (legacy unversioned path)")
 async def get_user(emu: EmulatorDep, session: SessionDep, request: Request, user: str,
-                   authorization: Auth = None, idType: Text = None) -> Response:
+                   authorization: Auth = None, idType: Text = None, incRoles: Flag = None,
+                   incAll: Flag = None) -> Response:
     who = backend.caller(emu, session, authorization)
-    data = resources.user(who, user, idType)
+    data = resources.user(who, user, idType, bool(incRoles or incAll))
     return json_response(backend.envelope(who, _params(request), data))
 
 
 @router.get("/api/v1/Org", summary="A page of organizations")
+@router.get("/api/Org", summary="A page of organizations (legacy unversioned path)")
 async def list_orgs(emu: EmulatorDep, session: SessionDep, request: Request,
                     authorization: Auth = None, pgNum: Number = None,
                     pgSize: Number = None) -> Response:
     who = backend.caller(emu, session, authorization)
-    data = resources.orgs(who, pgNum, pgSize)
+    data = orgs.orgs(who, pgNum, pgSize)
     return json_response(backend.envelope(who, _params(request), data))
 
 
 @router.get("/api/v1/Org/{org}", summary="One organization by id, uid, guid, or 'my'")
+@router.get("/api/Org/{org}", summary="One organization (legacy unversioned path)")
 async def get_org(emu: EmulatorDep, session: SessionDep, request: Request, org: str,
                   authorization: Auth = None, idType: Text = None) -> Response:
     who = backend.caller(emu, session, authorization)
-    data: Any = resources.org(who, org, idType)
+    data: Any = orgs.org(who, org, idType)
     return json_response(backend.envelope(who, _params(request), data))
+
+
+@router.get("/api/v1/role", summary="The roles of the tenant (code42cli --role-name)")
+async def list_roles(emu: EmulatorDep, session: SessionDep, request: Request,
+                     authorization: Auth = None) -> Response:
+    who = backend.caller(emu, session, authorization)
+    return json_response(backend.envelope(who, _params(request), resources.roles(who)))
 
 
 @router.get("/api/v3/orgs/{org_guid}", summary="One organization by guid (v3)")
 async def get_org_v3(emu: EmulatorDep, session: SessionDep, org_guid: str,
                      authorization: Auth = None) -> Response:
     who = backend.caller(emu, session, authorization)
-    return json_response(resources.org(who, org_guid, "orgGuid"))
+    return json_response(orgs.org(who, org_guid, "orgGuid"))
 
+
+@router.get("/api/v3/customer/my", summary="The caller's tenant (py42 usercontext)")
+async def get_tenant(emu: EmulatorDep, session: SessionDep,
+                     authorization: Auth = None) -> Response:
+    who = backend.caller(emu, session, authorization)
+    return json_response(resources.tenant(who))
+
+
+# Code42's legacy unversioned resources (/api/Computer ...), matched in any case; none is a
+# CleverFox resource name, which shares /api (tests/vendors/code42/test_paths.py checks).
+LEGACY_RESOURCES = (
+    "Archive", "AuthToken", "ColdStorage", "Computer", "ComputerBlock",
+    "ComputerDeauthorization", "DataKeyToken", "DeviceBackupReport", "LegalHold",
+    "LegalHoldEventReport", "LegalHoldMembership", "LegalHoldMembershipDeactivation",
+    "LegalHoldReactivation", "LoginConfiguration", "Org", "OrgSetting", "RestoreHistory",
+    "Role", "ServerEnv", "User", "UserRole", "WebRestoreFileSize",
+    "WebRestoreFileSizePolling", "WebRestoreInfo", "WebRestoreJob", "WebRestoreJobResult",
+    "WebRestoreSearch", "WebRestoreSession", "WebRestoreTreeNode",
+)
+_OWNED = re.compile(r"/api/(?:v[0-9]+|(?i:" + "|".join(LEGACY_RESOURCES) + r"))(?=/|$)")
 
 SURFACE = Surface(
     name="code42",
     title="Code42 (emulated)",
     description="DeviceBackupReport in JSON or CSV, token or Basic auth, role-scoped; the v1 "
-    "Computer, User and Org reads py42 makes.",
+    "Computer, User, Org and role reads py42 and code42cli make (also unversioned).",
     router=router,
-    prefixes=("/api/DeviceBackupReport", "/api/v1", "/api/v3"),
+    # Every path a Code42 client calls: /api/v<N>/..., the legacy resources, and py42's
+    # other services (file events, alerts, watchlists, risk profiles, audit log).
+    prefixes=("/svc/api", "/forensic-search", "/rpc", "/v1"),
+    patterns=(_OWNED,),
     render_error=render_error,
-    security_schemes={
-        "basic": {"type": "http", "scheme": "basic", "description": "username:password"},
-        "bearer": {"type": "http", "scheme": "bearer",
-                   "description": "a v3_user_token (GET /api/v3/auth/jwt) or an API client's "
-                   "access_token (POST /api/v3/oauth/token)"}},
     error_schema={"type": "array", "items": {
         "type": "object", "required": ["name", "description"],
         "properties": {"name": {"type": "string"}, "description": {"type": "string"}}}},
+    reshape=openapi.reshape,
 )

@@ -145,13 +145,13 @@ def _hex(field: str, value: str) -> str:
 
 
 def encrypt(ctx: Ctx, tenant_id: str, body: Encrypt) -> str:
-    """POST /agent/encrypt: one way; an agent already encrypted answers 403."""
+    """POST /agent/encrypt: one way. The page: it "enables volume encryption ... if it is not
+    already enabled", so on an encrypted agent it succeeds and changes nothing (the key stays;
+    changeencryption changes it)."""
     key = _hex("EncryptedPasswordHex", body.EncryptedPasswordHex)
     row = get_agent(ctx, tenant_id, body.MachineAgentId)
-    if row.is_encrypted:
-        raise NotAllowed(f"Agent {row.id} is already encrypted; encryption cannot be changed "
-                         "this way (use changeencryption).")
-    row.is_encrypted, row.encryption_hex = True, key
+    if not row.is_encrypted:
+        row.is_encrypted, row.encryption_hex = True, key
     ctx.session.add(row)
     ctx.session.commit()
     return guid(ctx, "encrypt", row.id, ctx.now.isoformat())

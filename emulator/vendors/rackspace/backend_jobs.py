@@ -48,6 +48,7 @@ __all__ = [
     "restore_files",
     "restore_report",
     "update_restore",
+    "why_not_restorable",
 ]
 
 DONE = ("Completed", "CompletedWithErrors")
@@ -91,7 +92,8 @@ def backup(ctx: Ctx, tenant_id: str, backup_id: int) -> dict[str, Any]:
 def backup_report(ctx: Ctx, tenant_id: str, backup_id: int) -> dict[str, Any]:
     """GET /backup/report/{id}."""
     row = get_backup(ctx, tenant_id, backup_id)
-    return views.report_view(row, *_parts(ctx, row))
+    config, agent = _parts(ctx, row)
+    return views.report_view(row, config, agent, why_not_restorable(ctx, row, config) is None)
 
 
 def restorable(ctx: Ctx, config: Configuration) -> list[Backup]:
@@ -106,6 +108,23 @@ def restorable(ctx: Ctx, config: Configuration) -> list[Backup]:
         horizon = ctx.now - timedelta(days=config.version_retention)
         rows = rows[:1] + [b for b in rows[1:] if b.completed_time and b.completed_time >= horizon]
     return rows
+
+
+def why_not_restorable(ctx: Ctx, row: Backup, config: Configuration) -> str | None:
+    """Why backup `row` cannot be restored now, or None when it can.
+
+    The page: restorable backups have "completed at least once and [have] not been deleted
+    and [are] not expired" (VersionRetention days; the newest good one never expires).
+    """
+    if row.state not in DONE:
+        return f"backup {row.id} is {row.state}; only a completed backup can be restored"
+    if config.is_deleted:
+        return (f"backup {row.id} cannot be restored: its backup configuration {config.id} "
+                "was deleted")
+    if all(b.id != row.id for b in restorable(ctx, config)):
+        return (f"backup {row.id} cannot be restored: it is older than its configuration's "
+                f"VersionRetention of {config.version_retention} days")
+    return None
 
 
 def completed(ctx: Ctx, tenant_id: str, config_id: int) -> list[dict[str, Any]]:
@@ -148,9 +167,9 @@ def _restore_view(ctx: Ctx, row: Restore) -> dict[str, Any]:
 
 def _restore_fields(ctx: Ctx, tenant_id: str, body: RestoreCreate) -> dict[str, Any]:
     source_backup = get_backup(ctx, tenant_id, body.BackupId)
-    if source_backup.state not in DONE:
-        raise BadField("BackupId", f"backup {body.BackupId} is {source_backup.state}; only a "
-                       "completed backup can be restored")
+    why = why_not_restorable(ctx, source_backup, _parts(ctx, source_backup)[0])
+    if why is not None:
+        raise BadField("BackupId", why)
     if body.BackupMachineId != source_backup.agent_id:
         raise BadField("BackupMachineId", f"backup {body.BackupId} was made by agent "
                        f"{source_backup.agent_id}")
@@ -184,7 +203,11 @@ def _creating(row: Restore, what: str) -> None:
 
 def _start(ctx: Ctx, tenant_id: str, row: Restore, password: str | None) -> None:
     source_backup = ctx.session.get(Backup, row.backup_id)
-    if source_backup is not None and source_backup.is_encrypted and not password:
+    assert source_backup is not None
+    why = why_not_restorable(ctx, source_backup, _parts(ctx, source_backup)[0])
+    if why is not None:  # it expired or lost its configuration since the restore was created
+        raise NotAllowed(f"Restore {row.id} cannot start: {why}.")
+    if source_backup.is_encrypted and not password:
         raise BadField("EncryptedPassword", "is required to restore an encrypted backup")
     _ready(get_agent(ctx, tenant_id, row.destination_machine_id), "start a restore")
     RESTORE.fire(ctx, row, "start")  # 409 conflict unless Creating

@@ -13,9 +13,11 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 from sqlmodel import Session, col, func, select
 
+from emulator.core import secrets
 from emulator.core.deps import EmulatorDep, SessionDep
 from emulator.core.engine import Ctx
 from emulator.core.errors import BadRequest
+from emulator.core.http_rules import public_base
 from emulator.core.runtime import Emulator
 from emulator.core.timeutil import iso_z
 from emulator.core.world import World
@@ -41,9 +43,8 @@ class Auth:
     tenant_id: str
 
 
-def _base_url(emu: Emulator, request: Request) -> str:
-    configured = getattr(emu.settings, "base_url", None)
-    return str(configured or request.base_url).rstrip("/")
+def _base_url(emu: Emulator) -> str:
+    return public_base()
 
 
 def _credentials(body: dict[str, Any]) -> tuple[str, str, str, str]:
@@ -74,8 +75,9 @@ def authenticate(emu: Emulator, session: Session, request: Request,
     """Check credentials and issue a token valid for 24 hours of the world's virtual time."""
     username, secret, kind, method = _credentials(body)
     auth = body["auth"]
-    tenant = session.exec(select(Tenant).where(Tenant.username == username)).first()
-    if tenant is None or getattr(tenant, kind) != secret or tenant.world_id not in emu.worlds:
+    tenant = next((t for t in session.exec(select(Tenant).where(Tenant.username == username))
+                   if getattr(t, kind) == secret and emu.visible(t.world_id)), None)
+    if tenant is None:
         raise NotAuthorized(BAD_CREDENTIALS)
     for key in ("tenantId", "tenantName"):
         wanted = auth.get(key)
@@ -84,13 +86,13 @@ def authenticate(emu: Emulator, session: Session, request: Request,
     ctx = emu.ctx(session, tenant.world_id)
     issued = session.exec(select(func.count()).select_from(Token)
                           .where(col(Token.world_id) == ctx.world_id)).one()
-    rng = ctx.rng("rackspace", "token", tenant.username, issued, ctx.now.isoformat())
-    token = Token(id=f"{rng.getrandbits(128):032x}", world_id=ctx.world_id,
+    token = Token(id=secrets.hex_token(ctx.world, "rackspace.token", tenant.username, issued,
+                                       ctx.now.isoformat()), world_id=ctx.world_id,
                   tenant_id=tenant.tenant_id, expires=ctx.now + TOKEN_LIFETIME,
                   authenticated_by=method)
     session.add(token)
     session.commit()
-    return _access(token, tenant, _base_url(emu, request))
+    return _access(token, tenant, _base_url(emu))
 
 
 def _access(token: Token, tenant: Tenant, base: str) -> dict[str, Any]:
@@ -126,10 +128,12 @@ def _lookup(emu: Emulator, session: Session, token_id: str) -> tuple[str, str, d
     if cached is not None:
         world, tenant_id, expires = cached
         if emu.worlds.get(world.id) is world:
+            if not emu.visible(world.id):
+                raise NotAuthorized("The supplied token is invalid or has been revoked.")
             return world.id, tenant_id, expires
         del _tokens[token_id]
     row = session.get(Token, token_id)
-    if row is None or row.world_id not in emu.worlds:
+    if row is None or not emu.visible(row.world_id):
         raise NotAuthorized("The supplied token is invalid or has been revoked.")
     if len(_tokens) >= _CACHE_MAX:
         _tokens.clear()

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from emulator.core.deps import EmulatorDep, SessionDep
 from emulator.core.render import json_response
 from emulator.core.surface import Surface, SurfaceRouter
-from emulator.vendors.rackspace import routes_agents, routes_configurations, routes_jobs
+from emulator.vendors.rackspace import openapi, routes_agents, routes_configurations, routes_jobs
 from emulator.vendors.rackspace.errors import render_error
 from emulator.vendors.rackspace.identity import authenticate
 
@@ -25,8 +25,7 @@ router = SurfaceRouter()
 identity = APIRouter(tags=["identity"])
 
 
-@identity.post("/v2.0/tokens", summary="Authenticate (Identity v2.0): API key or password",
-               openapi_extra={"security": []})
+@identity.post("/v2.0/tokens", summary="Authenticate (Identity v2.0): API key or password")
 async def tokens(request: Request, emu: EmulatorDep, session: SessionDep,
                  body: Annotated[dict[str, Any], Body()]) -> Response:
     return json_response(authenticate(emu, session, request, body))
@@ -45,12 +44,10 @@ SURFACE = Surface(
     router=router,
     prefixes=("/v1.0", "/v2.0"),
     render_error=render_error,
-    security_schemes={"authToken": {
-        "type": "apiKey", "in": "header", "name": "X-Auth-Token",
-        "description": "access.token.id from POST /v2.0/tokens"}},
     error_schema={"type": "object", "minProperties": 1, "maxProperties": 1,
                   "additionalProperties": {
                       "type": "object", "required": ["code", "message"],
                       "properties": {"code": {"type": "integer"},
                                      "message": {"type": "string"}}}},
+    reshape=openapi.reshape,
 )

@@ -65,8 +65,10 @@ def next_run(config: Configuration, after: datetime) -> datetime | None:
 def reschedule(ctx: Ctx, config: Configuration) -> None:
     """Recompute NextScheduledRunTime from now and keep one pending run for it, if active."""
     ctx.cancel(KIND, config.id)
-    config.next_run = None if config.is_deleted else next_run(config, ctx.now)
-    if config.next_run is not None and config.is_active:
+    # A deleted or disabled configuration has no next run to show (it would be stale).
+    active = config.is_active and not config.is_deleted
+    config.next_run = next_run(config, ctx.now) if active else None
+    if config.next_run is not None:
         ctx.schedule(KIND, config.id, at=config.next_run, payload={"at": iso_z(config.next_run)})
     ctx.session.add(config)
 

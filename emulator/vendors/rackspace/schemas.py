@@ -103,9 +103,12 @@ class ConfigurationBody(_Body):
 
 
 class ConfigEnable(_Body):
-    """Enable or disable a backup configuration."""
+    """Enable or disable a backup configuration.
 
-    Enable: bool
+    The page names the field Enable; python-cloudbackup-sdk sends Enabled: both are read.
+    """
+
+    Enable: bool = Field(validation_alias=AliasChoices("Enable", "Enabled"))
 
 
 class BackupAction(_Body):

@@ -134,10 +134,17 @@ def backup_view(backup: Backup, config: Configuration, agent: Agent | None) -> d
         "BackupConfigurationName": config.name,
         "MachineAgentId": backup.agent_id,
         "MachineName": agent.machine_name if agent else "",
+        **_datacenters(agent),
         "StateChangeTime": date(backup.state_change_time),
         "IsEncrypted": backup.is_encrypted,
         "EncryptionKey": _key(agent),
     }
+
+
+def _datacenters(agent: Agent | None) -> dict[str, str]:
+    """Where the server is and where its backups go (python-cloudbackup-sdk reads both)."""
+    return {"Datacenter": agent.datacenter if agent else "",
+            "BackupDatacenter": agent.backup_datacenter if agent else ""}
 
 
 def completed_view(backup: Backup, config: Configuration, agent: Agent | None) -> dict[str, Any]:
@@ -159,8 +166,9 @@ def _errors(report_key: str, report_id: int | None, errors: list[dict[str, Any]]
     return [{report_key: report_id, **e} for e in errors]
 
 
-def report_view(backup: Backup, config: Configuration, agent: Agent | None) -> dict[str, Any]:
-    """GET /backup/report/{id}."""
+def report_view(backup: Backup, config: Configuration, agent: Agent | None,
+                can_restore: bool) -> dict[str, Any]:
+    """GET /backup/report/{id}; `can_restore`: it is restorable now (see backend_jobs)."""
     return {
         "BackupId": backup.id,
         "BackupConfigurationId": backup.config_id,
@@ -169,7 +177,7 @@ def report_view(backup: Backup, config: Configuration, agent: Agent | None) -> d
         "ComputerName": agent.machine_name if agent else "",
         "MachineAgentId": backup.agent_id,
         "State": backup.state,
-        "CanRestore": backup.state in ("Completed", "CompletedWithErrors"),
+        "CanRestore": can_restore,
         "StartTime": date(backup.start_time),
         "CompletedTime": date(backup.completed_time),
         "Duration": duration(backup.start_time, backup.completed_time),
@@ -181,6 +189,7 @@ def report_view(backup: Backup, config: Configuration, agent: Agent | None) -> d
         "Reason": backup.reason,
         "Diagnostics": backup.diagnostics,
         "ErrorList": _errors("BackupReportID", backup.id, backup.errors),
+        **_datacenters(agent),
     }
 
 

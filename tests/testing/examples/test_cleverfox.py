@@ -50,13 +50,15 @@ class CleverFoxClient:
 
     def wait_for_log(self, log_id: int, wait: Callable[[], object],
                      attempts: int = 20) -> Iterator[str]:
-        """Poll a run's log, calling `wait` between polls, until it is no longer Running;
-        yields every status seen (in production `wait` sleeps; in a test it moves time)."""
+        """Poll for a run's log, calling `wait` between polls, until it appears (a run in
+        progress has no log yet: 404); yields "running" per poll, then the final JobStatus
+        (in production `wait` sleeps; in a test it moves time)."""
         for _ in range(attempts):
-            status = str(self._data(self.http.get(f"/logs/{log_id}"))["JobStatus"])
-            yield status
-            if status != "Running":
+            response = self.http.get(f"/logs/{log_id}")
+            if response.status_code != 404:
+                yield str(self._data(response)["JobStatus"])
                 return
+            yield "running"
             wait()
         raise TimeoutError(f"log {log_id} still running after {attempts} polls")
 
@@ -70,7 +72,7 @@ def cleverfox(emulator_sandbox: Sandbox) -> Iterator[CleverFoxClient]:
 
 # 09:00 UTC is 04:00 in "Eastern Standard Time", the device's zone.
 @pytest.mark.emulator_sandbox(now="2026-01-05T09:00:00Z")
-def test_the_poller_sees_the_run_go_from_running_to_completed(
+def test_the_poller_waits_for_the_log_of_a_completed_run(
         cleverfox: CleverFoxClient, emulator_sandbox: Sandbox) -> None:
     device = cleverfox.create_device("File server", "Eastern Standard Time")
     cleverfox.create_daily_job(device, "2026-01-05T04:01:00.000", r"D:\Shares")
@@ -80,10 +82,10 @@ def test_the_poller_sees_the_run_go_from_running_to_completed(
 
     statuses = list(cleverfox.wait_for_log(log_id, wait=lambda: emulator_sandbox.advance(300)))
 
-    # A run lasts 0.5 to 25 minutes: seen Running at least once, then Completed.
-    assert statuses[0] == "Running"
+    # A run lasts 0.5 to 25 minutes: seen running at least once, then Completed.
+    assert statuses[0] == "running"
     assert statuses[-1] == "Completed"
-    assert set(statuses[:-1]) == {"Running"}
+    assert set(statuses[:-1]) == {"running"}
     assert emulator_sandbox.clock()["now"] < "2026-01-05T09:30"
 
 

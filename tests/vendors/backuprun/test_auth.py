@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from emulator.vendors.backuprun.backend import CALL_NAMES
 from tests.vendors.backuprun.helpers import advance, api, credentials, error, login, ok
 
 
@@ -68,6 +69,28 @@ def test_session_cookie_expires_after_idle_time_on_the_virtual_clock(client: Tes
     assert "PHPSESSID" not in client.cookies
 
 
+def test_every_call_restarts_the_idle_time_even_when_it_answers_an_error(
+        client: TestClient) -> None:
+    """As PHP's session_start on every request: a client polling a removed service, or
+    sending a bad call, stays logged in while it keeps calling."""
+    login(client, remember=0)
+    removed = ok(api(client, "addService", type="VDS", location="528", name="gone",
+                     agent="h", agent_port="1167")).find("agent")
+    ok(api(client, "editService", sc_id=removed.get("id"), service_action="terminate"))
+    advance(client, 120)
+    calls = [("getBackupStatus", {"service_id": removed.get("service_id")}),
+             ("noSuchCall", {}), ("", {}), ("getStatus", {"bad": "\x01"})]
+    bad = {"contact_id": "x", "service_id": "x", "sc_id": "x", "agent-id": "x", "email": "x"}
+    calls += [(name, bad)
+              for name in CALL_NAMES if name != "logout"]
+    for name, params in calls:
+        advance(client, 1000)
+        answer = client.post("/api.php", data={"apiCALL": name, **params})
+        assert 'value="error"' in answer.text or name == "getStatus", (name, answer.text)
+        advance(client, 1000)  # 2000 s after the last successful call
+        ok(api(client, "getStatus"))
+
+
 def test_remembered_session_outlives_a_day_but_not_a_month(client: TestClient) -> None:
     login(client, remember=1)
     advance(client, 86400 * 3)
@@ -128,3 +151,38 @@ def test_sandbox_credentials_reach_the_sandbox_only(client: TestClient) -> None:
     assert client.delete(f"/_emulator/sandboxes/{sandbox['id']}").status_code == 204
     error(api(client, "login", email=creds["email"], password=creds["password"]),
           "login_failed")
+
+
+def test_same_seed_sandboxes_each_log_in_recover_and_reset(client: TestClient) -> None:
+    # Session ids and recovery codes live in tables every world shares: drawn per world,
+    # they never collide (a collision used to be an internal_error on every retry).
+    sandboxes = [client.post("/_emulator/sandboxes", json={"seed": 9}).json() for _ in range(2)]
+    sids = []
+    for sandbox in sandboxes:
+        creds = sandbox["credentials"]["backuprun"]
+        base = f"/sandbox/{sandbox['id']}"
+        answer = client.post(f"{base}/api.php", data={"apiCALL": "login", **creds})
+        assert '<status value="ok">' in answer.text, answer.text
+        sids.append(answer.cookies["PHPSESSID"])
+        ok(api(client, "recoverPassword", email=creds["email"]))  # at the root: finds it
+        code = [m for m in _outbox(client, sandbox=sandbox["id"])
+                if m["kind"] == "recovery"][-1]["recoverycode"]
+        answer = client.post(f"{base}/api.php", data={
+            "apiCALL": "resetPassword", "recoverycode": code, "password": "new-pw"})
+        assert '<status value="ok">' in answer.text, answer.text
+        sids.append(answer.cookies["PHPSESSID"])
+        client.cookies.clear()
+    assert len(set(sids)) == len(sids)
+
+
+def test_a_cookie_kept_from_before_a_reset_reaches_nobody(client: TestClient) -> None:
+    creds = credentials(client)
+    before = client.post("/api.php", data={"apiCALL": "login", **creds}).cookies["PHPSESSID"]
+    client.cookies.clear()
+    client.post("/_emulator/reset")
+    after = client.post("/api.php", data={"apiCALL": "login", **creds}).cookies["PHPSESSID"]
+    client.cookies.clear()
+    assert after != before  # the first login after a reset is not the first one before it
+    kept = client.post("/api.php", data={"apiCALL": "getStatus"},
+                       headers={"Cookie": f"PHPSESSID={before}"})
+    assert 'code="not_logged_in"' in kept.text

@@ -43,7 +43,9 @@ def test_task_runs_initializing_running_finished(client: TestClient) -> None:
     login(client)
     sid = created_service(client).get("service_id")
     before = _backup_status(client, sid)
-    assert before.find("task").get("taskstate") == "" and before.get("alert_history") == "[]"
+    # the page's example of a never-run service: taskstate INITIALIZING, alert_history "[]"
+    assert before.find("task").get("taskstate") == "INITIALIZING"
+    assert before.get("alert_history") == "[]" and before.get("running") == "0"
     error(api(client, "getBackupStatus"), "missing_parameter")
     ok(api(client, "runPolicy", service_id=sid, activation_hint="linux-express-install"))
     agent = _backup_status(client, sid)

@@ -75,7 +75,12 @@ def test_device_examples_round_trip_with_every_documented_key(client: TestClient
         if key != "Token":
             assert device[key] == value, key
     assert re.fullmatch(r"[0-9A-F]{8}(-[0-9A-F]{4}){3}-[0-9A-F]{12}", device["ApiKey"])
-    assert device["AgentDownloadUrl"].startswith("https://")
+    # it points back at the emulator, where the stand-in installer is served
+    assert device["AgentDownloadUrl"] == \
+        "http://testserver/downloads/agent/CleverFoxBackupAgent.exe"
+    download = client.get(device["AgentDownloadUrl"])
+    assert download.status_code == 200
+    assert download.headers["content-type"] == "application/octet-stream"
     for key in ("LastApiCheckAt", "LastAgentDownloadCreated", "AddedOn"):
         assert DATE.match(device[key]), key
     # LastApiCheckAt is local (Eastern, UTC-5 in January); AddedOn is UTC.

@@ -63,3 +63,45 @@ def test_py42_rejects_a_wrong_password_with_its_own_error(tmp_path: Path) -> Non
         with pytest.raises(Py42UnauthorizedError) as raised:
             py42_sdk.from_local_account(server.base_url, creds["user"]["username"], "wrong")
         assert "LOCAL" in str(raised.value)
+
+
+def test_py42_settings_roles_tenant_org_subtrees_and_org_errors(tmp_path: Path) -> None:
+    from py42.exceptions import Py42OrgNotFoundError
+
+    with serve(tmp_path, "--freeze", "--seed", "7", "--now", "2026-01-05T09:00:00Z") as server:
+        base = server.base_url
+        creds = httpx.get(f"{base}/_emulator/credentials").json()["code42"]["sysadmin"]
+        login = (creds["username"], creds["password"])
+        sdk = py42_sdk.from_local_account(base, *login)
+        devices = [d for page in sdk.devices.get_all() for d in page["computers"]]
+        names = {r["destinationUid"]: r["destinationName"] for r in _report(base, login)}
+        for device in devices[:12]:
+            settings = sdk.devices.get_settings(device["guid"])
+            assert settings.guid == device["guid"] and settings.available_destinations == names
+            [backup_set] = settings.backup_sets
+            assert set(backup_set.destinations.values()) <= set(names.values())
+            assert list(backup_set.included_files) and not list(backup_set.excluded_files)
+            assert settings.warning_alert_days == 3 and settings.critical_alert_days == 7
+        roles = {r["roleName"] for r in sdk.users.get_available_roles().data}
+        assert "Desktop User" in roles
+        [me] = sdk.users.get_by_username(login[0], incRoles=True)["users"]
+        assert "Customer Cloud Admin" in me["roles"]
+        tenant = sdk.usercontext.get_current_tenant_id()
+        assert tenant
+        jwt = httpx.get(f"{base}/api/v3/auth/jwt", params={"useBody": "true"},
+                        auth=login).json()["data"]["v3_user_token"]
+        by_jwt = py42_sdk.from_jwt_provider(base, lambda: jwt)
+        assert by_jwt.usercontext.get_current_tenant_id() == tenant
+        assert by_jwt.users.get_current()["username"] == login[0]
+        with pytest.raises(Py42OrgNotFoundError):
+            list(sdk.users.get_all(org_uid="no-such-org"))
+        with pytest.raises(Py42OrgNotFoundError):
+            list(sdk.devices.get_all(org_uid="no-such-org"))
+        orgs = [o for page in sdk.orgs.get_all() for o in page["orgs"]]
+        root = next(o for o in orgs if o["parentOrgUid"] is None)
+        under_root = [d for page in sdk.devices.get_all(org_uid=root["orgUid"])
+                      for d in page["computers"]]
+        assert sorted(d["guid"] for d in under_root) == sorted(d["guid"] for d in devices)
+        users_under_root = [u for page in sdk.users.get_all(org_uid=root["orgUid"])
+                            for u in page["users"]]
+        assert len(users_under_root) == 25

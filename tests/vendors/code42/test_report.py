@@ -203,7 +203,7 @@ def test_portable_formatting_matches_the_sqlite_fast_path(
     client.post("/_emulator/clock", json={"advance_seconds": 3 * 86400 + 7})
     fast = client.get(REPORT, params={"export": "csv"}, auth=login(client, "sysadmin")).text
     fast_json = report(client, srtKey="lastCompletedBackupDate")
-    monkeypatch.setattr(report_module, "_is_sqlite", lambda _caller: False)
+    monkeypatch.setattr(report_module, "is_sqlite", lambda _caller: False)
     slow = client.get(REPORT, params={"export": "csv"}, auth=login(client, "sysadmin")).text
     assert slow == fast
     assert report(client, srtKey="lastCompletedBackupDate") == fast_json

@@ -13,7 +13,7 @@ REPORT_KEYS = {"BackupId", "BackupConfigurationId", "BackupConfigurationName",
                "BackupConfigurationIsDeleted", "ComputerName", "MachineAgentId", "State",
                "CanRestore", "StartTime", "CompletedTime", "Duration", "FilesSearched",
                "BytesSearched", "FilesBackedUp", "BytesBackedUp", "NumErrors", "Reason",
-               "Diagnostics", "ErrorList"}
+               "Diagnostics", "ErrorList", "Datacenter", "BackupDatacenter"}
 ERROR_KEYS = {"BackupReportID", "ListIndex", "ErrorType", "ErrorDesc", "ExceptionDesc",
               "ExceptionDetails", "ExceptionCode", "Path"}
 FINAL = {"Completed", "CompletedWithErrors", "Failed"}
@@ -57,7 +57,8 @@ def test_manual_backup_walks_the_documented_states(client: TestClient, rax: Rax)
     details = rax.get(f"/backup/{backup_id}").json()
     assert set(details) == {"BackupId", "BackupConfigurationId", "CurrentState",
                             "BackupConfigurationName", "MachineAgentId", "MachineName",
-                            "StateChangeTime", "IsEncrypted", "EncryptionKey"}
+                            "StateChangeTime", "IsEncrypted", "EncryptionKey", "Datacenter",
+                            "BackupDatacenter"}
     report = rax.get(f"/backup/report/{backup_id}").json()
     assert set(report) == REPORT_KEYS
     assert report["State"] == "Completed" and report["CanRestore"] is True

@@ -42,8 +42,7 @@ $out['serverurl'] = $agent->getAttribute('serverurl');
 $backup = call($ch, array('apiCALL' => 'getBackupStatus',
                           'service_id' => $agent->getAttribute('service_id'),
                           'timezoneOffset' => '0'));
-$out['taskstate_present'] = $backup->getElementsByTagName('task')->item(0)
-    ->hasAttribute('taskstate');
+$out['taskstate'] = $backup->getElementsByTagName('task')->item(0)->getAttribute('taskstate');
 $out['missing'] = call($ch, array('apiCALL' => 'addService'))
     ->getElementsByTagName('error')->item(0)->getAttribute('code');
 $out['http_code'] = curl_getinfo($ch, CURLINFO_HTTP_CODE);

@@ -1,0 +1,116 @@
+"""Secrets: every credential, API key, token, session id and recovery code a world hands out.
+
+The rule, in one place: a seed decides a world's data, never its secrets. Every vendor draws
+its secrets here, from a generator keyed by HMAC-SHA256 over
+
+- the world's key (`World.secret_key`): the default world's follows its seed, so a reset to
+  the same seed hands the same logins back and `GET /_emulator/credentials` stays put; a
+  sandbox's follows the server's *epoch*, a counter stored in the database that only ever
+  grows (a reset, a snapshot restore or a wipe never winds it back), so no two sandboxes the
+  server ever made share a key, whatever their seeds;
+- the world's incarnation (`World.epoch`): 0 while the world is built, so the credentials of
+  its fixtures are a function of its key alone, then a fresh epoch whenever it comes to life
+  (built, reset, put back by a snapshot), so a session id, token or recovery code issued
+  after a reset is never one issued before it;
+- the purpose and the caller's keys (a counter, a subject, the virtual time).
+
+HMAC and the counter make it deterministic: the same requests against a fresh server give the
+same bytes. They also make it unique: two live worlds never share a key, so a credential
+alone tells which world it belongs to, and tables that all worlds share (session ids,
+recovery codes, tokens) never see the same value twice.
+
+Nothing here is secret from a reader of this source: the emulator's credentials guard test
+data, not anything of value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import random
+import string
+import uuid
+from typing import Protocol
+
+from sqlmodel import Field, Session, SQLModel
+
+__all__ = ["SERVER_KEY", "SecretEpoch", "WorldKeys", "default_world_key", "draw", "guid",
+           "hex_token", "next_epoch", "sandbox_id", "sandbox_key", "text_token"]
+
+SERVER_KEY = b"backup-emulator secrets v1"
+_ALNUM = string.ascii_lowercase + string.digits
+
+
+class WorldKeys(Protocol):
+    """What a draw needs of a world (a World row or its detached copy)."""
+
+    @property
+    def secret_key(self) -> str: ...
+
+    @property
+    def epoch(self) -> int: ...
+
+
+class SecretEpoch(SQLModel, table=True):
+    """The server's epoch counter: one row that resets, wipes and restores leave alone."""
+
+    __tablename__ = "secret_epoch"
+    __table_args__ = {"info": {"survives_reset": True}}
+
+    id: int = Field(default=1, primary_key=True)
+    value: int = 0
+
+
+def next_epoch(session: Session) -> int:
+    """The next value of the server's epoch (the caller commits)."""
+    row = session.get(SecretEpoch, 1)
+    if row is None:
+        row = SecretEpoch(id=1, value=0)
+    row.value += 1
+    session.add(row)
+    session.flush()
+    return row.value
+
+
+def _mac(key: bytes, *parts: object) -> bytes:
+    message = "\x1f".join(str(p) for p in parts).encode("utf-8", "surrogatepass")
+    return hmac.new(key, message, hashlib.sha256).digest()
+
+
+def default_world_key(seed: int) -> str:
+    """The default world's key: it follows the seed (a reset gives the same logins back)."""
+    return _mac(SERVER_KEY, "default-world", seed).hex()
+
+
+def sandbox_key(session: Session) -> str:
+    """A new sandbox's key, from the next epoch: never one any world of this store had."""
+    return _mac(SERVER_KEY, "sandbox", next_epoch(session)).hex()
+
+
+def sandbox_id(key: str) -> str:
+    """The id of the sandbox with world key `key` (unique as the key is)."""
+    return "sb-" + _mac(bytes.fromhex(key), "id").hex()[:12]
+
+
+def draw(world: WorldKeys, purpose: str, *keys: object) -> random.Random:
+    """A generator for one secret of `world`: same world, incarnation, purpose and keys,
+    same values; anything else, other values."""
+    seed = _mac(bytes.fromhex(world.secret_key), world.epoch, purpose, *keys)
+    return random.Random(int.from_bytes(seed, "big"))
+
+
+def hex_token(world: WorldKeys, purpose: str, *keys: object, bits: int = 128) -> str:
+    """A lower-case hex secret of `bits` bits."""
+    return f"{draw(world, purpose, *keys).getrandbits(bits):0{bits // 4}x}"
+
+
+def guid(world: WorldKeys, purpose: str, *keys: object) -> str:
+    """A version-4 GUID secret, lower case (callers upper-case it where the vendor does)."""
+    return str(uuid.UUID(int=draw(world, purpose, *keys).getrandbits(128), version=4))
+
+
+def text_token(world: WorldKeys, purpose: str, *keys: object, length: int = 16,
+               alphabet: str = _ALNUM) -> str:
+    """A secret of `length` characters from `alphabet` (passwords, session ids, codes)."""
+    rng = draw(world, purpose, *keys)
+    return "".join(rng.choice(alphabet) for _ in range(length))

@@ -1,0 +1,35 @@
+"""Events: one row per change to a CleverFox object, written by the API and by the agents.
+
+An event carries its type (`EventTypeId`, `EventType` such as 32 "Device Modified") and the ids
+of the object concerned and of the parents it hangs under, as the vendor's Events page lists.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.core.engine import Ctx
+from emulator.vendors.cleverfox.models import CfEvent
+from emulator.vendors.cleverfox.resources import RESOURCES
+from emulator.vendors.cleverfox.sequence import next_id
+
+__all__ = ["ADDED", "DELETED", "MODIFIED", "write_event"]
+
+ADDED, MODIFIED, DELETED = 0, 1, 2
+_VERBS = ("Added", "Modified", "Deleted")
+_PARENTS = ("company_id", "device_id", "job_id", "subscription_id", "plan_id",
+            "backup_type_id", "plan_type_id", "log_id")
+
+
+def write_event(ctx: Ctx, partner_id: int, resource: str, row: Any, step: int) -> None:
+    """Record that `row` of `resource` (an /api/{resource} name) was added, modified or deleted."""
+    res = RESOURCES[resource]
+    if res.event_base is None or res.event_field is None:
+        return
+    ids = {attr: getattr(row, attr) for attr in _PARENTS if hasattr(row, attr)}
+    ids["event_partner_id"] = partner_id
+    ids[res.event_field] = row.id
+    ctx.session.add(CfEvent(world_id=ctx.world_id, id=next_id(ctx, "event"),
+                            partner_id=partner_id, added_on=ctx.now,
+                            event_type_id=res.event_base + step,
+                            event_type=f"{res.label} {_VERBS[step]}", **ids))
