@@ -11,6 +11,7 @@ from emulator import __version__
 from emulator.console import mount as mount_console
 from emulator.control.router import SURFACE as CONTROL
 from emulator.core.caseless import CaselessPaths
+from emulator.core.guard import Guard, GuardMiddleware
 from emulator.core.http_rules import HttpRules
 from emulator.core.middleware import ToolkitMiddleware
 from emulator.core.runtime import Emulator
@@ -61,6 +62,10 @@ def create_app(settings: Settings | None = None, *, emulator: Emulator | None = 
     # Outside the toolkit, so the journal and fault rules see the canonical spelling; inside
     # the HTTP rules, which take a sandbox's /sandbox/{id} prefix off first.
     app.add_middleware(CaselessPaths, surfaces=[s for s in SURFACES if s.caseless])
+    # Nothing reaches the case folding, the toolkit or a router unchecked; it runs after the
+    # HTTP rules, so it sees the path with any /sandbox/{id} prefix already taken off.
+    app.add_middleware(GuardMiddleware, guard=Guard.of(emu.settings), surfaces=SURFACES,
+                       fallback=CONTROL)
     app.add_middleware(HttpRules, worlds=emu.worlds, surfaces=vendors, control=CONTROL,
                        base_url=emu.settings.base_url)
     return app

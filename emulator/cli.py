@@ -116,7 +116,9 @@ def _banner(settings: Settings, credentials: dict[str, Any], port: int) -> str:
         f"backup-emulator {__version__} listening on http://{settings.host}:{port}",
         f"  state:       {settings.db}",
         f"  docs:        {base}/docs  (per API: {base}/_emulator/openapi/{{name}}.json)",
-        f"  control:     {base}/_emulator/health, /_emulator/credentials",
+        f"  control:     {base}/_emulator/health, /_emulator/credentials"
+        + ("  (send X-Emulator-Token: $EMULATOR_CONTROL_TOKEN)" if settings.control_token
+           else ""),
         "  credentials of the default world:",
         json.dumps(credentials, indent=2),
     ])
@@ -207,7 +209,8 @@ def _serve(settings: Settings, sock: socket.socket, given: set[str]) -> int:
         port = sock.getsockname()[1]
         print(_banner(settings, world.credentials if world else {}, port), flush=True)
     config = uvicorn_config(create_app(settings, emulator=emu), host=settings.host,
-                            port=port, log_level=settings.log_level)
+                            port=port, log_level=settings.log_level,
+                            header_timeout=settings.header_timeout)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the handler
     # that was there before it; ours turns that into a clean exit 0 (docker stop, Ctrl-C).
     previous = {sig: signal.signal(sig, _stopped) for sig in (signal.SIGINT, signal.SIGTERM)}

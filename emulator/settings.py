@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from emulator.core.clock import check_in_range
+from emulator.core.journal import MAX_BODY_BYTES, MAX_CAPACITY
+from emulator.core.numbers import Int64
 
 DEFAULT_DB = "backup-emulator.db"
 DEFAULT_SEED = 20150101
@@ -24,7 +27,7 @@ class Settings(BaseSettings):
         default=DEFAULT_DB,
         description="A SQLite file path, ':memory:', or a SQLAlchemy URL (sqlite://, postgresql://)",
     )
-    seed: int = Field(default=DEFAULT_SEED, description="Seed of the default world")
+    seed: Int64 = Field(default=DEFAULT_SEED, description="Seed of the default world")
     speed: float = Field(default=1.0, gt=0, description="Virtual seconds per real second")
     freeze: bool = Field(default=False, description="Start with the virtual clock frozen")
     now: datetime | None = Field(
@@ -36,11 +39,11 @@ class Settings(BaseSettings):
         description="How often the background engine applies due transitions; 0 turns it off",
     )
     journal_size: int = Field(
-        default=10_000, ge=0, le=1_000_000,
+        default=10_000, ge=0, le=MAX_CAPACITY,
         description="How many vendor requests the journal keeps (the newest); 0 keeps none",
     )
     journal_body_bytes: int = Field(
-        default=2048, ge=0, le=1_048_576,
+        default=2048, ge=0, le=MAX_BODY_BYTES,
         description="How many bytes of each request and response body the journal keeps",
     )
     snapshot: str | None = Field(
@@ -54,6 +57,33 @@ class Settings(BaseSettings):
         description="Public base URL the emulator advertises to clients, e.g. in the Rackspace "
         "Identity service catalog (default: the base URL of each request)",
     )
+
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Host names the server answers to besides localhost, 127.0.0.1, [::1], "
+        "its bind address and the host of base_url (comma-separated; `*` answers any Host, "
+        "which lets DNS rebinding in)")
+    control_token: str | None = Field(
+        default=None, min_length=1,
+        description="If set, every /_emulator call but health and the OpenAPI documents must "
+        "send it in the X-Emulator-Token header")
+    max_body_bytes: int = Field(
+        default=4 * 2**20, ge=1024, le=2**30,
+        description="Largest request body accepted; a larger one is a 413 in the vendor's format")
+    header_timeout: float = Field(
+        default=10.0, gt=0, le=3600,
+        description="Seconds a connection may take to send a request's headers (idle "
+        "keep-alive time included); then it is closed")
+    body_timeout: float = Field(
+        default=30.0, gt=0, le=3600,
+        description="Seconds a request may take to send its body; then a 408")
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [h.strip() for h in value.split(",") if h.strip()]
+        return value
 
     @field_validator("now", mode="before")
     @classmethod

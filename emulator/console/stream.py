@@ -24,6 +24,7 @@ from emulator.console.templating import render
 from emulator.console.worlds import WorldInfo, world_info
 from emulator.core.errors import NotFound
 from emulator.core.journal import JournalQuery
+from emulator.core.numbers import as_id
 from emulator.core.runtime import Emulator
 from emulator.core.world import DEFAULT_WORLD_ID
 
@@ -58,12 +59,18 @@ def render_parts(emu: Emulator, session: Session, info: WorldInfo,
     return out
 
 
+def _status(text: str) -> int | None:
+    """An HTTP status filter read strictly (ASCII digits, 100 to 599; core.numbers)."""
+    number = as_id(text)
+    return number if number is not None and 100 <= number <= 599 else None
+
+
 def traffic_filters(params: Mapping[str, str]) -> dict[str, str]:
     """The traffic page's filters, known values only: vendor, status class, and scope."""
     vendor = params.get("vendor", "")
     status = params.get("status", "")
     return {"vendor": vendor if vendor in VENDORS else "",
-            "status": status if status in STATUS_CHOICES or status.isdigit() else "",
+            "status": status if status in STATUS_CHOICES or _status(status) else "",
             "scope": "all" if params.get("scope") == "all" else "world"}
 
 
@@ -73,7 +80,7 @@ def traffic_rows(emu: Emulator, world_id: str, filters: Mapping[str, str], *,
     status = filters.get("status", "")
     query = JournalQuery(vendor=filters.get("vendor") or None,
                          sandbox=None if filters.get("scope") == "all" else world_id,
-                         status=int(status) if status.isdigit() else None,
+                         status=_status(status),
                          after=after or None)
     entries, _ = emu.journal.find(query, emu.journal.capacity)
     if status in STATUS_CHOICES:
@@ -99,7 +106,7 @@ async def events(request: Request) -> Response:
     wants_traffic = "traffic" in request.query_params.get("parts", "").split(",")
     filters = traffic_filters(request.query_params)
     last_id = request.headers.get("last-event-id") or request.query_params.get("after") or "0"
-    after = int(last_id) if last_id.isdigit() else 0
+    after = as_id(last_id) or 0
     root = str(request.base_url).rstrip("/")
 
     async def feed() -> AsyncIterator[str]:

@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal, Self
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from emulator.core.deps import EmulatorDep, SandboxFilterDep, require_world
 from emulator.core.errors import NotFound
+from emulator.core.numbers import IdText, Int64
 from emulator.core.render import json_response
 from emulator.core.timeutil import UTC
 from emulator.core.world import DEFAULT_WORLD_ID
 
 __all__ = ["FaultSpec", "router"]
+
+_MEDIA_TYPE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+                         r"([ \t]*;[ \t]*[\x21-\x7e]+(=[\x20-\x7e]*)?)*", re.ASCII)
 
 router = APIRouter(prefix="/faults", tags=["faults"])
 
@@ -23,6 +35,10 @@ MAX_LATENCY_MS = 60_000.0
 MAX_FOR_SECONDS = 10 * 366 * 86_400.0
 
 Latency = Annotated[float, Field(ge=0, le=MAX_LATENCY_MS, allow_inf_nan=False)]
+# A [min, max] pair, documented as a two-item array (a tuple's own schema is not OpenAPI 3.0).
+LatencyRange = Annotated[tuple[Latency, Latency], WithJsonSchema({
+    "type": "array", "minItems": 2, "maxItems": 2,
+    "items": {"type": "number", "minimum": 0, "maximum": MAX_LATENCY_MS}})]
 
 
 class FaultSpec(BaseModel):
@@ -47,15 +63,15 @@ class FaultSpec(BaseModel):
     probability: float = Field(default=1.0, gt=0, le=1)
     times: int | None = Field(default=None, ge=1, le=1_000_000,
                               description="fire for the next N matching requests only")
-    seed: int | None = Field(default=None, description="seed of the rule's own generator")
+    seed: Int64 | None = Field(default=None, description="seed of the rule's own generator")
     status: int | None = Field(default=None, ge=200, le=599)
     body: str | None = Field(default=None, max_length=1_048_576)
     content_type: str | None = Field(default=None, max_length=200)
     retry_after: int | None = Field(default=None, ge=0, le=86_400,
                                     description="seconds, sent as Retry-After")
-    latency_ms: Latency | tuple[Latency, Latency] | None = Field(
+    latency_ms: Latency | LatencyRange | None = Field(
         default=None, description="a delay before the answer: ms, or [min, max] drawn uniformly")
-    truncate_at: int | None = Field(default=None, ge=0,
+    truncate_at: int | None = Field(default=None, ge=0, le=2**31 - 1,
                                     description="bytes of the answer sent (default half)")
     for_seconds: float | None = Field(
         default=None, gt=0, le=MAX_FOR_SECONDS, allow_inf_nan=False,
@@ -66,6 +82,15 @@ class FaultSpec(BaseModel):
     @classmethod
     def _upper(cls, value: str | None) -> str | None:
         return None if value is None else value.upper()
+
+    @field_validator("content_type")
+    @classmethod
+    def _media_type(cls, value: str | None) -> str | None:
+        # Sent as a header on every matching answer: checked here, not when it is sent.
+        if value is not None and not _MEDIA_TYPE.fullmatch(value):
+            raise ValueError("must be a media type such as application/json or "
+                             "text/xml; charset=utf-8 (printable ASCII, no line breaks)")
+        return value
 
     @field_validator("path")
     @classmethod
@@ -140,7 +165,7 @@ async def clear_faults(emu: EmulatorDep, sandbox: SandboxFilterDep) -> Response:
 
 
 @router.get("/{rule_id}", response_model=FaultView, summary="One fault rule")
-async def get_fault(emu: EmulatorDep, rule_id: int) -> Response:
+async def get_fault(emu: EmulatorDep, rule_id: IdText) -> Response:
     rule = emu.faults.get(rule_id)
     if rule is None:
         raise NotFound(f"no fault rule {rule_id}")
@@ -148,7 +173,7 @@ async def get_fault(emu: EmulatorDep, rule_id: int) -> Response:
 
 
 @router.delete("/{rule_id}", status_code=204, summary="Remove a fault rule")
-async def remove_fault(emu: EmulatorDep, rule_id: int) -> Response:
+async def remove_fault(emu: EmulatorDep, rule_id: IdText) -> Response:
     if not emu.faults.remove(rule_id):
         raise NotFound(f"no fault rule {rule_id}")
     return Response(status_code=204)

@@ -10,8 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from emulator.core.clock import check_in_range
 from emulator.core.deps import EmulatorDep, SandboxFilterDep
-from emulator.core.errors import NotFound
-from emulator.core.journal import JournalQuery
+from emulator.core.errors import InvalidInput, NotFound
+from emulator.core.journal import MAX_BODY_BYTES, MAX_CAPACITY, JournalQuery, check_bounds
+from emulator.core.numbers import IdText, IntText
 from emulator.core.render import json_response
 from emulator.core.runtime import Emulator
 
@@ -27,9 +28,9 @@ class JournalConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    capacity: int | None = Field(default=None, ge=0, le=1_000_000,
+    capacity: int | None = Field(default=None, ge=0, le=MAX_CAPACITY,
                                  description="entries kept (default 10000)")
-    body_bytes: int | None = Field(default=None, ge=0, le=1_048_576,
+    body_bytes: int | None = Field(default=None, ge=0, le=MAX_BODY_BYTES,
                                    description="bytes kept of each body (default 2048)")
 
 
@@ -54,15 +55,15 @@ async def find_requests(
         vendor: Annotated[str | None, Query(description="cleverfox, rackspace, ...")] = None,
         method: str | None = None,
         path: Annotated[str | None, Query(description="glob; * also matches /")] = None,
-        status: int | None = None,
+        status: IntText | None = None,
         api_call: Annotated[str | None, Query(description="BackupRun's apiCALL")] = None,
         sandbox: Annotated[str | None, Query(
             description="a sandbox id, or 'default' for the default world")] = None,
         since: Annotated[datetime | None, Query(description="virtual time, ISO 8601")] = None,
         until: Annotated[datetime | None, Query(description="virtual time, ISO 8601")] = None,
-        after: Annotated[int | None, Query(description="only entries after this id")] = None,
+        after: Annotated[IdText | None, Query(description="only entries after this id")] = None,
         fault: Annotated[bool | None, Query(description="only those a fault fired on")] = None,
-        limit: Annotated[int, Query(ge=0, le=MAX_LIMIT, description="newest N kept")] = 100,
+        limit: Annotated[IntText, Query(ge=0, le=MAX_LIMIT, description="newest N kept")] = 100,
 ) -> Response:
     query = JournalQuery(vendor=vendor, method=method, path=path, status=status,
                          api_call=api_call, sandbox=sandbox, since=_instant("since", since),
@@ -85,12 +86,18 @@ async def get_config(emu: EmulatorDep) -> dict[str, int]:
 
 @router.put("/config", summary="Change the journal's bounds")
 async def put_config(emu: EmulatorDep, body: JournalConfig) -> dict[str, int]:
-    emu.journal.configure(body.capacity, body.body_bytes)
+    journal = emu.journal
+    capacity = journal.capacity if body.capacity is None else body.capacity
+    body_bytes = journal.body_bytes if body.body_bytes is None else body.body_bytes
+    too_big = check_bounds(capacity, body_bytes)
+    if too_big is not None:
+        raise InvalidInput(f"body: {too_big}")
+    journal.configure(body.capacity, body.body_bytes)
     return _config(emu)
 
 
 @router.get("/{entry_id}", summary="One recorded request")
-async def get_request(emu: EmulatorDep, entry_id: int) -> Response:
+async def get_request(emu: EmulatorDep, entry_id: IdText) -> Response:
     entry = emu.journal.get(entry_id)
     if entry is None:
         raise NotFound(f"no journal entry {entry_id} (the journal keeps the newest "

@@ -19,6 +19,7 @@ from emulator.control.schemas import (
 )
 from emulator.core.deps import EmulatorDep, SessionDep
 from emulator.core.errors import NotFound
+from emulator.core.openapi import secure
 from emulator.core.surface import Surface, SurfaceRouter
 from emulator.core.world import DEFAULT_WORLD_ID
 from emulator.vendors.backuprun import control as backuprun_control
@@ -115,6 +116,18 @@ for _toolkit in (faults, journal, snapshots):
 for _vendor_control in (cleverfox_control, rackspace_control, backuprun_control, code42_control):
     router.include_router(_vendor_control.router)
 
+# Only when the server was started with EMULATOR_CONTROL_TOKEN (else no auth at all): the
+# token is optional in the document; health and the documents themselves never need it.
+_SCHEMES = {"controlToken": {
+    "type": "apiKey", "in": "header", "name": "X-Emulator-Token",
+    "description": "EMULATOR_CONTROL_TOKEN, if the server was started with one"}}
+_PUBLIC = ("/_emulator/health", "/_emulator/openapi/{name}.json")
+
+
+def _reshape(document: dict[str, Any]) -> dict[str, Any]:
+    return secure(document, _SCHEMES, public=_PUBLIC, optional=True)
+
+
 SURFACE = Surface(
     name="control",
     title="backup-emulator control plane",
@@ -122,4 +135,7 @@ SURFACE = Surface(
     "fault rules, the request journal and snapshots.",
     router=router,
     prefixes=("/_emulator",),
+    reshape=_reshape,
+    error_schema={"type": "object", "required": ["code", "message"],
+                  "properties": {"code": {"type": "string"}, "message": {"type": "string"}}},
 )

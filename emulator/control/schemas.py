@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from emulator.core.clock import check_in_range
+from emulator.core.numbers import Int64
 
 
 class _Body(BaseModel):
@@ -22,7 +23,7 @@ class _Body(BaseModel):
 class ResetRequest(_Body):
     """POST /_emulator/reset: each field defaults to what the server was started with."""
 
-    seed: int | None = Field(default=None, description="Seed of the rebuilt default world")
+    seed: Int64 | None = Field(default=None, description="Seed of the rebuilt default world")
     now: datetime | None = Field(default=None, description="Virtual time to start at (ISO 8601)")
     freeze: bool | None = Field(default=None, description="Start with the clock frozen")
 
@@ -30,7 +31,7 @@ class ResetRequest(_Body):
 class SandboxRequest(_Body):
     """POST /_emulator/sandboxes: each field defaults to the default world's current value."""
 
-    seed: int | None = Field(default=None, description="Seed of the sandbox's world")
+    seed: Int64 | None = Field(default=None, description="Seed of the sandbox's world")
     now: datetime | None = Field(default=None, description="Virtual time to start at (ISO 8601)")
     freeze: bool | None = Field(default=None, description="Start with the clock frozen")
     name: str | None = Field(default=None, max_length=200, description="A label for people")

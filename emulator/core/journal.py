@@ -16,10 +16,24 @@ from emulator.core.masking import mask_body, mask_headers, mask_query
 from emulator.core.timeutil import UTC, iso_z
 from emulator.core.world import DEFAULT_WORLD_ID
 
-__all__ = ["Entry", "Journal", "JournalQuery", "Message"]
+__all__ = ["MAX_BODY_BYTES", "MAX_CAPACITY", "MAX_KEPT_BYTES", "Entry", "Journal",
+           "JournalQuery", "Message", "check_bounds"]
 
 DEFAULT_CAPACITY = 10_000
 DEFAULT_BODY_BYTES = 2048
+# Bounds of the ring: each entry keeps up to two bodies, so the worst case is about
+# MAX_CAPACITY * 2 * MAX_BODY_BYTES; MAX_KEPT_BYTES caps that product (256 MiB).
+MAX_CAPACITY = 100_000
+MAX_BODY_BYTES = 65_536
+MAX_KEPT_BYTES = 256 * 2**20
+
+
+def check_bounds(capacity: int, body_bytes: int) -> str | None:
+    """Why a ring of `capacity` entries keeping `body_bytes` per body is too big, or None."""
+    if capacity * 2 * body_bytes > MAX_KEPT_BYTES:
+        return (f"capacity {capacity} x 2 bodies x body_bytes {body_bytes} would keep more "
+                f"than {MAX_KEPT_BYTES // 2**20} MiB of bodies")
+    return None
 
 
 class Message(NamedTuple):

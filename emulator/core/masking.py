@@ -1,8 +1,11 @@
 """Masking secrets in recorded requests: passwords, API keys, tokens, cookies, Authorization.
 
-A name is secret when, lower-cased and stripped of everything but letters and digits, it ends
-with one of SECRET_ENDINGS (so `Password`, `apiKey`, `v3_user_token`, `client_secret` and
-`X-Auth-Token` are; `apiKeyCredentials` is not, but the `apiKey` inside it is). A secret's
+A name is secret when, lower-cased and stripped of everything but letters and digits, it is
+one a vendor declared with `declare_secret_fields` (each vendor's schemas module lists every
+secret-bearing field of its documents: Rackspace's `EncryptedPasswordHex`, BackupRun's
+`recoverycode` ...), or ends with one of SECRET_ENDINGS, a safety net for names nobody listed
+(so `Password`, `apiKey`, `v3_user_token`, `client_secret` and `X-Auth-Token` are;
+`apiKeyCredentials` is not, but the `apiKey` inside it is). A secret's
 value becomes `***`, the whole value when it is an object. Bodies are masked by their media
 type: JSON (also when cut short by the size cap), form fields (urlencoded or multipart, shown
 as name=value pairs), XML elements and attributes (through lxml); other text is kept as is.
@@ -19,7 +22,8 @@ from lxml import etree
 
 from emulator.core.forms import form_fields, media_type
 
-__all__ = ["MASK", "is_secret", "mask_body", "mask_headers", "mask_query"]
+__all__ = ["MASK", "declare_secret_fields", "is_secret", "mask_body", "mask_headers",
+           "mask_query"]
 
 MASK = "***"
 SECRET_ENDINGS = ("password", "passwd", "pwd", "pass", "apikey", "secret", "token",
@@ -30,8 +34,18 @@ _JSON_PAIR = re.compile(r'"([^"\\]{1,100})"(\s*:\s*)"(?:[^"\\]|\\.)*"?')
 _XML_PARSER = etree.XMLParser(recover=True, resolve_entities=False, no_network=True)
 
 
+_DECLARED: set[str] = set()
+
+
+def declare_secret_fields(*names: str) -> tuple[str, ...]:
+    """Mark these field, parameter, header or cookie names secret (any case, any separators)."""
+    _DECLARED.update(_NOT_ALNUM.sub("", n.lower()) for n in names)
+    return names
+
+
 def is_secret(name: str) -> bool:
-    return _NOT_ALNUM.sub("", name.lower()).endswith(SECRET_ENDINGS)
+    key = _NOT_ALNUM.sub("", name.lower())
+    return key in _DECLARED or key.endswith(SECRET_ENDINGS)
 
 
 def mask_headers(headers: list[tuple[str, str]]) -> dict[str, str]:

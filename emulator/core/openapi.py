@@ -22,14 +22,17 @@ def operations(document: Mapping[str, Any]) -> list[tuple[str, str, dict[str, An
 
 
 def secure(document: dict[str, Any], schemes: Mapping[str, Any], *,
-           public: Collection[str] = ()) -> dict[str, Any]:
+           public: Collection[str] = (), optional: bool = False) -> dict[str, Any]:
     """Declare `schemes` and require any one of them on every operation not in `public`.
 
     `public` holds paths (as the document spells them) a client calls before it has
-    credentials, such as a token endpoint; they get an empty security list.
+    credentials, such as a token endpoint; they get an empty security list. `optional`
+    says the schemes may be configured away (the control plane's token): an operation is
+    then served with none of them too (an empty requirement among the alternatives).
     """
     document.setdefault("components", {})["securitySchemes"] = dict(schemes)
-    anyone: list[dict[str, list[str]]] = [{name: []} for name in schemes]
+    anyone: list[dict[str, list[str]]] = ([{}] if optional else []) + [
+        {name: []} for name in schemes]
     for path, _method, op in operations(document):
         op["security"] = [] if path in public else anyone
     return document

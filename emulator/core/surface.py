@@ -22,7 +22,8 @@ from starlette.responses import Response
 from starlette.routing import Match
 from starlette.types import Scope
 
-from emulator.core.errors import EmulatorError, InvalidInput
+from emulator.core.errors import EmulatorError, InvalidInput, NotFound
+from emulator.core.numbers import NO_SUCH_ID
 from emulator.core.render import json_response
 
 __all__ = ["CODES", "ErrorRenderer", "Surface", "SurfaceRouter", "allowed_methods", "app_routes",
@@ -34,7 +35,8 @@ log = logging.getLogger(__name__)
 ErrorRenderer = Callable[[Request, EmulatorError], Response]
 
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-          405: "method_not_allowed", 409: "conflict", 415: "unsupported_media_type",
+          405: "method_not_allowed", 408: "request_timeout", 409: "conflict",
+          413: "payload_too_large", 415: "unsupported_media_type",
           422: "invalid_input", 429: "too_many_requests", 500: "internal_error",
           503: "service_unavailable"}
 
@@ -81,15 +83,37 @@ class Surface:
     # Paths and query parameter names are matched regardless of case (ASP.NET's routing and
     # model binding do so); see core.caseless.
     caseless: bool = False
-    # Reshapes the generated OpenAPI document: the vendor's security schemes, and what the
-    # routes cannot say (BackupRun's one route is seventeen calls). See core/openapi.py.
+    # Reshapes the generated OpenAPI document: the surface's security schemes (core.openapi
+    # secure(), the one place they are declared), and what the routes cannot say (BackupRun's
+    # one route is many calls). See core/openapi.py and vendors/*/openapi.py.
     reshape: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    # The statuses this surface's errors come with, and the schema of their body (in
+    # `media_type`): documented on every operation, so a client (and the fuzzing suite)
+    # knows the vendor's real error answers.
+    error_statuses: tuple[int, ...] = (400, 401, 403, 404, 405, 409, 413, 415)
+    error_schema: dict[str, Any] | None = None
 
     def openapi(self, version: str) -> dict[str, Any]:
-        """This surface's own OpenAPI document."""
+        """This surface's own OpenAPI document: its routes, auth and error answers."""
         document = get_openapi(title=self.title, version=version,
                                description=self.description, routes=self.router.routes)
-        return self.reshape(document) if self.reshape is not None else document
+        if self.reshape is not None:
+            document = self.reshape(document)
+        for item in document.get("paths", {}).values():
+            for operation in item.values():
+                self._document_errors(operation.setdefault("responses", {}))
+        return document
+
+    def _document_errors(self, responses: dict[str, Any]) -> None:
+        # FastAPI documents its own 422 body; every surface renders validation errors itself.
+        responses.pop("422", None)
+        if self.error_schema is None:
+            return
+        content = {self.media_type: {"schema": self.error_schema}}
+        for status in self.error_statuses:
+            responses.setdefault(str(status), {
+                "description": CODES.get(status, "error").replace("_", " "),
+                "content": content})
 
     def __post_init__(self) -> None:
         if isinstance(self.router, SurfaceRouter):
@@ -165,6 +189,8 @@ def install_error_handlers(app: FastAPI, surfaces: Sequence[Surface], fallback: 
 
     async def on_validation_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
+        if exc.errors() and all(e.get("type") == NO_SUCH_ID for e in exc.errors()):
+            return render(request, NotFound(validation_message(exc)))  # names no row
         return render(request, InvalidInput(validation_message(exc)))
 
     async def on_http_error(request: Request, exc: Exception) -> Response:

@@ -13,6 +13,7 @@ plane documents it (`GET /_emulator/openapi/control.json`); only sandboxes get a
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
@@ -22,7 +23,11 @@ import httpx
 from emulator.testing.errors import ControlError
 from emulator.testing.logins import VendorLogins
 
-__all__ = ["ControlError", "EmulatorClient", "Sandbox", "iso8601"]
+__all__ = ["TOKEN_HEADER", "TOKEN_VARIABLE", "ControlError", "EmulatorClient", "Sandbox",
+           "iso8601"]
+
+TOKEN_HEADER = "X-Emulator-Token"  # emulator.core.guard.TOKEN_HEADER, not imported: light
+TOKEN_VARIABLE = "EMULATOR_CONTROL_TOKEN"
 
 Json = Any
 
@@ -60,9 +65,14 @@ def _world_body(seed: int | None, now: datetime | str | None, freeze: bool | Non
 class EmulatorClient:
     """The control plane of one running emulator (`base_url` without `/_emulator`)."""
 
-    def __init__(self, base_url: str, *, timeout: float = 30.0) -> None:
+    def __init__(self, base_url: str, *, timeout: float = 30.0,
+                 token: str | None = None) -> None:
+        """`token`: the server's EMULATOR_CONTROL_TOKEN (default: that variable, if set)."""
         self.base_url = base_url.rstrip("/")
         self.http = httpx.Client(base_url=self.base_url, timeout=timeout)
+        token = token if token is not None else os.environ.get(TOKEN_VARIABLE) or None
+        # Sent on control calls only, not on the vendor calls made through self.http.
+        self._control_headers = {TOKEN_HEADER: token} if token else {}
 
     def __enter__(self) -> EmulatorClient:
         return self
@@ -82,7 +92,8 @@ class EmulatorClient:
              params: dict[str, Any] | None = None) -> Json:
         """One control-plane call: `path` below `/_emulator`; the decoded answer (None on 204)."""
         response = self.http.request(method, f"/_emulator{path}", json=json,
-                                     params=_query(params or {}))
+                                     params=_query(params or {}),
+                                     headers=self._control_headers)
         if not response.is_success:
             raise ControlError.from_response(response)
         return None if response.status_code == 204 or not response.content else response.json()

@@ -43,7 +43,7 @@ SANDBOX_OPTIONS = ("seed", "now", "freeze", "name")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """--emulator-url and --emulator-mode."""
+    """--emulator-url, --emulator-mode, --emulator-now, --emulator-token, --emulator-seed."""
     group = parser.getgroup("backup-emulator", "backup-emulator test server")
     group.addoption("--emulator-url", default=None, metavar="URL",
                     help=f"use the emulator running at URL instead of starting one "
@@ -54,6 +54,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--emulator-now", default=None, metavar="ISO",
                     help="virtual time every test's sandbox starts at (default: the server's "
                     "now); fixing it makes runs reproducible")
+    group.addoption("--emulator-token", default=None, metavar="TOKEN",
+                    help="the control-plane token of the emulator (started or given by URL) "
+                    "[EMULATOR_CONTROL_TOKEN]")
     group.addoption("--emulator-seed", default=None, type=int, metavar="N",
                     help="seed of the tests' sandboxes (default: derived from the server's)")
 
@@ -106,8 +109,9 @@ def backup_emulator(pytestconfig: pytest.Config) -> Iterator[EmulatorClient]:
     from emulator.testing.client import ControlError, EmulatorClient
 
     url = _url(pytestconfig)
+    token = pytestconfig.getoption("emulator_token")  # else EMULATOR_CONTROL_TOKEN, if set
     if url:
-        with EmulatorClient(url) as client:
+        with EmulatorClient(url, token=token) as client:
             try:
                 version = client.health()["version"]
             except (ControlError, httpx.HTTPError) as exc:
@@ -121,7 +125,7 @@ def backup_emulator(pytestconfig: pytest.Config) -> Iterator[EmulatorClient]:
     mode = pytestconfig.getoption("emulator_mode")
     missing = None
     try:
-        running = run_emulator(mode)
+        running = run_emulator(mode, control_token=token)
         server = running.__enter__()
     except ImportError as exc:
         missing = exc.name

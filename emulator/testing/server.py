@@ -29,7 +29,7 @@ from typing import IO, Any, Literal
 
 import httpx
 
-from emulator.testing.client import EmulatorClient, iso8601
+from emulator.testing.client import TOKEN_VARIABLE, EmulatorClient, iso8601
 
 __all__ = ["RunningEmulator", "console_script", "free_port", "run_emulator", "stop_process"]
 
@@ -69,19 +69,22 @@ def console_script() -> str:
 @contextlib.contextmanager
 def run_emulator(mode: Mode = "thread", *, db: str = ":memory:", seed: int | None = None,
                  now: datetime | str | None = None, freeze: bool = False,
-                 port: int = 0) -> Iterator[RunningEmulator]:
+                 port: int = 0, control_token: str | None = None) -> Iterator[RunningEmulator]:
     """Start an emulator on 127.0.0.1 (`port` 0: a free one), wait until healthy, stop it after.
 
     `seed`, `now` and `freeze` shape the default world as `backup-emulator serve` flags do;
-    other settings come from EMULATOR_* variables as usual.
+    `control_token` guards its control plane (EMULATOR_CONTROL_TOKEN) and the returned client
+    sends it; other settings come from EMULATOR_* variables as usual.
     """
+    token = control_token if control_token is not None else os.environ.get(TOKEN_VARIABLE)
     if mode == "thread":
-        runner = _in_thread(db=db, seed=seed, now=now, freeze=freeze, port=port)
+        runner = _in_thread(db=db, seed=seed, now=now, freeze=freeze, port=port, token=token)
     elif mode == "subprocess":
-        runner = _in_subprocess(db=db, seed=seed, now=now, freeze=freeze, port=port)
+        runner = _in_subprocess(db=db, seed=seed, now=now, freeze=freeze, port=port,
+                                token=token)
     else:
         raise ValueError(f"mode must be 'thread' or 'subprocess', not {mode!r}")
-    with runner as base_url, EmulatorClient(base_url) as client:
+    with runner as base_url, EmulatorClient(base_url, token=token) as client:
         yield RunningEmulator(base_url, client, mode)
 
 
@@ -102,7 +105,7 @@ def _wait_healthy(base_url: str, alive: Callable[[], bool], why: Callable[[], st
 
 @contextlib.contextmanager
 def _in_thread(*, db: str, seed: int | None, now: datetime | str | None, freeze: bool,
-               port: int) -> Iterator[str]:
+               port: int, token: str | None) -> Iterator[str]:
     """uvicorn.Server in a daemon thread on a socket bound here (so port 0 cannot race)."""
     import uvicorn
 
@@ -111,7 +114,7 @@ def _in_thread(*, db: str, seed: int | None, now: datetime | str | None, freeze:
     from emulator.settings import Settings
 
     values: dict[str, Any] = {"db": db, "freeze": freeze, "host": "127.0.0.1", "port": port,
-                              "log_level": "warning"}
+                              "log_level": "warning", "control_token": token or None}
     if seed is not None:
         values["seed"] = seed
     if now is not None:
@@ -123,7 +126,8 @@ def _in_thread(*, db: str, seed: int | None, now: datetime | str | None, freeze:
     base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     # Off the main thread uvicorn installs no signal handlers (uvicorn >= 0.29).
     server = uvicorn.Server(uvicorn_config(create_app(settings), host="127.0.0.1",
-                                           port=port, log_level="warning"))
+                                           port=port, log_level="warning",
+                                           header_timeout=settings.header_timeout))
     failure: list[BaseException] = []
 
     def serve() -> None:
@@ -145,7 +149,7 @@ def _in_thread(*, db: str, seed: int | None, now: datetime | str | None, freeze:
 
 @contextlib.contextmanager
 def _in_subprocess(*, db: str, seed: int | None, now: datetime | str | None, freeze: bool,
-                   port: int) -> Iterator[str]:
+                   port: int, token: str | None) -> Iterator[str]:
     """`backup-emulator serve` in a child process, its output kept in a temporary file."""
     port = port or free_port()
     command = [console_script(), "serve", "--host", "127.0.0.1", "--port", str(port),
@@ -156,7 +160,7 @@ def _in_subprocess(*, db: str, seed: int | None, now: datetime | str | None, fre
         command += ["--now", iso8601(now)]
     with tempfile.TemporaryFile("w+") as output:
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT,
-                                   env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                                   env=_child_env(token))
         base_url = f"http://127.0.0.1:{port}"
         try:
             _wait_healthy(base_url, lambda: process.poll() is None,
@@ -164,6 +168,14 @@ def _in_subprocess(*, db: str, seed: int | None, now: datetime | str | None, fre
             yield base_url
         finally:
             stop_process(process)
+
+
+def _child_env(token: str | None) -> dict[str, str]:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.pop(TOKEN_VARIABLE, None)
+    if token:
+        env[TOKEN_VARIABLE] = token
+    return env
 
 
 def _read(output: IO[str]) -> str:

@@ -48,3 +48,10 @@ def test_the_stream_sends_the_parts_asked_for(client: TestClient) -> None:
             if seen >= {"clock", "cleverfox"}:
                 break
     assert seen == {"clock", "cleverfox"}
+
+
+def test_traffic_filters_read_numbers_strictly(client: TestClient) -> None:
+    """A status filter in other scripts' digits ("²", "٥٠٣") or past 599 is ignored, not a 500."""
+    for status in ("²", "٥٠٣", "9" * 30, "503", "5xx", " 503"):
+        answer = client.get("/console/traffic", params={"status": status})
+        assert answer.status_code == 200, (status, answer.text[:200])

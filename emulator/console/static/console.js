@@ -64,6 +64,22 @@ function fillBody(value, form) {
   return value;
 }
 
+// A server started with EMULATOR_CONTROL_TOKEN answers 401 without it: ask once, keep it for
+// this tab (sessionStorage), send it as X-Emulator-Token, and ask again if it was wrong.
+const TOKEN_KEY = "backup-emulator.control-token";
+async function controlFetch(url, init) {
+  for (;;) {
+    const token = window.sessionStorage.getItem(TOKEN_KEY);
+    if (token) init.headers["X-Emulator-Token"] = token;
+    const response = await fetch(url, init);
+    if (response.status !== 401) return response;
+    const given = window.prompt(
+      "This emulator's control plane needs its token (EMULATOR_CONTROL_TOKEN):");
+    if (!given) return response;
+    window.sessionStorage.setItem(TOKEN_KEY, given);
+  }
+}
+
 // A button with data-call="METHOD /path" calls the control plane with data-body as JSON.
 async function call(button) {
   const form = button.closest("form");
@@ -71,15 +87,16 @@ async function call(button) {
   const method = parts[0];
   const url = fill(parts[1], form);
   if (button.dataset.confirm && !window.confirm(button.dataset.confirm)) return;
-  const init = { method: method, headers: { Accept: "application/json" } };
+  // Same-origin and JSON, as the server's guard asks of every control-plane write.
+  const init = { method: method, credentials: "same-origin",
+                 headers: { Accept: "application/json", "Content-Type": "application/json" } };
   if (button.dataset.body !== undefined) {
-    init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(fillBody(JSON.parse(button.dataset.body), form));
   }
   button.disabled = true;
   say("Working: " + (button.dataset.label || button.textContent.trim()) + "...");
   try {
-    const response = await fetch(url, init);
+    const response = await controlFetch(url, init);
     const text = await response.text();
     const answer = text ? JSON.parse(text) : null;
     if (!response.ok) {

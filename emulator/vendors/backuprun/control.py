@@ -20,6 +20,7 @@ from sqlmodel import col, select
 
 from emulator.core.deps import EmulatorDep, SandboxWorldDep, SessionDep
 from emulator.core.errors import NotFound
+from emulator.core.numbers import as_id
 from emulator.vendors.backuprun.models import BrMail, BrService
 
 __all__ = ["router"]
@@ -82,7 +83,8 @@ async def outbox(emu: EmulatorDep, session: SessionDep, world_id: SandboxWorldDe
 
 
 def _service(emu: EmulatorDep, session: SessionDep, key: str) -> BrService:
-    query = (select(BrService).where(BrService.id == int(key)) if key.isdigit()
+    ident = as_id(key)
+    query = (select(BrService).where(BrService.id == ident) if ident is not None
              else select(BrService).where(BrService.service_id == key))
     service = session.exec(query).first()
     if service is None:

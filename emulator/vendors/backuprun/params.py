@@ -10,7 +10,7 @@ from emulator.vendors.backuprun.errors import InvalidValue, MissingParameter
 __all__ = ["Params"]
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_INT = re.compile(r"^-?\d{1,18}$")
+_INT = re.compile(r"^-?[0-9]{1,18}$", re.ASCII)
 # What XML 1.0 cannot carry: a value with these could be stored but never answered.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 

@@ -33,6 +33,9 @@ SURFACE = Surface(
     render_error=render_error,
     media_type=MEDIA_TYPE,
     operation_field="apiCALL",
+    error_statuses=(400, 408, 413),
+    error_schema={"type": "string", "description": "<response><status value=\"error\"/>"
+                  "<error code=... message=.../></response>"},
     reshape=openapi.reshape,
 )
 

@@ -9,9 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from emulator.core.masking import declare_secret_fields
+
 __all__ = ["ACTIVATION_HINTS", "AGENT_BRIEF", "AGENT_FULL", "LOCATIONS", "PAGE_ACTIVATION_HINTS",
-           "SERVER_BRIEF", "SERVER_FULL", "SERVICE_TYPES", "TASK_ATTRIBUTES", "WINDOWS_HINTS",
-           "Location"]
+           "SECRET_FIELDS", "SERVER_BRIEF", "SERVER_FULL", "SERVICE_TYPES", "TASK_ATTRIBUTES",
+           "WINDOWS_HINTS", "Location"]
+
+SECRET_FIELDS = declare_secret_fields(
+    "password", "recoverycode", "PHPSESSID")
+"""Every secret-bearing name of the BackupRun API (masked in the journal): passwords
+(account, subuser, backup-data encryption), the one-time recovery code, the session cookie."""
 
 
 @dataclass(frozen=True)

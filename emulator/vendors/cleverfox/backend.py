@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from emulator.core.engine import Ctx
 from emulator.core.errors import BadRequest, Conflict, EmulatorError
+from emulator.core.numbers import as_int
 from emulator.core.runtime import Emulator
 from emulator.core.wintz import WINDOWS_ZONES, is_windows_zone, windows_zone
 from emulator.core.world import World
@@ -122,10 +123,9 @@ def parse_json(content_type: str | None, raw: bytes) -> Any:
 def _int_param(name: str, value: str | None, default: int, hi: int) -> int:
     if value is None or value == "":
         return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise FieldError(name, f"'{value}' is not an integer") from None
+    number = as_int(value)
+    if number is None:
+        raise FieldError(name, f"'{value}' is not an integer")
     if not 1 <= number <= hi:
         raise FieldError(name, f"must be between 1 and {hi}")
     return number

@@ -17,6 +17,7 @@ from sqlmodel import select
 from emulator.core.deps import EmulatorDep, SandboxWorldDep, SessionDep
 from emulator.core.engine import Ctx
 from emulator.core.errors import NotFound
+from emulator.core.numbers import IdText
 from emulator.vendors.cleverfox import agents
 from emulator.vendors.cleverfox.models import CfDevice, CfPartner
 
@@ -76,7 +77,7 @@ def _view(ctx: Ctx, device: CfDevice) -> AgentView:
 
 
 @router.get("/devices/{device_id}/agent", summary="A CleverFox device's simulated agent")
-async def get_agent(emu: EmulatorDep, session: SessionDep, device_id: int,
+async def get_agent(emu: EmulatorDep, session: SessionDep, device_id: IdText,
                     world: SandboxWorldDep) -> AgentView:
     ctx = emu.ctx(session, world)
     return _view(ctx, _device(ctx, device_id))
@@ -84,7 +85,7 @@ async def get_agent(emu: EmulatorDep, session: SessionDep, device_id: int,
 
 @router.post("/devices/{device_id}/agent",
              summary="Take a CleverFox agent offline or online, or make its next runs fail")
-async def update_agent(emu: EmulatorDep, session: SessionDep, device_id: int,
+async def update_agent(emu: EmulatorDep, session: SessionDep, device_id: IdText,
                        body: AgentUpdate, world: SandboxWorldDep) -> AgentView:
     ctx = emu.ctx(session, world)
     device = _device(ctx, device_id)

@@ -13,6 +13,7 @@ from fastapi import Depends, Query, Request
 from starlette.responses import Response
 
 from emulator.core.deps import EmulatorDep, SessionDep
+from emulator.core.numbers import IdText, as_id
 from emulator.core.render import json_response
 from emulator.core.surface import Surface, SurfaceRouter
 from emulator.vendors.cleverfox import backend, openapi
@@ -35,6 +36,8 @@ SURFACE = Surface(
     prefixes=("/api", "/downloads/agent"),
     render_error=render_error,
     caseless=True,
+    error_schema={"type": "object", "required": ["Message"],
+                  "properties": {"Message": {"type": "string"}}},
     reshape=openapi.reshape,
 )
 
@@ -52,9 +55,38 @@ RawBody = Annotated[bytes, Depends(_raw_body)]
 CallerDep = Annotated[Caller, Depends(_caller)]
 PageNo = Annotated[str | None, Query(alias="PageNo", description="1-based page (default 1)")]
 PageSize = Annotated[str | None, Query(alias="PageSize", description="default 25, at most 1000")]
-_JSON_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
-    "application/json": {"schema": {"type": "object", "properties": {"data": {
-        "type": "object"}}}}}}}
+_KINDS: dict[str, dict[str, Any]] = {
+    "int": {"type": "integer"}, "bool": {"type": "boolean"},
+    "local": {"type": "string", "description": "DateTime Local",
+              "example": "2015-01-01T00:00:00.000"},
+    "tz": {"type": "string", "description": "a Windows time zone name (see /api/timezones)",
+           "example": "Eastern Standard Time"},
+    "emails": {"type": "string", "description": "addresses separated by ; or :",
+               "example": "ops@example.com"},
+}
+
+
+def _json_body(attrs: tuple[Any, ...], creating: bool) -> dict[str, Any]:
+    """The OpenAPI request body of a POST/PUT: `{"data": {...}}` with the writable fields."""
+    fields: dict[str, Any] = {}
+    for attr in attrs:
+        if attr.post_only and not creating:
+            continue
+        schema = dict(_KINDS.get(attr.kind, {"type": "string"}))
+        if attr.kind == "int":
+            schema.update({"minimum": -(2**31) if attr.lo is None else attr.lo,
+                           "maximum": 2**31 - 1 if attr.hi is None else attr.hi})
+        if attr.max_len is not None:
+            schema["maxLength"] = attr.max_len
+        if attr.choices is not None:
+            schema["enum"] = list(attr.choices)
+        fields[attr.wire] = schema
+    data: dict[str, Any] = {"type": "object", "properties": fields}
+    required = [a.wire for a in attrs if a.required and creating]
+    if required:
+        data["required"] = required
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "required": ["data"], "properties": {"data": data}}}}}}
 
 
 @router.get(AGENT_DOWNLOAD_PATH, summary="The agent installer a device's AgentDownloadUrl names",
@@ -75,26 +107,26 @@ async def lookup_device(caller: CallerDep,
 
 
 @router.get("/api/devices/{DeviceId}/jobs", summary="Jobs of a device, newest first")
-async def device_jobs(caller: CallerDep, DeviceId: int, page_no: PageNo = None,
+async def device_jobs(caller: CallerDep, DeviceId: IdText, page_no: PageNo = None,
                       page_size: PageSize = None) -> Response:
     return json_response(backend.device_children(caller, DeviceId, "jobs", page_no, page_size))
 
 
 @router.get("/api/devices/{DeviceId}/logs", summary="Logs of a device, newest first")
-async def device_logs(caller: CallerDep, DeviceId: int, page_no: PageNo = None,
+async def device_logs(caller: CallerDep, DeviceId: IdText, page_no: PageNo = None,
                       page_size: PageSize = None) -> Response:
     return json_response(backend.device_children(caller, DeviceId, "logs", page_no, page_size))
 
 
 @router.post("/api/devices/{DeviceId}/ExecuteGetNextJob",
              summary="Make the device's agent check for its next job now")
-async def execute_get_next_job(caller: CallerDep, DeviceId: int) -> Response:
+async def execute_get_next_job(caller: CallerDep, DeviceId: IdText) -> Response:
     return json_response(backend.execute_get_next_job(caller, DeviceId))
 
 
 @router.get("/api/devices/{DeviceId}/ExecuteGetNextJob",
             summary="Make the device's agent check for its next job now (GET form)")
-async def execute_get_next_job_get(caller: CallerDep, DeviceId: int) -> Response:
+async def execute_get_next_job_get(caller: CallerDep, DeviceId: IdText) -> Response:
     return json_response(backend.execute_get_next_job(caller, DeviceId))
 
 
@@ -143,13 +175,14 @@ def _add_routes(name: str) -> None:
     if "POST" in res.methods:
         router.add_api_route(f"/api/{name}", create_item, methods=["POST"], status_code=201,
                              summary=f"Create a {label}", name=f"create_{name}",
-                             openapi_extra=_JSON_BODY)
+                             openapi_extra=_json_body(res.attrs, creating=True))
     router.add_api_route(item_path, get_item, methods=["GET"], summary=f"One {label}",
                          name=f"get_{name}", openapi_extra=id_param)
     if "PUT" in res.methods:
         router.add_api_route(item_path, update_item, methods=["PUT"],
                              summary=f"Update a {label}", name=f"update_{name}",
-                             openapi_extra={**_JSON_BODY, **id_param})
+                             openapi_extra={**_json_body(res.attrs, creating=False),
+                                            **id_param})
     if "DELETE" in res.methods:
         router.add_api_route(item_path, delete_item, methods=["DELETE"],
                              summary=f"Delete a {label}", name=f"delete_{name}",
@@ -160,10 +193,10 @@ def _ident(request: Request, id_name: str) -> int:
     from emulator.vendors.cleverfox.errors import NoSuchResource
 
     raw = request.path_params[id_name]
-    try:
-        return int(raw)
-    except ValueError:
-        raise NoSuchResource(id_name, repr(raw)) from None
+    ident = as_id(raw)
+    if ident is None:
+        raise NoSuchResource(id_name, repr(raw))
+    return ident
 
 
 for _name in RESOURCES:

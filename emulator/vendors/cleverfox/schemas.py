@@ -11,12 +11,33 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from emulator.core.masking import declare_secret_fields
 from emulator.core.timeutil import UTC, as_utc
 from emulator.core.wintz import windows_zone
 
-__all__ = ["BACKUP_TYPE_ATTRS", "COMPANY_ATTRS", "COMPANY_USER_ATTRS", "DEVICE_ATTRS",
-           "FREQUENCIES", "JOB_ATTRS", "JOB_ITEM_ATTRS", "PARTNER_ATTRS", "PARTNER_USER_ATTRS",
-           "SUBSCRIPTION_ATTRS", "Attr", "fmt", "fmt_local", "local_to_utc", "utc_to_local"]
+__all__ = [
+    "BACKUP_TYPE_ATTRS",
+    "COMPANY_ATTRS",
+    "COMPANY_USER_ATTRS",
+    "DEVICE_ATTRS",
+    "FREQUENCIES",
+    "JOB_ATTRS",
+    "JOB_ITEM_ATTRS",
+    "PARTNER_ATTRS",
+    "PARTNER_USER_ATTRS",
+    "SECRET_FIELDS",
+    "SUBSCRIPTION_ATTRS",
+    "Attr",
+    "fmt",
+    "fmt_local",
+    "local_to_utc",
+    "utc_to_local",
+]
+
+SECRET_FIELDS = declare_secret_fields(
+    "Authorization", "ApiKey", "Password", "Token")
+"""Every secret-bearing name of the CleverFox API (masked in the journal): the partner API key
+sent as the Basic username, user passwords, device tokens."""
 
 FREQUENCIES = ("Hourly", "Daily", "Weekly", "Monthy", "One Time")
 """The vendor's Frequency values, its own spelling "Monthy" included."""

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlmodel import col
 
+from emulator.core.numbers import as_id, is_digits
 from emulator.core.timeutil import iso_z
 from emulator.vendors.code42.auth import Caller
 from emulator.vendors.code42.errors import BadParameter, ResourceNotFound
@@ -153,9 +154,10 @@ def computer(caller: Caller, ident: str, id_type: str | None, inc: Includes) -> 
     kind = (id_type or "id").lower()
     if kind == "guid":
         match: ColumnElement[bool] = col(Code42Device.guid) == ident
-    elif kind == "id" and ident.isdigit():
-        # An id past SQLite's 64-bit integers names no device (and must not reach the driver).
-        match = col(Code42Device.id) == int(ident) if int(ident) < 2**63 else false()
+    elif kind == "id" and is_digits(ident):
+        # An id past 64 bits names no device (and must not reach the driver).
+        number = as_id(ident)
+        match = col(Code42Device.id) == number if number is not None else false()
     elif kind == "id":
         raise BadParameter("computerId", f"{ident!r} is not a computer id; use idType=guid "
                            "for a guid")

@@ -19,6 +19,7 @@ __all__ = ["BadParameter", "NotAuthenticated", "OrgNotFound", "ResourceNotFound"
 
 _NAMES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
           405: "METHOD_NOT_ALLOWED", 409: "CONFLICT", 429: "TOO_MANY_REQUESTS", 500: "SYSTEM",
+          408: "REQUEST_TIMEOUT", 413: "PAYLOAD_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE",
           503: "SERVICE_UNAVAILABLE"}
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, select
 from sqlmodel import col
 
+from emulator.core.numbers import as_id, is_digits
 from emulator.core.timeutil import iso_z
 from emulator.vendors.code42.auth import Caller
 from emulator.vendors.code42.errors import BadParameter, OrgNotFound, ResourceNotFound
@@ -112,8 +113,8 @@ def org(caller: Caller, ident: str, id_type: str | None) -> dict[str, Any]:
         found = next((o for o in visible if o.org_uid == ident), None)
     elif kind in ("guid", "orgguid"):
         found = next((o for o in visible if o.org_guid == ident), None)
-    elif kind == "id" and ident.isdigit():
-        found = next((o for o in visible if o.id == int(ident)), None)
+    elif kind == "id" and is_digits(ident):
+        found = next((o for o in visible if o.id == as_id(ident)), None)
     else:
         raise BadParameter("idType", f"{id_type!r} is not id, orgUid or orgGuid")
     if found is None:

@@ -10,9 +10,10 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlmodel import col
 
+from emulator.core.numbers import as_id, is_digits
 from emulator.core.timeutil import iso_z
 from emulator.vendors.code42.auth import Caller
 from emulator.vendors.code42.errors import BadParameter, ResourceNotFound
@@ -112,8 +113,9 @@ def user(caller: Caller, ident: str, id_type: str | None,
     kind = (id_type or "id").lower()
     if kind == "uid":
         match: ColumnElement[bool] = col(Code42User.user_uid) == ident
-    elif kind == "id" and ident.isdigit():
-        match = col(Code42User.id) == int(ident)
+    elif kind == "id" and is_digits(ident):
+        number = as_id(ident)
+        match = col(Code42User.id) == number if number is not None else false()
     elif kind == "id":
         raise BadParameter("userId", f"{ident!r} is not a user id; use idType=uid for a uid")
     else:

@@ -16,6 +16,7 @@ from fastapi.responses import StreamingResponse
 from starlette.responses import Response
 
 from emulator.core.deps import EmulatorDep, SessionDep
+from emulator.core.numbers import IntText
 from emulator.core.render import json_response
 from emulator.core.surface import Surface, SurfaceRouter
 from emulator.vendors.code42 import backend, computers, openapi, orgs, resources
@@ -30,7 +31,7 @@ Flag = Annotated[bool | None, Query(description="true/True or false/False")]
 Text = Annotated[str | None, Query()]
 # 32-bit like the vendor's own ints: a larger number is a 400 naming the parameter, not an
 # overflow in the database driver.
-Number = Annotated[int | None, Query(ge=-(2**31), le=2**31 - 1)]
+Number = Annotated[IntText | None, Query(ge=-(2**31), le=2**31 - 1)]
 
 
 def _params(request: Request) -> dict[str, str]:
@@ -192,7 +193,7 @@ LEGACY_RESOURCES = (
     "WebRestoreFileSizePolling", "WebRestoreInfo", "WebRestoreJob", "WebRestoreJobResult",
     "WebRestoreSearch", "WebRestoreSession", "WebRestoreTreeNode",
 )
-_OWNED = re.compile(r"/api/(?:v\d+|(?i:" + "|".join(LEGACY_RESOURCES) + r"))(?=/|$)")
+_OWNED = re.compile(r"/api/(?:v[0-9]+|(?i:" + "|".join(LEGACY_RESOURCES) + r"))(?=/|$)")
 
 SURFACE = Surface(
     name="code42",
@@ -205,5 +206,8 @@ SURFACE = Surface(
     prefixes=("/svc/api", "/forensic-search", "/rpc", "/v1"),
     patterns=(_OWNED,),
     render_error=render_error,
+    error_schema={"type": "array", "items": {
+        "type": "object", "required": ["name", "description"],
+        "properties": {"name": {"type": "string"}, "description": {"type": "string"}}}},
     reshape=openapi.reshape,
 )

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from emulator.core.masking import declare_secret_fields
 from emulator.vendors.code42.errors import BadParameter
 
-__all__ = ["MAX_PAGE_SIZE", "REPORT_FIELDS", "ReportQuery"]
+__all__ = ["MAX_PAGE_SIZE", "REPORT_FIELDS", "SECRET_FIELDS", "ReportQuery"]
+
+SECRET_FIELDS = declare_secret_fields(
+    "Authorization", "password", "v3_user_token", "access_token", "client_secret",
+    "secret", "token")
+"""Every secret-bearing name of the Code42 API (masked in the journal): Basic and bearer
+authorization, passwords, user and client tokens, the API client's secret."""
 
 REPORT_FIELDS: tuple[str, ...] = (
     "archiveGuid", "orgUid", "orgName", "orgExtRef", "userUid", "username", "email",

@@ -12,6 +12,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from emulator.core.engine import Ctx
+from emulator.core.numbers import as_int
 from emulator.vendors.rackspace import serializer as views
 from emulator.vendors.rackspace.agents import AGENT, BACKUP_RUNNING, wake
 from emulator.vendors.rackspace.errors import BadField, NoSuchItem, NotAllowed
@@ -237,11 +238,10 @@ def set_logging(ctx: Ctx, tenant_id: str, form: dict[str, Any]) -> None:
     """PUT /agent/logging with MachineAgentId and LoggingLevelId 1..6 (form-encoded)."""
     values: dict[str, int] = {}
     for field in ("MachineAgentId", "LoggingLevelId"):
-        raw = form.get(field)
-        try:
-            values[field] = int(str(raw).strip())
-        except ValueError:
-            raise BadField(field, "an integer is required") from None
+        number = as_int(str(form.get(field)).strip())
+        if number is None:
+            raise BadField(field, "an integer is required")
+        values[field] = number
     if not 1 <= values["LoggingLevelId"] <= 6:
         raise BadField("LoggingLevelId", "must be from 1 (FATAL) to 6 (TRACE)")
     row = get_agent(ctx, tenant_id, values["MachineAgentId"])

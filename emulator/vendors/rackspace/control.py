@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from emulator.core.deps import EmulatorDep, SandboxWorldDep, SessionDep
 from emulator.core.errors import NotFound
+from emulator.core.numbers import IdText
 from emulator.core.runtime import Emulator
 from emulator.vendors.rackspace.agents import AGENT, heartbeat
 from emulator.vendors.rackspace.models import Agent, Tenant
@@ -44,7 +45,7 @@ def _view(agent: Agent) -> dict[str, Any]:
 
 @router.post("/agents/{agent_id}/offline",
              summary="Take an agent offline: unreachable until brought back online")
-async def agent_offline(emu: EmulatorDep, session: SessionDep, agent_id: int) -> dict[str, Any]:
+async def agent_offline(emu: EmulatorDep, session: SessionDep, agent_id: IdText) -> dict[str, Any]:
     agent, ctx = _agent(emu, session, agent_id)
     agent.reachable = False
     if AGENT.can(agent, "down"):
@@ -55,7 +56,7 @@ async def agent_offline(emu: EmulatorDep, session: SessionDep, agent_id: int) ->
 
 
 @router.post("/agents/{agent_id}/online", summary="Bring an agent back: reachable and Online")
-async def agent_online(emu: EmulatorDep, session: SessionDep, agent_id: int) -> dict[str, Any]:
+async def agent_online(emu: EmulatorDep, session: SessionDep, agent_id: IdText) -> dict[str, Any]:
     agent, ctx = _agent(emu, session, agent_id)
     agent.reachable = True
     heartbeat(ctx, agent)
@@ -66,7 +67,7 @@ async def agent_online(emu: EmulatorDep, session: SessionDep, agent_id: int) -> 
 
 @router.post("/agents/{agent_id}/next-backup",
              summary="Make the agent's next backup end as given")
-async def next_backup(emu: EmulatorDep, session: SessionDep, agent_id: int,
+async def next_backup(emu: EmulatorDep, session: SessionDep, agent_id: IdText,
                       body: Outcome) -> dict[str, Any]:
     agent, _ = _agent(emu, session, agent_id)
     agent.force_backup = body.outcome
@@ -77,7 +78,7 @@ async def next_backup(emu: EmulatorDep, session: SessionDep, agent_id: int,
 
 @router.post("/agents/{agent_id}/next-restore",
              summary="Make the next restore onto this agent end as given")
-async def next_restore(emu: EmulatorDep, session: SessionDep, agent_id: int,
+async def next_restore(emu: EmulatorDep, session: SessionDep, agent_id: IdText,
                        body: Outcome) -> dict[str, Any]:
     agent, _ = _agent(emu, session, agent_id)
     agent.force_restore = body.outcome

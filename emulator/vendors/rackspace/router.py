@@ -44,5 +44,10 @@ SURFACE = Surface(
     router=router,
     prefixes=("/v1.0", "/v2.0"),
     render_error=render_error,
+    error_schema={"type": "object", "minProperties": 1, "maxProperties": 1,
+                  "additionalProperties": {
+                      "type": "object", "required": ["code", "message"],
+                      "properties": {"code": {"type": "integer"},
+                                     "message": {"type": "string"}}}},
     reshape=openapi.reshape,
 )

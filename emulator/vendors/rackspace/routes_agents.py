@@ -9,6 +9,7 @@ import orjson
 from fastapi import Depends, Request
 from starlette.responses import Response
 
+from emulator.core.numbers import IdText
 from emulator.vendors.rackspace import backend
 from emulator.vendors.rackspace.errors import BadField
 from emulator.vendors.rackspace.identity import AuthDep
@@ -45,13 +46,14 @@ async def enable_agent(auth: AuthDep, body: AgentEnable) -> Response:
     return Response(status_code=204)
 
 
-@operation(router, "POST", "/agent/encrypt", summary="Enable volume encryption",
+@operation(router, "POST", "/agent/encrypt", summary="Enable volume encryption", answer="text",
            responses=PLAIN)
 async def encrypt(auth: AuthDep, body: Encrypt) -> Response:
     return plain(backend.encrypt(auth.ctx, auth.tenant_id, body))
 
 
-@operation(router, "POST", "/agent/changeencryption", summary="Change the encryption password",
+@operation(router, "POST", "/agent/changeencryption", answer="text",
+           summary="Change the encryption password",
            responses=PLAIN)
 async def change_encryption(auth: AuthDep, body: ChangeEncryption) -> Response:
     return plain(backend.change_encryption(auth.ctx, auth.tenant_id, body))
@@ -63,13 +65,14 @@ async def delete_agent(auth: AuthDep, body: AgentId) -> Response:
     return Response(status_code=204)
 
 
-@operation(router, "PUT", "/agent/migratevault", summary="Migrate a vault")
+@operation(router, "PUT", "/agent/migratevault", summary="Migrate a vault", answer="empty")
 async def migrate_vault(auth: AuthDep, body: MigrateVault) -> Response:
     backend.migrate_vault(auth.ctx, auth.tenant_id, body)
     return Response(status_code=200)
 
 
-@operation(router, "PUT", "/agent/logging", summary="Change log level (form-encoded body)")
+@operation(router, "PUT", "/agent/logging", summary="Change log level (form-encoded body)",
+           answer="empty")
 async def set_logging(form: Annotated[dict[str, Any], Depends(_form)], auth: AuthDep
                       ) -> Response:
     backend.set_logging(auth.ctx, auth.tenant_id, form)
@@ -83,12 +86,12 @@ async def agent_by_server(auth: AuthDep, hostServerId: str) -> Response:
 
 
 @operation(router, "GET", "/agent/{machineAgentId}", summary="List the agent details")
-async def get_agent(auth: AuthDep, machineAgentId: int) -> Response:
+async def get_agent(auth: AuthDep, machineAgentId: IdText) -> Response:
     return wcf_json(backend.agent(auth.ctx, auth.tenant_id, machineAgentId))
 
 
 @operation(router, "POST", "/agent/{machineAgentId}", summary="Update the agent backup behavior")
-async def update_behavior(auth: AuthDep, machineAgentId: int,
+async def update_behavior(auth: AuthDep, machineAgentId: IdText,
                           body: AgentBehavior) -> Response:
     return wcf_json(backend.update_behavior(auth.ctx, auth.tenant_id, machineAgentId, body))
 
@@ -98,14 +101,14 @@ async def list_agents(auth: AuthDep) -> Response:
     return wcf_json(backend.list_agents(auth.ctx, auth.tenant_id))
 
 
-@operation(router, "POST", "/user/wakeupagents", summary="Wake up agents")
+@operation(router, "POST", "/user/wakeupagents", summary="Wake up agents", answer="empty")
 async def wakeup_agents(auth: AuthDep) -> Response:
     backend.wakeup_agents(auth.ctx, auth.tenant_id)
     return Response(status_code=200)
 
 
 @operation(router, "GET", "/system/activity/{agentId}", summary="List all activity for an agent")
-async def agent_activity(auth: AuthDep, agentId: int) -> Response:
+async def agent_activity(auth: AuthDep, agentId: IdText) -> Response:
     return wcf_json(backend.activity(auth.ctx, auth.tenant_id, agentId))
 
 

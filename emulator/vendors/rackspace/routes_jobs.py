@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
+from emulator.core.numbers import IdText
 from emulator.vendors.rackspace import backend_jobs as jobs
 from emulator.vendors.rackspace.identity import AuthDep
 from emulator.vendors.rackspace.routing import operation, v1_router
@@ -22,6 +23,7 @@ BACKUP_ID = {200: {"content": {"text/plain": {}}, "description": "StartManual: t
 
 
 @operation(router, "POST", "/backup/action-requested", summary="Start or stop a backup manually",
+           answer="text",
            responses=BACKUP_ID)
 async def backup_action(auth: AuthDep, body: BackupAction) -> Response:
     started = jobs.backup_action(auth.ctx, auth.tenant_id, body)
@@ -36,21 +38,21 @@ async def available_for_restore(auth: AuthDep) -> Response:
 
 @operation(router, "GET", "/backup/completed/{backupConfigurationId}",
            summary="List completed backups")
-async def completed(auth: AuthDep, backupConfigurationId: int) -> Response:
+async def completed(auth: AuthDep, backupConfigurationId: IdText) -> Response:
     return wcf_json(jobs.completed(auth.ctx, auth.tenant_id, backupConfigurationId))
 
 
 @operation(router, "GET", "/backup/report/{backupId}", summary="Get a backup report")
-async def backup_report(auth: AuthDep, backupId: int) -> Response:
+async def backup_report(auth: AuthDep, backupId: IdText) -> Response:
     return wcf_json(jobs.backup_report(auth.ctx, auth.tenant_id, backupId))
 
 
 @operation(router, "GET", "/backup/{backupId}", summary="List backup details")
-async def backup(auth: AuthDep, backupId: int) -> Response:
+async def backup(auth: AuthDep, backupId: IdText) -> Response:
     return wcf_json(jobs.backup(auth.ctx, auth.tenant_id, backupId))
 
 
-@operation(router, "PUT", "/restore/files",
+@operation(router, "PUT", "/restore/files", answer="empty",
            summary="Include or exclude a file in a restore configuration")
 async def add_restore_file(auth: AuthDep, body: RestoreFileBody) -> Response:
     jobs.add_restore_file(auth.ctx, auth.tenant_id, body)
@@ -59,13 +61,13 @@ async def add_restore_file(auth: AuthDep, body: RestoreFileBody) -> Response:
 
 @operation(router, "GET", "/restore/files/{restoreId}",
            summary="List included or excluded files in a restore configuration")
-async def restore_files(auth: AuthDep, restoreId: int) -> Response:
+async def restore_files(auth: AuthDep, restoreId: IdText) -> Response:
     return wcf_json(jobs.restore_files(auth.ctx, auth.tenant_id, restoreId))
 
 
 @operation(router, "DELETE", "/restore/files/{restoreId}", status_code=204,
            summary="Delete a restore configuration's files")
-async def delete_restore_files(auth: AuthDep, restoreId: int) -> Response:
+async def delete_restore_files(auth: AuthDep, restoreId: IdText) -> Response:
     jobs.delete_restore_files(auth.ctx, auth.tenant_id, restoreId)
     return Response(status_code=204)
 
@@ -78,7 +80,7 @@ async def restore_action(auth: AuthDep, body: RestoreAction) -> Response:
 
 
 @operation(router, "GET", "/restore/report/{restoreId}", summary="Get a restore report")
-async def restore_report(auth: AuthDep, restoreId: int) -> Response:
+async def restore_report(auth: AuthDep, restoreId: IdText) -> Response:
     return wcf_json(jobs.restore_report(auth.ctx, auth.tenant_id, restoreId))
 
 
@@ -94,5 +96,5 @@ async def update_restore(auth: AuthDep, body: RestoreUpdate) -> Response:
 
 
 @operation(router, "GET", "/restore/{restoreId}", summary="List details about a restore")
-async def restore(auth: AuthDep, restoreId: int) -> Response:
+async def restore(auth: AuthDep, restoreId: IdText) -> Response:
     return wcf_json(jobs.restore(auth.ctx, auth.tenant_id, restoreId))

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Path
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.routing import APIRoute
 
 __all__ = ["operation", "v1_router"]
@@ -40,9 +41,19 @@ def v1_router(tag: str) -> APIRouter:
     return APIRouter(tags=[tag])
 
 
+_ANSWERS: dict[str, type[Response]] = {"json": JSONResponse, "empty": Response,
+                                        "text": PlainTextResponse}
+
+
 def operation(router: APIRouter, method: str, path: str, *, summary: str,
-              status_code: int = 200, **kwargs: Any) -> Callable[[Any], Any]:
-    """Register a handler at /v1.0/{tenant_id}{path} and /v1.0{path}."""
+              status_code: int = 200, answer: str = "json",
+              **kwargs: Any) -> Callable[[Any], Any]:
+    """Register a handler at /v1.0/{tenant_id}{path} and /v1.0{path}.
+
+    `answer` documents the success body: "json" (WCF JSON), "text" (a bare GUID) or "empty".
+    """
+    kwargs["response_class"] = _ANSWERS[answer]
+
     def register(handler: Any) -> Any:
         router.add_api_route(f"/v1.0/{{tenant_id}}{path}", handler, methods=[method],
                              summary=summary, status_code=status_code,

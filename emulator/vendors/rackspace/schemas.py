@@ -11,9 +11,19 @@ from typing import Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
-__all__ = ["AgentBehavior", "AgentEnable", "AgentId", "BackupAction", "ChangeEncryption",
-           "ConfigEnable", "ConfigurationBody", "Encrypt", "FileSpec", "MigrateVault",
+from emulator.core.masking import declare_secret_fields
+from emulator.core.numbers import Int32
+
+__all__ = ["SECRET_FIELDS", "AgentBehavior", "AgentEnable", "AgentId", "BackupAction",
+           "ChangeEncryption", "ConfigEnable", "ConfigurationBody", "Encrypt", "FileSpec",
+           "MigrateVault",
            "RestoreAction", "RestoreCreate", "RestoreFileBody", "RestoreUpdate"]
+
+SECRET_FIELDS = declare_secret_fields(
+    "password", "apiKey", "token", "X-Auth-Token", "EncryptedPassword",
+    "EncryptedPasswordHex", "OldEncryptedPasswordHex", "NewEncryptedPasswordHex")
+"""Every secret-bearing name of Identity v2.0 and Cloud Backup (masked in the journal):
+credentials, the token object and its header, and the encrypted backup passwords."""
 
 
 class _Body(BaseModel):
@@ -23,7 +33,7 @@ class _Body(BaseModel):
 class AgentId(_Body):
     """{"MachineAgentId": ...}: delete an agent."""
 
-    MachineAgentId: int
+    MachineAgentId: Int32
 
 
 class AgentEnable(AgentId):
@@ -48,8 +58,8 @@ class ChangeEncryption(AgentId):
 class MigrateVault(_Body):
     """Move a backup vault from one agent to another (the page spells the second key both ways)."""
 
-    SourceMachineAgentId: int
-    DestinationMachineAgentId: int = Field(
+    SourceMachineAgentId: Int32
+    DestinationMachineAgentId: Int32 = Field(
         validation_alias=AliasChoices("DestinationMachineAgentId", "DestinationMachineAgentID"))
 
 
@@ -70,18 +80,18 @@ class FileSpec(_Body):
 class ConfigurationBody(_Body):
     """Create (POST) or update (PUT) a backup configuration."""
 
-    MachineAgentId: int
+    MachineAgentId: Int32
     BackupConfigurationName: str
     IsActive: bool
-    VersionRetention: int
-    BackupConfigurationScheduleId: int | None = None
-    MissedBackupActionId: int = 1
+    VersionRetention: Int32 = Field(json_schema_extra={"enum": [0, 30, 60]})
+    BackupConfigurationScheduleId: Int32 | None = None
+    MissedBackupActionId: Int32 = 1
     Frequency: Literal["Manually", "Hourly", "Daily", "Weekly"]
-    StartTimeHour: int | None = None
-    StartTimeMinute: int | None = None
+    StartTimeHour: Int32 | None = None
+    StartTimeMinute: Int32 | None = None
     StartTimeAmPm: str | None = None
-    DayOfWeekId: int | None = None
-    HourInterval: int | None = None
+    DayOfWeekId: Int32 | None = None
+    HourInterval: Int32 | None = None
     TimeZoneId: str
     NotifyRecipients: str
     NotifySuccess: bool
@@ -105,15 +115,15 @@ class BackupAction(_Body):
     """StartManual (Id is a configuration) or StopManual (Id is a backup)."""
 
     Action: Literal["StartManual", "StopManual"]
-    Id: int
+    Id: Int32
 
 
 class RestoreCreate(_Body):
     """Create a restore configuration (PUT /restore)."""
 
-    BackupId: int
-    BackupMachineId: int
-    DestinationMachineId: int
+    BackupId: Int32
+    BackupMachineId: Int32
+    DestinationMachineId: Int32
     DestinationPath: str
     OverwriteFiles: bool
     BackupDataCenter: str | None = None
@@ -122,9 +132,9 @@ class RestoreCreate(_Body):
 class RestoreUpdate(RestoreCreate):
     """Update a restore configuration while it is Creating (POST /restore)."""
 
-    RestoreId: int
-    BackupConfigurationId: int | None = None
-    RestoreStateId: int = 0
+    RestoreId: Int32
+    BackupConfigurationId: Int32 | None = None
+    RestoreStateId: Int32 = 0
 
 
 class RestoreFileBody(_Body):
@@ -132,15 +142,15 @@ class RestoreFileBody(_Body):
 
     FilePath: str
     FilePathEncoded: str | None = None
-    Filter: int
-    ParentId: int
-    FileItemType: int
-    FileId: int | None = None
+    Filter: Int32
+    ParentId: Int32
+    FileItemType: Int32
+    FileId: Int32 | None = None
 
 
 class RestoreAction(_Body):
     """Start or stop a restore; an encrypted backup needs EncryptedPassword to start."""
 
     Action: Literal["StartManual", "StopManual"]
-    Id: int
+    Id: Int32
     EncryptedPassword: str | None = None

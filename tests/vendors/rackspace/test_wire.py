@@ -106,7 +106,8 @@ def test_ids_too_large_for_the_store_are_404_not_500(rax: Rax) -> None:
         response = rax.get(path)
         assert response.status_code == 404, path
     enable = rax.call("POST", "/agent/enable", {"MachineAgentId": big, "Enable": True})
-    assert enable.status_code == 404
+    # a body int past the vendor's 32 bits is refused naming the field (WCF cannot read it)
+    assert enable.status_code == 400 and "MachineAgentId" in enable.text
     name = rax.call("POST", "/backup-configuration", {
         "MachineAgentId": rax.agents[0], "BackupConfigurationName": "x" * 201,
         "IsActive": True, "VersionRetention": 30, "Frequency": "Manually",

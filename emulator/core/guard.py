@@ -1,0 +1,285 @@
+"""The ASGI middleware in front of everything: who may call, and how much they may send.
+
+Checked once per request, before any router or the toolkit middleware, for every surface:
+
+- Host: the request must name a host the server is reached by (localhost, a loopback
+  address, the address it is bound to, the host of its base URL, `allowed_hosts`), so a web
+  page cannot reach it through DNS rebinding. Checked on vendor paths too: the vendors'
+  data sits behind credentials the control plane hands out, and a rebound page could try
+  the documented defaults of a client.
+- Control-plane writes (`/_emulator`, any method but GET/HEAD/OPTIONS): refused when they come
+  from another origin (`Origin` not naming this Host, or `Sec-Fetch-Site: cross-site`), and
+  unless they are `application/json`; a write without a body and without a Content-Type is
+  accepted (curl -X POST, httpx) because a browser that sends one from another page also
+  sends its Origin. With `control_token` set, every control call but health and the OpenAPI
+  documents must carry it in `X-Emulator-Token`.
+- Bodies: at most `max_body_bytes` (Content-Length checked up front, chunked bodies counted
+  as they stream), sent within `body_timeout` seconds; JSON must be valid UTF-8 without lone
+  surrogates (`"\\ud800"`), which no database can store. The body is read here once and
+  replayed to the app, so nothing downstream buffers more than the limit.
+
+Errors are rendered by the surface owning the path, in its vendor's format, with the status
+named here (BackupRun's errors otherwise answer 200). Refused requests are not journaled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from emulator.core.errors import EmulatorError
+from emulator.core.surface import Surface, owner_of
+
+__all__ = ["CONTROL_PREFIX", "TOKEN_HEADER", "Guard", "GuardMiddleware", "lone_surrogate"]
+
+TOKEN_HEADER = "X-Emulator-Token"
+CONTROL_PREFIX = "/_emulator"
+_OPEN_CONTROL = ("/_emulator/health", "/_emulator/openapi")  # no secrets, no state changes
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
+_ANY_ADDRESS = frozenset({"", "0.0.0.0", "::"})
+_SURROGATE_ESCAPE = re.compile(rb"\\[uU][dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+@dataclass(frozen=True)
+class Guard:
+    """What the middleware enforces; built from Settings by `Guard.of`."""
+
+    hosts: frozenset[str]
+    any_host: bool
+    token: str | None
+    max_body_bytes: int
+    body_timeout: float
+
+    @classmethod
+    def of(cls, settings: Any) -> Guard:
+        """From the emulator's Settings: its bind address, base URL and allowed hosts."""
+        names = {h.lower().strip("[]") for h in settings.allowed_hosts}
+        if settings.host not in _ANY_ADDRESS:
+            names.add(settings.host.lower().strip("[]"))
+        if settings.base_url:
+            base = urlsplit(settings.base_url).hostname
+            if base:
+                names.add(base.lower())
+        return cls(hosts=frozenset(names - {"*"} | _LOOPBACK), any_host="*" in names,
+                   token=settings.control_token, max_body_bytes=settings.max_body_bytes,
+                   body_timeout=settings.body_timeout)
+
+
+class _Refused(Exception):
+    def __init__(self, error: EmulatorError, close: bool = False) -> None:
+        super().__init__(error.message)
+        self.error, self.close = error, close
+
+
+class GuardMiddleware:
+    """Refuses what `Guard` forbids, in the owning surface's error format."""
+
+    def __init__(self, app: ASGIApp, guard: Guard, surfaces: Sequence[Surface],
+                 fallback: Surface) -> None:
+        self.app, self.guard = app, guard
+        self.surfaces, self.fallback = tuple(surfaces), fallback
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = _headers(scope["headers"])
+        try:
+            self._check_host(scope, headers)
+            control = _is_control(scope["path"])
+            if control:
+                self._check_control(scope, headers)
+            length = headers.get("content-length")
+            if length is None and "transfer-encoding" not in headers:
+                await self.app(scope, receive, send)  # no body: the hot path, untouched
+                return
+            if length is not None and (not length.isascii() or not length.isdigit()):
+                raise _Refused(EmulatorError(f"Content-Length {length!r} is not a number"),
+                               close=True)
+            if length is not None and int(length) > self.guard.max_body_bytes:
+                raise _Refused(self._too_large(), close=True)
+            body = await self._read_body(receive)
+            _check_text(body, headers.get("content-type"))
+        except _Refused as refused:
+            await self._refuse(scope, send, refused)
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+    def _check_host(self, scope: Scope, headers: dict[str, str]) -> None:
+        host = headers.get("host")
+        if host is None or self.guard.any_host:
+            return  # HTTP/1.0 without Host: no browser sends that
+        name = _hostname(host)
+        server = scope.get("server")
+        if name in self.guard.hosts or (server is not None and name == str(server[0]).lower()):
+            return
+        raise _Refused(EmulatorError(
+            f"Host {host!r} is not a name this emulator answers to; start it with "
+            f"EMULATOR_ALLOWED_HOSTS={name} to allow it", status_code=400,
+            code="bad_host"))
+
+    def _check_control(self, scope: Scope, headers: dict[str, str]) -> None:
+        path = scope["path"]
+        if self.guard.token is not None and not path.startswith(_OPEN_CONTROL):
+            given = headers.get(TOKEN_HEADER.lower(), "")
+            if not hmac.compare_digest(given.encode("latin-1"), self.guard.token.encode()):
+                raise _Refused(EmulatorError(
+                    f"this emulator's control plane needs its token in the {TOKEN_HEADER} "
+                    "header (EMULATOR_CONTROL_TOKEN)", status_code=401, code="unauthorized"))
+        if scope["method"] in _SAFE_METHODS:
+            return
+        origin = headers.get("origin")
+        if origin is not None and _origin_host(origin) != headers.get("host", "").lower():
+            raise _Refused(EmulatorError(
+                f"control-plane call from another origin ({origin}) refused",
+                status_code=403, code="forbidden"))
+        if headers.get("sec-fetch-site") in ("cross-site", "same-site"):
+            raise _Refused(EmulatorError("control-plane call from another site refused",
+                                         status_code=403, code="forbidden"))
+        media = headers.get("content-type")
+        if media is None:
+            if headers.get("content-length", "0") in ("0", "") \
+                    and "transfer-encoding" not in headers:
+                return  # no body at all
+            raise _Refused(EmulatorError(
+                "control-plane writes take a JSON body: send Content-Type: application/json",
+                status_code=415, code="unsupported_media_type"))
+        if media.split(";", 1)[0].strip().lower() != "application/json":
+            raise _Refused(EmulatorError(
+                f"control-plane writes take application/json, not {media!r}",
+                status_code=415, code="unsupported_media_type"))
+
+    def _too_large(self) -> EmulatorError:
+        return EmulatorError(
+            f"request body larger than {self.guard.max_body_bytes} bytes "
+            "(EMULATOR_MAX_BODY_BYTES)", status_code=413, code="payload_too_large")
+
+    async def _read_body(self, receive: Receive) -> bytes:
+        chunks: list[bytes] = []
+        size, limit = 0, self.guard.max_body_bytes
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.guard.body_timeout
+        while True:
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                raise _Refused(EmulatorError(
+                    f"request body not received within {self.guard.body_timeout:g} s",
+                    status_code=408, code="request_timeout"), close=True) from None
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise _Refused(self._too_large(), close=True)
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return b"".join(chunks)
+
+    async def _refuse(self, scope: Scope, send: Send, refused: _Refused) -> None:
+        surface = owner_of(scope["path"], self.surfaces) or self.fallback
+        error = refused.error
+        response = surface.render_error(Request(scope), error)
+        response.status_code = error.status_code  # e.g. BackupRun answers its errors with 200
+        if refused.close:
+            response.headers["Connection"] = "close"
+
+        async def nothing() -> Message:
+            return {"type": "http.disconnect"}
+
+        await response(scope, nothing, send)
+
+
+def _is_control(path: str) -> bool:
+    return path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
+
+
+def _headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in raw}
+
+
+def _hostname(host: str) -> str:
+    """'Example:8080' -> 'example'; '[::1]:8080' -> '::1'."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1:].partition("]")[0]
+    return host.rpartition(":")[0] if host.count(":") == 1 else host
+
+
+def _origin_host(origin: str) -> str | None:
+    """'http://localhost:8080' -> 'localhost:8080' (the Host a same-origin call sends)."""
+    try:
+        return urlsplit(origin.strip()).netloc.lower() or None
+    except ValueError:
+        return None
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+def _check_text(body: bytes, content_type: str | None) -> None:
+    """JSON (or an untyped body, which FastAPI reads as JSON) must be storable text."""
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    if media and not media.endswith("json"):
+        return
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _Refused(EmulatorError(
+            f"the request body is not valid UTF-8 (byte {exc.start})", status_code=400,
+            code="bad_request")) from None
+    if _SURROGATE_ESCAPE.search(body) is None:
+        return
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return  # not JSON: the route answers that in its own words
+    where = lone_surrogate(value, "body")
+    if where is not None:
+        raise _Refused(EmulatorError(
+            f"{where}: a lone surrogate (\\ud800-\\udfff) is not a character; nothing was "
+            "stored", status_code=400, code="bad_request"))
+
+
+def lone_surrogate(value: Any, where: str) -> str | None:
+    """The path (`body.Name`, `body.Items[2]`) of the first string holding a lone surrogate."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return where
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = lone_surrogate(key, f"{where} (a key)") or lone_surrogate(item,
+                                                                             f"{where}.{key}")
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = lone_surrogate(item, f"{where}[{index}]")
+            if found is not None:
+                return found
+    return None

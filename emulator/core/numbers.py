@@ -1,0 +1,120 @@
+"""The one strict reading of ids and numbers that arrive as text, for every vendor and control.
+
+An id or number on the wire is ASCII digits (`0-9`, with a leading `-` where negatives are
+allowed) and fits a signed 64-bit integer, the widest column SQLite and PostgreSQL store.
+Python's `int()` and `str.isdigit()` are looser: `int(" 1_0 ")` is 10, `"²".isdigit()` is
+True but `int("²")` fails, `int()` reads Arabic-Indic digits, and 2**63 parses but
+overflows the driver, so each of those reached a 500 or the wrong row. Everything here
+refuses them instead:
+
+- `parse_int(name, text)`: a number or an `InvalidInput` naming the parameter;
+- `as_int(text)`: a number or None, for vendors that word the error themselves;
+- `as_id(text)`: a row id, or None when `text` can name no row (the vendor decides the error);
+- `IntText` / `IdText`: the same rule as pydantic types for FastAPI path and query parameters;
+- `Int64`: a body integer bounded to 64 bits (JSON numbers are ASCII already).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field
+from pydantic_core import PydanticCustomError
+
+from emulator.core.errors import InvalidInput
+
+__all__ = [
+    "INT64_MAX",
+    "INT64_MIN",
+    "NO_SUCH_ID",
+    "IdText",
+    "Int32",
+    "Int64",
+    "IntText",
+    "as_id",
+    "as_int",
+    "is_digits",
+    "parse_int",
+    "strict_digits",
+]
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+_SIGNED = re.compile(r"-?[0-9]{1,19}", re.ASCII)
+_UNSIGNED = re.compile(r"[0-9]{1,19}", re.ASCII)
+
+
+def parse_int(name: str, text: str, *, lo: int = INT64_MIN, hi: int = INT64_MAX) -> int:
+    """`text` as an integer from `lo` to `hi`, else InvalidInput naming `name`."""
+    pattern = _SIGNED if lo < 0 else _UNSIGNED
+    if not pattern.fullmatch(text):
+        raise InvalidInput(f"{name}: {_shown(text)} is not an integer (ASCII digits only)")
+    number = int(text)
+    if not lo <= number <= hi:
+        raise InvalidInput(f"{name}: {text} is out of range ({lo} to {hi})")
+    return number
+
+
+def as_int(text: str) -> int | None:
+    """`text` as a signed 64-bit integer, or None when it is not one (the caller names it)."""
+    if not _SIGNED.fullmatch(text):
+        return None
+    number = int(text)
+    return number if INT64_MIN <= number <= INT64_MAX else None
+
+
+def is_digits(text: str) -> bool:
+    """True when `text` is ASCII digits only (an id in form, whatever its size)."""
+    return text.isascii() and text.isdigit()
+
+
+def as_id(text: str) -> int | None:
+    """`text` as a row id (0 to 2**63-1), or None when it cannot name a row."""
+    if not _UNSIGNED.fullmatch(text):
+        return None
+    number = int(text)
+    return number if number <= INT64_MAX else None
+
+
+def strict_digits(value: Any) -> Any:
+    """Pydantic before-validator: a string must be ASCII digits (optional `-`), within 64 bits.
+
+    Non-strings pass through to the field's own validation (a JSON number, None).
+    """
+    if isinstance(value, str):
+        if not _SIGNED.fullmatch(value):
+            raise ValueError(f"{_shown(value)} is not an integer (ASCII digits only)")
+        number = int(value)
+        if not INT64_MIN <= number <= INT64_MAX:
+            raise ValueError(f"{value} is out of the 64-bit integer range")
+        return number
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError(f"{value} is not an integer")
+    return value
+
+
+NO_SUCH_ID = "id_out_of_range"
+"""Error type of an id that is ASCII digits past 64 bits: it names no row, so the surface
+answers 404 (not found) rather than 400 (see core.surface)."""
+
+
+def id_digits(value: Any) -> Any:
+    """Pydantic before-validator of ids: as strict_digits, and past 64 bits a NO_SUCH_ID."""
+    if isinstance(value, str) and _UNSIGNED.fullmatch(value.lstrip("0") or "0") is None \
+            and value.isascii() and value.isdigit():
+        raise PydanticCustomError(NO_SUCH_ID, "no such id {id} (past 64 bits)", {"id": value})
+    return strict_digits(value)
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:40] + "...")
+
+
+Int64 = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)]
+"""A body integer that fits the database (seeds, counters)."""
+Int32 = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
+"""A body integer of a vendor whose wire ints are 32-bit (Rackspace's WCF Int32)."""
+IntText = Annotated[int, BeforeValidator(strict_digits), Field(ge=INT64_MIN, le=INT64_MAX)]
+"""A path or query integer: ASCII digits within 64 bits."""
+IdText = Annotated[int, BeforeValidator(id_digits), Field(ge=0, le=INT64_MAX)]
+"""A path or query id: ASCII digits, 0 to 2**63-1."""
