@@ -84,6 +84,26 @@ def median_ms(call: Callable[[], object], calls: int) -> float:
     return statistics.median(samples)
 
 
+def cold_starts(runs: int) -> tuple[float, float]:
+    """Median seconds from spawn to the first healthy answer: a bare FastAPI app, and
+    `backup-emulator serve` on a new database file (its world is built at start)."""
+    bare, cold = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for run in range(runs):
+            port = free_port()
+            seconds, process = time_to_health([sys.executable, "-c", BARE_APP, str(port)],
+                                              port, {})
+            stop(process)
+            bare.append(seconds)
+            port = free_port()
+            seconds, process = time_to_health(
+                [*emulator_command(), "serve", "--port", str(port), "--db",
+                 str(Path(tmp) / f"cold-{run}.db"), "--freeze"], port, {})
+            stop(process)
+            cold.append(seconds)
+    return statistics.median(bare), statistics.median(cold)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5, help="cold starts of each (median)")
@@ -92,24 +112,8 @@ def main() -> int:
     args = parser.parse_args()
 
     results: dict[str, float] = {}
+    results["bare_fastapi_start_s"], results["cold_start_s"] = cold_starts(args.runs)
     with tempfile.TemporaryDirectory() as tmp:
-        bare, cold = [], []
-        for run in range(args.runs):
-            port = free_port()
-            seconds, process = time_to_health([sys.executable, "-c", BARE_APP, str(port)],
-                                              port, {})
-            stop(process)
-            bare.append(seconds)
-            port = free_port()
-            db = str(Path(tmp) / f"cold-{run}.db")  # a new file: the world is built at start
-            seconds, process = time_to_health(
-                [*emulator_command(), "serve", "--port", str(port), "--db", db, "--freeze"],
-                port, {})
-            stop(process)
-            cold.append(seconds)
-        results["bare_fastapi_start_s"] = statistics.median(bare)
-        results["cold_start_s"] = statistics.median(cold)
-
         port = free_port()
         _, process = time_to_health(
             [*emulator_command(), "serve", "--port", str(port), "--db",

@@ -17,7 +17,6 @@ import argparse
 import contextlib
 import platform
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,7 +30,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from anchors import S3_AUTH, bare_fastapi, moto_server, prism
 from loadgen import load
-from startup import BARE_APP, emulator_command, free_port, median_ms, stop, time_to_health
+from startup import cold_starts, emulator_command, free_port, median_ms, stop, time_to_health
 
 NOW = "2026-01-05T09:00:00Z"
 
@@ -128,26 +127,6 @@ def figures(base: str, calls: int) -> dict[str, float]:
     return out
 
 
-def cold_starts(runs: int) -> dict[str, float]:
-    """Median seconds from process start to the first healthy answer, with a new database."""
-    bare, cold = [], []
-    with tempfile.TemporaryDirectory() as tmp:
-        for run in range(runs):
-            port = free_port()
-            seconds, process = time_to_health([sys.executable, "-c", BARE_APP, str(port)],
-                                              port, {})
-            stop(process)
-            bare.append(seconds)
-            port = free_port()
-            seconds, process = time_to_health(
-                [*emulator_command(), "serve", "--port", str(port), "--db",
-                 str(Path(tmp) / f"cold-{run}.db"), "--freeze"], port, {})
-            stop(process)
-            cold.append(seconds)
-    return {"bare FastAPI start (s)": statistics.median(bare),
-            "cold start, new db (s)": statistics.median(cold)}
-
-
 def machine() -> str:
     cpu = "unknown cpu"
     with contextlib.suppress(OSError):
@@ -189,7 +168,7 @@ def main() -> int:
         with moto_server() as s3:
             rows.append(("anchor: moto_server GET of an S3 object",
                          measure(Request("moto", s3, headers=S3_AUTH)) if s3 else None))
-    extra.update(cold_starts(args.runs))
+    extra["bare FastAPI start (s)"], extra["cold start, new db (s)"] = cold_starts(args.runs)
 
     print(f"machine: {machine()}; {args.connections} connections, {args.seconds:g} s a row")
     print(f"bare FastAPI hello: {baseline['rps']:.0f} req/s, p99 {baseline['p99_ms']:.1f} ms\n")
