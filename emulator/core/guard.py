@@ -12,7 +12,12 @@ Checked once per request, before any router or the toolkit middleware, for every
   unless they are `application/json`; a write without a body and without a Content-Type is
   accepted (curl -X POST, httpx) because a browser that sends one from another page also
   sends its Origin. With `control_token` set, every control call but health and the OpenAPI
-  documents must carry it in `X-Emulator-Token`.
+  documents must carry it in `X-Emulator-Token` (or the console's cookie, below).
+- The console (`/`, `/docs`, `/console/...`) shows every world's credentials, so with
+  `control_token` set it needs the token too: a browser cannot send a header when it follows
+  a link, so a page without it answers 401 with a form asking for it, and `?token=` (what the
+  form sends) answers with an HttpOnly, SameSite=Strict cookie holding it, which no other site
+  can make the browser send.
 - Bodies: at most `max_body_bytes` (Content-Length checked up front, chunked bodies counted
   as they stream), sent within `body_timeout` seconds; JSON must be valid UTF-8 without lone
   surrogates (`"\\ud800"`), which no database can store. The body is read here once and
@@ -26,14 +31,17 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import html
 import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from http.cookies import CookieError, SimpleCookie
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from emulator.core.errors import EmulatorError
@@ -42,6 +50,8 @@ from emulator.core.surface import Surface, owner_of
 __all__ = ["CONTROL_PREFIX", "TOKEN_HEADER", "Guard", "GuardMiddleware", "lone_surrogate"]
 
 TOKEN_HEADER = "X-Emulator-Token"
+TOKEN_COOKIE = "emulator_token"
+CONSOLE_PATHS = ("/", "/docs")  # and everything under /console
 CONTROL_PREFIX = "/_emulator"
 _OPEN_CONTROL = ("/_emulator/health", "/_emulator/openapi")  # no secrets, no state changes
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -96,6 +106,11 @@ class GuardMiddleware:
         headers = _headers(scope["headers"])
         try:
             self._check_host(scope, headers)
+            if self.guard.token is not None and _is_console(scope["path"]):
+                page = self._console_gate(scope, headers)
+                if page is not None:
+                    await page(scope, receive, send)
+                    return
             control = _is_control(scope["path"])
             if control:
                 self._check_control(scope, headers)
@@ -128,14 +143,40 @@ class GuardMiddleware:
             f"EMULATOR_ALLOWED_HOSTS={name} to allow it", status_code=400,
             code="bad_host"))
 
+    def _has_token(self, headers: dict[str, str]) -> bool:
+        """Whether the request carries the token, in the header or the console's cookie."""
+        assert self.guard.token is not None
+        return any(_same(given, self.guard.token) for given in
+                   (headers.get(TOKEN_HEADER.lower()), _cookie(headers, TOKEN_COOKIE)))
+
+    def _console_gate(self, scope: Scope, headers: dict[str, str]) -> Response | None:
+        """None when the console may answer; else the token form, or the cookie's redirect."""
+        if self._has_token(headers):
+            return None
+        query = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+        given = next((value for name, value in query if name == "token"), None)
+        assert self.guard.token is not None
+        if given is not None and _same(given, self.guard.token):
+            rest = urlencode([(name, value) for name, value in query if name != "token"])
+            target = scope.get("root_path", "") + scope["path"] + (f"?{rest}" if rest else "")
+            response = RedirectResponse(target, status_code=303)
+            response.set_cookie(TOKEN_COOKIE, given, httponly=True, samesite="strict")
+            return response
+        wrong = "<p role=alert>That is not this emulator's token.</p>" if given else ""
+        # The form asks again for the same page: its other parameters ride along.
+        keep = "".join(f"<input type=hidden name=\"{html.escape(name)}\" "
+                       f"value=\"{html.escape(value)}\">"
+                       for name, value in query if name != "token")
+        page = _TOKEN_FORM.replace("{wrong}", wrong).replace("{keep}", keep)
+        return HTMLResponse(page, status_code=401)
+
     def _check_control(self, scope: Scope, headers: dict[str, str]) -> None:
         path = scope["path"]
-        if self.guard.token is not None and not path.startswith(_OPEN_CONTROL):
-            given = headers.get(TOKEN_HEADER.lower(), "")
-            if not hmac.compare_digest(given.encode("latin-1"), self.guard.token.encode()):
-                raise _Refused(EmulatorError(
-                    f"this emulator's control plane needs its token in the {TOKEN_HEADER} "
-                    "header (EMULATOR_CONTROL_TOKEN)", status_code=401, code="unauthorized"))
+        if (self.guard.token is not None and not path.startswith(_OPEN_CONTROL)
+                and not self._has_token(headers)):
+            raise _Refused(EmulatorError(
+                f"this emulator's control plane needs its token in the {TOKEN_HEADER} "
+                "header (EMULATOR_CONTROL_TOKEN)", status_code=401, code="unauthorized"))
         if scope["method"] in _SAFE_METHODS:
             return
         origin = headers.get("origin")
@@ -204,6 +245,36 @@ class GuardMiddleware:
 
 def _is_control(path: str) -> bool:
     return path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
+
+
+def _is_console(path: str) -> bool:
+    return path in CONSOLE_PATHS or path == "/console" or path.startswith("/console/")
+
+
+def _same(given: str | None, token: str) -> bool:
+    return given is not None and hmac.compare_digest(given.encode("utf-8", "replace"),
+                                                     token.encode())
+
+
+def _cookie(headers: dict[str, str], name: str) -> str | None:
+    try:
+        morsel = SimpleCookie(headers.get("cookie", "")).get(name)
+    except CookieError:
+        return None
+    return None if morsel is None else morsel.value
+
+
+_TOKEN_FORM = """<!doctype html><html lang=en><head><meta charset=utf-8>
+<meta name=viewport content="width=device-width, initial-scale=1">
+<title>backup-emulator: token needed</title></head>
+<body style="font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem">
+<h1>This emulator needs its token</h1>
+<p>It was started with <code>EMULATOR_CONTROL_TOKEN</code>: give that token to see the console.
+The browser keeps it in a cookie for this server only.</p>{wrong}
+<form method=get><label for=token>Token</label>
+{keep}<input id=token name=token type=password autocomplete=off required autofocus>
+<button type=submit>Open the console</button></form></body></html>
+"""
 
 
 def _headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:

@@ -145,6 +145,34 @@ def test_with_a_token_health_docs_and_vendors_stay_open(guarded: TestClient) -> 
     assert guarded.get("/api/devices").status_code == 401
 
 
+def test_with_a_token_the_console_shows_nothing_without_it(guarded: TestClient) -> None:
+    secret = guarded.get("/_emulator/credentials",
+                         headers={"X-Emulator-Token": TOKEN}).json()["cleverfox"]["api_key"]
+    for path in ("/", "/docs", "/console/worlds", "/console/reference/cleverfox"):
+        for query in ({}, {"token": "wrong"}):
+            page = guarded.get(path, params=query, follow_redirects=False)
+            assert page.status_code == 401, (path, page.text)
+            assert secret not in page.text and "<form method=get>" in page.text
+            assert ("not this emulator's token" in page.text) == bool(query)
+
+
+def test_the_token_given_to_the_console_becomes_a_strict_cookie(guarded: TestClient) -> None:
+    given = guarded.get("/console/live", params={"world": "default", "token": TOKEN},
+                        follow_redirects=False)
+    assert given.status_code == 303 and given.headers["location"] == "/console/live?world=default"
+    cookie = given.headers["set-cookie"]
+    assert cookie.startswith(f"emulator_token={TOKEN};")
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie
+    jar = {"emulator_token": TOKEN}
+    assert guarded.get("/", cookies=jar).status_code == 200
+    # The console's own calls to the control plane go with the cookie.
+    assert guarded.get("/_emulator/credentials", cookies=jar).status_code == 200
+    moved = guarded.post("/_emulator/clock", json={"advance_seconds": 60}, cookies=jar,
+                         headers={"Origin": "http://testserver"})
+    assert moved.status_code == 200, moved.text
+    assert guarded.get("/", cookies={"emulator_token": "wrong"}).status_code == 401
+
+
 # -- body size -----------------------------------------------------------------------------
 
 def _huge_json() -> bytes:
