@@ -276,6 +276,9 @@ def test_a_credential_alone_names_its_world(client: TestClient) -> None:
     assert names[1] == "Mine" and "Mine" not in (names[0], names[2], names[3])
 
 
+@pytest.mark.xfail(strict=True, reason="Rackspace, BackupRun and Code42 number rows store-wide "
+                   "(and derive vault sizes and service ids from those numbers): same-seed "
+                   "worlds differ until they get per-world ids, as CleverFox has")
 @pytest.mark.parametrize("vendor", ["rackspace", "backuprun", "code42"])
 def test_same_seed_worlds_of_vendors_with_store_wide_ids(client: TestClient, vendor: str) -> None:
     _default, first, second, _other = worlds(client)
@@ -288,8 +291,5 @@ def test_same_seed_worlds_of_vendors_with_store_wide_ids(client: TestClient, ven
         text = re.sub(r'password="[a-z0-9]{12}"', 'password="<secret>"', text)
         return text.replace(f"-sb{ordinal}", "-sb#").encode()  # login names carry it
 
-    # Apart from secrets and login-name tags, these still differ: they number rows
-    # store-wide (Rackspace and BackupRun also derive data such as vault sizes and service
-    # ids from those numbers). Per-world ids, as CleverFox has, are work of their own; this
-    # turns red when they land, to be made an equality then.
-    assert masked(first, 1) != masked(second, 2)
+    # Apart from secrets and login-name tags, same-seed worlds hold the same data (issue 12).
+    assert masked(first, 1) == masked(second, 2)
