@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 from fastapi.testclient import TestClient
 from sqlmodel import select
@@ -53,9 +52,8 @@ def test_default_world_moves_on(client: TestClient) -> None:
 
 def test_a_year_long_jump_replays_only_the_last_week(client: TestClient) -> None:
     login(client, remember=1)
-    started = time.monotonic()
+    # What was replayed is read from the answer below; how long it took is bench/engine.py's.
     advance(client, 365 * 86400)
-    assert time.monotonic() - started < 20
     login(client)
     for agent in agents(client).values():
         if agent.get("first_backup_try") == "1":
