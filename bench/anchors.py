@@ -51,14 +51,29 @@ def _run(command: list[str], what: str) -> bool:
 
 
 @contextlib.contextmanager
-def bare_fastapi() -> Iterator[str]:
-    """A bare FastAPI async hello under the same uvicorn; yields its URL."""
+def _serving(command: list[str], path: str) -> Iterator[str | None]:
+    """`command` (given its port as `{port}`) started on a free loopback port; yields its base
+    URL once `path` answers 200, or None if it never does. Stopped afterwards."""
     port = free_port()
-    _, process = time_to_health([sys.executable, "-c", BARE_APP, str(port)], port, {})
     try:
-        yield f"http://127.0.0.1:{port}/_emulator/health"
+        _, process = time_to_health([a.replace("{port}", str(port)) for a in command], port,
+                                    {}, path=path)
+    except RuntimeError:
+        yield None
+        return
+    try:
+        yield f"http://127.0.0.1:{port}"
     finally:
         stop(process)
+
+
+@contextlib.contextmanager
+def bare_fastapi() -> Iterator[str]:
+    """A bare FastAPI async hello under the same uvicorn; yields its URL."""
+    with _serving([sys.executable, "-c", BARE_APP, "{port}"], "/_emulator/health") as base:
+        if base is None:
+            raise RuntimeError("the bare FastAPI app did not start")
+        yield f"{base}/_emulator/health"
 
 
 @contextlib.contextmanager
@@ -73,18 +88,9 @@ def prism() -> Iterator[str | None]:
         return
     spec = CACHE / "anchor-openapi.json"
     spec.write_text(json.dumps(SPEC))
-    port = free_port()
-    try:
-        _, process = time_to_health(
-            [str(binary), "mock", "-h", "127.0.0.1", "-p", str(port), str(spec)], port, {},
-            path="/api/devices/1")
-    except RuntimeError:
-        yield None
-        return
-    try:
-        yield f"http://127.0.0.1:{port}/api/devices/1"
-    finally:
-        stop(process)
+    command = [str(binary), "mock", "-h", "127.0.0.1", "-p", "{port}", str(spec)]
+    with _serving(command, "/api/devices/1") as base:
+        yield None if base is None else f"{base}/api/devices/1"
 
 
 @contextlib.contextmanager
@@ -97,18 +103,11 @@ def moto_server() -> Iterator[str | None]:
             and _run([str(venv / "bin" / "pip"), "install", "-q", MOTO_SPEC], "moto")):
         yield None
         return
-    port = free_port()
-    try:
-        _, process = time_to_health([str(binary), "-H", "127.0.0.1", "-p", str(port)], port,
-                                    {}, path="/moto-api/")
-    except RuntimeError:
-        yield None
-        return
-    try:
-        base = f"http://127.0.0.1:{port}"
+    with _serving([str(binary), "-H", "127.0.0.1", "-p", "{port}"], "/moto-api/") as base:
+        if base is None:
+            yield None
+            return
         httpx.put(f"{base}/anchor", headers=S3_AUTH).raise_for_status()
         httpx.put(f"{base}/anchor/device.json", headers=S3_AUTH,
                   content=json.dumps(SPEC["paths"]).encode()).raise_for_status()
         yield f"{base}/anchor/device.json"
-    finally:
-        stop(process)
