@@ -12,15 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlmodel import col
 
-from emulator.core.numbers import as_id, is_digits
 from emulator.core.timeutil import iso_z
 from emulator.vendors.code42.auth import Caller
-from emulator.vendors.code42.errors import BadParameter, ResourceNotFound
+from emulator.vendors.code42.errors import ResourceNotFound
 from emulator.vendors.code42.models import ONLINE, Code42Destination, Code42Device
-from emulator.vendors.code42.orgs import org_by_uid, paging, subtree_condition
+from emulator.vendors.code42.orgs import id_or_key, org_by_uid, paging, subtree_condition
 from emulator.vendors.code42.settings import device_settings
 from emulator.vendors.code42.timing import alert_state, floor_backup
 
@@ -151,18 +150,8 @@ def computers(caller: Caller, *, active: bool | None, blocked: bool | None,
 def computer(caller: Caller, ident: str, id_type: str | None, inc: Includes) -> dict[str, Any]:
     """One device by computerId (default) or guid (idType=guid)."""
     ctx = caller.ctx
-    kind = (id_type or "id").lower()
-    if kind == "guid":
-        match: ColumnElement[bool] = col(Code42Device.guid) == ident
-    elif kind == "id" and is_digits(ident):
-        # An id past 64 bits names no device (and must not reach the driver).
-        number = as_id(ident)
-        match = col(Code42Device.id) == number if number is not None else false()
-    elif kind == "id":
-        raise BadParameter("computerId", f"{ident!r} is not a computer id; use idType=guid "
-                           "for a guid")
-    else:
-        raise BadParameter("idType", f"{id_type!r} is not id or guid")
+    match = id_or_key(Code42Device.id, Code42Device.guid, ident, id_type, key="guid",
+                      what="computer")
     found = ctx.session.execute(select(Code42Device).where(
         col(Code42Device.world_id) == ctx.world_id, match,
         caller.device_scope())).scalars().first()

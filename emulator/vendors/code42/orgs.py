@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, false, select
 from sqlmodel import col
 
 from emulator.core.numbers import as_id, is_digits
@@ -14,10 +14,27 @@ from emulator.vendors.code42.errors import BadParameter, OrgNotFound, ResourceNo
 from emulator.vendors.code42.models import Code42Org, Code42User
 from emulator.vendors.code42.schemas import MAX_PAGE_SIZE
 
-__all__ = ["DEFAULT_PAGE_SIZE", "org", "org_by_uid", "orgs", "orgs_by_id", "paging",
-           "subtree_condition"]
+__all__ = ["DEFAULT_PAGE_SIZE", "id_or_key", "org", "org_by_uid", "orgs", "orgs_by_id",
+           "paging", "subtree_condition"]
 
 DEFAULT_PAGE_SIZE = 100
+
+
+def id_or_key(id_column: Any, key_column: Any, ident: str, id_type: str | None, *, key: str,
+              what: str) -> ColumnElement[bool]:
+    """The condition naming one row of a `GET /api/v1/<What>/{ident}`: by id (the default),
+    or by its `key` column with `idType=<key>`. An id past 64 bits names no row (and must not
+    reach the driver); one that is not digits is a 400 naming `<what>Id`."""
+    kind = (id_type or "id").lower()
+    if kind == key:
+        return col(key_column) == ident
+    if kind != "id":
+        raise BadParameter("idType", f"{id_type!r} is not id or {key}")
+    if not is_digits(ident):
+        raise BadParameter(f"{what}Id", f"{ident!r} is not a {what} id; use idType={key} "
+                           f"for a {key}")
+    number = as_id(ident)
+    return col(id_column) == number if number is not None else false()
 
 
 def paging(page: int | None, size: int | None) -> tuple[int, int]:

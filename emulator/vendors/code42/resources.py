@@ -10,15 +10,20 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlmodel import col
 
-from emulator.core.numbers import as_id, is_digits
 from emulator.core.timeutil import iso_z
 from emulator.vendors.code42.auth import Caller
 from emulator.vendors.code42.errors import BadParameter, ResourceNotFound
 from emulator.vendors.code42.models import Code42Org, Code42User
-from emulator.vendors.code42.orgs import org_by_uid, orgs_by_id, paging, subtree_condition
+from emulator.vendors.code42.orgs import (
+    id_or_key,
+    org_by_uid,
+    orgs_by_id,
+    paging,
+    subtree_condition,
+)
 
 __all__ = ["ROLES", "USER_ROLES", "roles", "tenant", "user", "users"]
 
@@ -110,16 +115,7 @@ def user(caller: Caller, ident: str, id_type: str | None,
         if caller.user is None:
             raise ResourceNotFound("User not found: API clients have no user of their own")
         return _user_view(caller.user, orgs_by_id(caller)[caller.user.org_id], inc_roles)
-    kind = (id_type or "id").lower()
-    if kind == "uid":
-        match: ColumnElement[bool] = col(Code42User.user_uid) == ident
-    elif kind == "id" and is_digits(ident):
-        number = as_id(ident)
-        match = col(Code42User.id) == number if number is not None else false()
-    elif kind == "id":
-        raise BadParameter("userId", f"{ident!r} is not a user id; use idType=uid for a uid")
-    else:
-        raise BadParameter("idType", f"{id_type!r} is not id or uid")
+    match = id_or_key(Code42User.id, Code42User.user_uid, ident, id_type, key="uid", what="user")
     found = ctx.session.execute(select(Code42User).where(
         col(Code42User.world_id) == ctx.world_id, match,
         caller.user_scope())).scalars().first()
