@@ -2,11 +2,21 @@
 
 from emulator.core.engine import DueTransition
 from emulator.core.secrets import SecretEpoch
+from emulator.core.sequence import WorldSequence
 from emulator.core.world import Counter, World
 from emulator.vendors.backuprun import models as backuprun_models
 from emulator.vendors.cleverfox import models as cleverfox_models
 from emulator.vendors.code42 import models as code42_models
 from emulator.vendors.rackspace import models as rackspace_models
 
-__all__ = ["Counter", "DueTransition", "SecretEpoch", "World", "backuprun_models",
-           "cleverfox_models", "code42_models", "rackspace_models"]
+__all__ = [
+           "Counter",
+           "DueTransition",
+           "SecretEpoch",
+           "World",
+           "WorldSequence",
+           "backuprun_models",
+           "cleverfox_models",
+           "code42_models",
+           "rackspace_models",
+]

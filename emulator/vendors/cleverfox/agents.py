@@ -16,6 +16,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from emulator.core.engine import Ctx, DueTransition, on_due
+from emulator.core.sequence import next_id
 from emulator.core.statemachine import Edge, StateMachine
 from emulator.core.timeutil import as_utc
 from emulator.vendors.cleverfox.events import ADDED, MODIFIED, write_event
@@ -30,7 +31,6 @@ from emulator.vendors.cleverfox.models import (
 )
 from emulator.vendors.cleverfox.schedule import next_run_after
 from emulator.vendors.cleverfox.schemas import local_to_utc, utc_to_local
-from emulator.vendors.cleverfox.sequence import next_id
 from emulator.vendors.cleverfox.serializer import CHECKIN_SECONDS, last_check
 
 __all__ = ["LOG", "check_in", "go_offline", "schedule_job", "write_log"]
@@ -93,7 +93,7 @@ def _plan_id(ctx: Ctx, device: CfDevice) -> int:
 def _log_for(ctx: Ctx, job: CfJob, device: CfDevice, status: str,
              plan_id: int | None = None) -> CfLog:
     return CfLog(
-        world_id=ctx.world_id, id=next_id(ctx, "log"), partner_id=job.partner_id,
+        world_id=ctx.world_id, id=next_id(ctx, "cleverfox.log"), partner_id=job.partner_id,
         added_on=ctx.now, company_id=device.company_id, device_id=device.id,
         time_zone_id=device.time_zone_id, subscription_id=device.subscription_id,
         plan_id=_plan_id(ctx, device) if plan_id is None else plan_id, job_id=job.id, name=job.name,
@@ -348,7 +348,7 @@ def _finish(ctx: Ctx, log: Any, target: str, notify: bool) -> None:
         count = rng.randint(1, 4) if sql else rng.randint(20, 5000)
         ok = target == "Completed"
         ctx.session.add(CfLogItem(
-            world_id=ctx.world_id, id=next_id(ctx, "logitem"), partner_id=log.partner_id,
+            world_id=ctx.world_id, id=next_id(ctx, "cleverfox.logitem"), partner_id=log.partner_id,
             added_on=ctx.now, log_id=log.id, job_item_id=item.id, name=item.name,
             engine_id="MSSQL" if sql else "FILE", engine_type="SQLServer" if sql else "File",
             base_folder=item.base_folder, include_sub_folders=item.include_sub_folders,

@@ -20,6 +20,7 @@ from emulator.core.engine import Ctx
 from emulator.core.errors import BadRequest, Conflict, EmulatorError
 from emulator.core.numbers import as_int
 from emulator.core.runtime import Emulator
+from emulator.core.sequence import next_id
 from emulator.core.wintz import WINDOWS_ZONES, is_windows_zone, windows_zone
 from emulator.core.world import World
 from emulator.vendors.cleverfox import agents
@@ -41,7 +42,6 @@ from emulator.vendors.cleverfox.models import (
     CfToken,
 )
 from emulator.vendors.cleverfox.resources import RESOURCES, Resource, find
-from emulator.vendors.cleverfox.sequence import next_id
 from emulator.vendors.cleverfox.serializer import render
 from emulator.vendors.cleverfox.validate import parse_body
 
@@ -265,7 +265,7 @@ def create(caller: Caller, name: str, body: Any) -> dict[str, Any]:
     row: Any = res.model(world_id=ctx.world_id, id=0, added_on=ctx.now, **values)
     if res.before_save is not None:
         res.before_save(ctx, caller.partner, row, True)
-    row.id = next_id(ctx, res.seq)
+    row.id = next_id(ctx, f"cleverfox.{res.seq}")
     ctx.session.add(row)
     ctx.session.flush()
     _after_save(caller, row)

@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.core.engine import Ctx
+from emulator.core.sequence import next_id
 from emulator.vendors.cleverfox.models import CfEvent
 from emulator.vendors.cleverfox.resources import RESOURCES
-from emulator.vendors.cleverfox.sequence import next_id
 
 __all__ = ["ADDED", "DELETED", "MODIFIED", "write_event"]
 
@@ -29,7 +29,7 @@ def write_event(ctx: Ctx, partner_id: int, resource: str, row: Any, step: int) -
     ids = {attr: getattr(row, attr) for attr in _PARENTS if hasattr(row, attr)}
     ids["event_partner_id"] = partner_id
     ids[res.event_field] = row.id
-    ctx.session.add(CfEvent(world_id=ctx.world_id, id=next_id(ctx, "event"),
+    ctx.session.add(CfEvent(world_id=ctx.world_id, id=next_id(ctx, "cleverfox.event"),
                             partner_id=partner_id, added_on=ctx.now,
                             event_type_id=res.event_base + step,
                             event_type=f"{res.label} {_VERBS[step]}", **ids))

@@ -1,8 +1,8 @@
 """Tables of the CleverFox emulation; each inherits WorldScoped.
 
 Every resource row has an internal primary key `pk` and the vendor's id `id`, numbered per
-world (DeviceId 1, 2 ... in every sandbox too) from `CfSequence`. Rows point at each other by
-vendor id within their world, and carry their owning partner's id so that a partner's lists
+world (DeviceId 1, 2 ... in every sandbox too) by `emulator.core.sequence`. Rows point at each
+other by vendor id within their world, and carry their owning partner's id so that a partner's lists
 filter and sort on one index. "DateTime Local" fields are stored as naive wall-clock times in
 the device's zone (columns ending in `_local`); everything else is UTC.
 """
@@ -33,7 +33,6 @@ __all__ = [
     "CfPartnerUser",
     "CfPlan",
     "CfPlanType",
-    "CfSequence",
     "CfSubscription",
     "CfToken",
 ]
@@ -43,15 +42,6 @@ def _idx(table: str) -> tuple[object, ...]:
     return (UniqueConstraint("world_id", "id", name=f"uq_{table}_world_id"),
             Index(f"ix_{table}_partner", "world_id", "partner_id", "id"))
 
-
-class CfSequence(WorldScoped, table=True):
-    """Per-world id counters, one per resource, so ids start at 1 in every world."""
-
-    __tablename__ = "cleverfox_sequence"
-
-    pk: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=40)
-    value: int = 0
 
 
 class CfBase(WorldScoped):
