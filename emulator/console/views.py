@@ -87,9 +87,9 @@ def backuprun(ctx: Ctx) -> dict[str, Any]:
     latest: dict[int, BrTask] = {}
     for task in ctx.session.exec(select(BrTask).where(
             BrTask.world_id == ctx.world_id,
-            col(BrTask.service_pk).in_([s.id for s in services.rows]))
+            col(BrTask.sc_id).in_([s.id for s in services.rows]))
             .order_by(col(BrTask.id))):
-        latest[task.service_pk] = task
+        latest[task.sc_id] = task
     return {
         "accounts": _listing(ctx, BrUser, order=col(BrUser.id),
                              where=(col(BrUser.account_id).is_(None),)),

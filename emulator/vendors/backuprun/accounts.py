@@ -7,7 +7,7 @@ from sqlalchemy import delete, update
 from sqlmodel import col
 
 from emulator.vendors.backuprun.auth import new_user
-from emulator.vendors.backuprun.call import Call, api_call, users_by_email
+from emulator.vendors.backuprun.call import Call, api_call, in_world, users_by_email
 from emulator.vendors.backuprun.errors import AccessDenied, EmailTaken, UnknownObject
 from emulator.vendors.backuprun.models import ROLE_MAIN, BrService, BrSession, BrUser
 from emulator.vendors.backuprun.params import Params
@@ -26,9 +26,8 @@ def _main_only(call: Call, action: str) -> None:
 def contact_of(call: Call, name: str = "contact_id") -> BrUser:
     """The contact of the caller's account named by parameter `name`."""
     contact_id = call.params.integer(name)
-    contact = call.session.get(BrUser, contact_id)
-    if (contact is None or contact.world_id != call.c.world_id
-            or contact.account_id != call.me.owner_id):
+    contact = in_world(call.session, BrUser, call.c.world_id, contact_id)
+    if contact is None or contact.account_id != call.me.owner_id:
         raise UnknownObject(f"unknown {name} {contact_id}")
     return contact
 
@@ -94,7 +93,8 @@ def remove_contact(call: Call) -> etree._Element:
                          .where(col(BrService.world_id) == call.c.world_id,
                                 col(BrService.assigned_to) == contact.id)
                          .values(assigned_to=0))
-    call.session.execute(delete(BrSession).where(col(BrSession.user_id) == contact.id))
+    call.session.execute(delete(BrSession).where(col(BrSession.world_id) == call.c.world_id,
+                                                 col(BrSession.user_id) == contact.id))
     call.session.delete(contact)
     return ok_document()
 

@@ -22,8 +22,9 @@ from sqlmodel import col, select
 
 from emulator.core import secrets
 from emulator.core.engine import Ctx, DueTransition, on_due
+from emulator.core.sequence import next_id
 from emulator.core.statemachine import Edge, StateMachine
-from emulator.vendors.backuprun.call import next_number
+from emulator.vendors.backuprun.call import in_world
 from emulator.vendors.backuprun.messages import task_messages
 from emulator.vendors.backuprun.models import BrService, BrTask, BrTaskMessage
 from emulator.vendors.backuprun.schemas import WINDOWS_HINTS
@@ -42,6 +43,27 @@ CDP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # of the CDP user's password
 ENDED = ("FINISHED", "ERROR")
 
 
+class _WorldMachine(StateMachine):
+    """A state machine whose due steps name a row by its vendor id, found within the due
+    transition's world (its entity_id, and the payload's "pk"), instead of by the table's
+    internal `pk`.
+
+    The vendor id is what the row is called in its world: it stays right when a world is
+    copied table by table (pk left to the database), and the delays drawn from it (keyed by
+    it) are the same in same-seed worlds, as their data must be.
+    """
+
+    def _pk(self, ctx: Ctx, entity: Any) -> Any:
+        return entity.id
+
+    def _on_due(self, ctx: Ctx, due: DueTransition) -> None:
+        entity = in_world(ctx.session, self.model, ctx.world_id,  # type: ignore[type-var]
+                          int(due.payload["pk"]))
+        if entity is None or self.state_of(entity) != due.payload["source"]:
+            return  # deleted meanwhile, or stale: an event moved it on first
+        self._enter(ctx, entity, due.payload["source"], due.payload["target"], pending=False)
+
+
 def _created(ctx: Ctx, service: BrService, _source: str, target: str) -> None:
     if target == "2" and not service.username:  # "2 if user was created"
         service.username = service.service_id.lower()
@@ -52,7 +74,7 @@ def _created(ctx: Ctx, service: BrService, _source: str, target: str) -> None:
         service.running = 0
 
 
-CREATE = StateMachine(
+CREATE = _WorldMachine(
     "backuprun.create",
     BrService,
     [*(Edge(a, b, after=(3, 12)) for a, b in itertools.pairwise(CREATE_STAGES)),
@@ -63,7 +85,7 @@ CREATE = StateMachine(
 
 
 def _service_of(ctx: Ctx, task: BrTask) -> BrService | None:
-    service = ctx.session.get(BrService, task.service_pk)
+    service = in_world(ctx.session, BrService, ctx.world_id, task.sc_id)
     return service if service is not None and service.create_status != "-4" else None
 
 
@@ -71,11 +93,11 @@ def _task_entered(ctx: Ctx, task: BrTask, source: str, target: str) -> None:
     service = _service_of(ctx, task)
     if service is None:
         return
-    assert task.id is not None
     rng = ctx.rng("backuprun", "task", task.context_id, target)
     lines = task_messages(service, task, source, target, rng)
     for source_, key, parameters, level, text in lines:
-        ctx.session.add(BrTaskMessage(world_id=ctx.world_id, task_id=task.id, source=source_,
+        ctx.session.add(BrTaskMessage(world_id=ctx.world_id, id=next_id(ctx, "backuprun.message"),
+                                      task_id=task.id, source=source_,
                                       key=key, parameters=parameters, level=level, text=text,
                                       time=ctx.now))
         if level == "WARNING":
@@ -127,7 +149,7 @@ def _task_choice(_ctx: Ctx, task: BrTask, edges: Sequence[Edge]) -> Edge | None:
     return next((e for e in edges if e.target == wanted), None)
 
 
-TASK = StateMachine(
+TASK = _WorldMachine(
     "backuprun.task",
     BrTask,
     [Edge("INITIALIZING", "RUNNING", after=(3, 10)),
@@ -140,18 +162,16 @@ TASK = StateMachine(
 
 
 def _new_task(ctx: Ctx, service: BrService, scheduled: bool, at: datetime) -> BrTask:
-    number = next_number(ctx.session, f"backuprun:task:{ctx.world_id}")
+    number = next_id(ctx, "backuprun.task")
     guid = str(uuid.UUID(int=ctx.rng("backuprun", "context", number).getrandbits(128),
                          version=4))
     if not service.agent_reachable:
         outcome = "unreachable"
     else:
         outcome, service.next_outcome = service.next_outcome or "ok", ""
-    assert service.id is not None
-    task = BrTask(world_id=ctx.world_id, service_pk=service.id, context_id=guid,
+    task = BrTask(world_id=ctx.world_id, id=number, sc_id=service.id, context_id=guid,
                   outcome=outcome, scheduled=scheduled, started_at=at)
     ctx.session.add(task)
-    ctx.session.flush()
     return task
 
 
@@ -190,11 +210,12 @@ def schedule_backups(ctx: Ctx, service: BrService, at: datetime) -> None:
 
 @on_due(BACKUP_KIND)
 def _daily_backup(ctx: Ctx, due: DueTransition) -> None:
-    service = ctx.session.get(BrService, int(due.entity_id))
+    service = in_world(ctx.session, BrService, ctx.world_id, int(due.entity_id))
     if service is None or service.create_status != "10":
         return
     running = ctx.session.exec(select(BrTask).where(
-        BrTask.service_pk == service.id, col(BrTask.state).not_in(ENDED))).first()
+        BrTask.world_id == ctx.world_id, BrTask.sc_id == service.id,
+        col(BrTask.state).not_in(ENDED))).first()
     if running is None:
         start_task(ctx, service, scheduled=True)
     # After a jump of months, replay only the last CATCH_UP_DAYS of runs, not every one.
@@ -209,17 +230,22 @@ def terminate(ctx: Ctx, service: BrService) -> None:
     """create_status -4 now; the service, its tasks and messages go REMOVE_AFTER seconds later."""
     CREATE.fire(ctx, service, "terminate")
     ctx.cancel(BACKUP_KIND, service.id)
-    for task in ctx.session.exec(select(BrTask).where(BrTask.service_pk == service.id)).all():
+    for task in ctx.session.exec(select(BrTask).where(BrTask.world_id == ctx.world_id,
+                                                      BrTask.sc_id == service.id)).all():
         ctx.cancel(TASK.kind, task.id)
     ctx.schedule(REMOVE_KIND, service.id, after=REMOVE_AFTER)
 
 
-def remove_service(ctx: Ctx, service_pk: int) -> None:
-    """Delete a service with its tasks and their messages."""
-    task_ids = select(BrTask.id).where(BrTask.service_pk == service_pk)
-    ctx.session.execute(delete(BrTaskMessage).where(col(BrTaskMessage.task_id).in_(task_ids)))
-    ctx.session.execute(delete(BrTask).where(col(BrTask.service_pk) == service_pk))
-    ctx.session.execute(delete(BrService).where(col(BrService.id) == service_pk))
+def remove_service(ctx: Ctx, sc_id: int) -> None:
+    """Delete a service of ctx's world (by its id) with its tasks and their messages."""
+    world = ctx.world_id
+    task_ids = select(BrTask.id).where(BrTask.world_id == world, BrTask.sc_id == sc_id)
+    ctx.session.execute(delete(BrTaskMessage).where(col(BrTaskMessage.world_id) == world,
+                                                    col(BrTaskMessage.task_id).in_(task_ids)))
+    ctx.session.execute(delete(BrTask).where(col(BrTask.world_id) == world,
+                                             col(BrTask.sc_id) == sc_id))
+    ctx.session.execute(delete(BrService).where(col(BrService.world_id) == world,
+                                                col(BrService.id) == sc_id))
 
 
 @on_due(REMOVE_KIND)

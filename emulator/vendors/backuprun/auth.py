@@ -15,17 +15,18 @@ from typing import Any
 
 from lxml import etree
 from sqlalchemy import delete
-from sqlmodel import col
+from sqlmodel import col, select
 
 from emulator.core import secrets
 from emulator.core.engine import Ctx
 from emulator.core.exchange import pinned_world
+from emulator.core.sequence import next_id
 from emulator.vendors.backuprun.call import (
     IDLE_SECONDS,
     REMEMBER_SECONDS,
     Call,
     api_call,
-    next_number,
+    in_world,
     users_by_email,
 )
 from emulator.vendors.backuprun.errors import EmailTaken, LoginFailed, UnknownObject, WrongState
@@ -39,14 +40,14 @@ _ALPHABET = string.ascii_lowercase + string.digits
 
 
 def _token(ctx: Ctx, kind: str, length: int) -> str:
-    number = next_number(ctx.session, f"backuprun:{kind}:{ctx.world_id}")
+    # Numbered per world; core.secrets makes the token unique across worlds and resets.
+    number = next_id(ctx, f"backuprun.{kind}")
     return secrets.text_token(ctx.world, f"backuprun.{kind}", number, length=length,
                               alphabet=_ALPHABET)
 
 
 def open_session(call: Call, ctx: Ctx, user: BrUser, remember: int) -> None:
     """Start a session for `user` and have the response set its cookie."""
-    assert user.id is not None
     life = REMEMBER_SECONDS if remember else IDLE_SECONDS
     sid = _token(ctx, "session", 26)
     ctx.session.add(BrSession(id=sid, world_id=ctx.world_id, user_id=user.id,
@@ -59,8 +60,9 @@ def open_session(call: Call, ctx: Ctx, user: BrUser, remember: int) -> None:
 def mail(ctx: Ctx, to: str, subject: str, body: str, kind: str,
          recoverycode: str | None = None) -> None:
     """Put a message in the world's outbox (the emulator sends no mail)."""
-    ctx.session.add(BrMail(world_id=ctx.world_id, to=to, subject=subject, body=body, kind=kind,
-                           recoverycode=recoverycode, sent_at=ctx.now))
+    ctx.session.add(BrMail(world_id=ctx.world_id, id=next_id(ctx, "backuprun.mail"), to=to,
+                           subject=subject, body=body, kind=kind, recoverycode=recoverycode,
+                           sent_at=ctx.now))
 
 
 def new_user(ctx: Ctx, *, email: str, name: str, password: str, role: int = ROLE_MAIN,
@@ -68,10 +70,10 @@ def new_user(ctx: Ctx, *, email: str, name: str, password: str, role: int = ROLE
     """Add a login after checking that its email is free in this world."""
     if users_by_email(ctx.session, email, ctx.world_id):
         raise EmailTaken(email)
-    user = BrUser(world_id=ctx.world_id, email=email.lower(), name=name, password=password,
-                  role=role, account_id=account_id, created_at=ctx.now, **extra)
+    user = BrUser(world_id=ctx.world_id, id=next_id(ctx, "backuprun.user"), email=email.lower(),
+                  name=name, password=password, role=role, account_id=account_id,
+                  created_at=ctx.now, **extra)
     ctx.session.add(user)
-    ctx.session.flush()
     return user
 
 
@@ -134,7 +136,6 @@ def recover_password(call: Call) -> etree._Element:
     # Every world's due work first: applying it commits, which must not carry our writes.
     contexts = {u.world_id: call.emu.ctx(call.session, u.world_id) for u in users}
     for user in users:
-        assert user.id is not None
         ctx = contexts[user.world_id]
         code = _token(ctx, "recovery", 27)
         call.session.add(BrRecovery(code=code, world_id=ctx.world_id, user_id=user.id,
@@ -152,7 +153,9 @@ def reset_password(call: Call) -> etree._Element:
     code = call.params.require("recoverycode")
     password = call.params.require("password")
     remember = call.params.flag("remember")
-    row = call.session.get(BrRecovery, code) if len(code) <= 64 else None
+    # A recovery code is a secret unique across worlds: the code alone names its world.
+    row = (call.session.exec(select(BrRecovery).where(BrRecovery.code == code)).first()
+           if len(code) <= 64 else None)
     if row is None or not call.emu.visible(row.world_id):
         raise UnknownObject("unknown recoverycode")
     ctx = call.emu.ctx(call.session, row.world_id)  # due work never touches codes
@@ -160,13 +163,14 @@ def reset_password(call: Call) -> etree._Element:
         raise WrongState("this recoverycode was already used")
     if row.expires_at <= ctx.now:
         raise WrongState("this recoverycode has expired")
-    user = call.session.get(BrUser, row.user_id)
+    user = in_world(call.session, BrUser, row.world_id, row.user_id)
     if user is None:
         raise UnknownObject("the account of this recoverycode no longer exists")
     row.used = True
     user.password = password
     call.session.add_all([row, user])
     # A new password ends the account's other sessions.
-    call.session.execute(delete(BrSession).where(col(BrSession.user_id) == user.id))
+    call.session.execute(delete(BrSession).where(col(BrSession.world_id) == user.world_id,
+                                                 col(BrSession.user_id) == user.id))
     open_session(call, ctx, user, remember)
     return ok_document()

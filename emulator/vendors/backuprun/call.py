@@ -5,19 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TypeVar
 
 from lxml import etree
 from sqlmodel import Session, col, select
 
 from emulator.core.engine import Ctx
 from emulator.core.runtime import Emulator
-from emulator.core.world import Counter
 from emulator.vendors.backuprun.errors import NotLoggedIn
-from emulator.vendors.backuprun.models import BrSession, BrUser
+from emulator.vendors.backuprun.models import BrMail, BrService, BrSession, BrTask, BrUser
 from emulator.vendors.backuprun.params import Params
 
 __all__ = ["CALLS", "COOKIE", "IDLE_SECONDS", "REMEMBER_SECONDS", "Call", "CallHandler",
-           "api_call", "next_number", "users_by_email"]
+           "api_call", "in_world", "users_by_email"]
 
 COOKIE = "PHPSESSID"  # PHP's default session cookie name
 IDLE_SECONDS = 1440  # PHP's session.gc_maxlifetime default: a session cookie's idle life
@@ -55,7 +55,8 @@ class Call:
         """The live session named by the cookie, with its world's context; None if none."""
         if not self.cookie or len(self.cookie) > 64:
             return None
-        row = self.session.get(BrSession, self.cookie)
+        # A session id is a secret unique across worlds: the cookie alone names its world.
+        row = self.session.exec(select(BrSession).where(BrSession.id == self.cookie)).first()
         if row is None or not self.emu.visible(row.world_id):
             return None
         # Due work never touches sessions, so the row read before it is still current.
@@ -63,7 +64,7 @@ class Call:
         if row.expires_at <= ctx.now:
             self.clear_cookie = True
             return None
-        user = self.session.get(BrUser, row.user_id)
+        user = in_world(self.session, BrUser, row.world_id, row.user_id)
         if user is None:
             return None
         self.ctx, self.login, self.user = ctx, row, user
@@ -107,14 +108,15 @@ def api_call(name: str, *, session: bool = True) -> Callable[[CallHandler], Call
     return register
 
 
-def next_number(session: Session, name: str) -> int:
-    """The next value of a named counter (never reused, so ids and codes stay unique)."""
-    counter = session.get(Counter, name)
-    if counter is None:
-        counter = Counter(name=name, value=0)
-    counter.value += 1
-    session.add(counter)
-    return counter.value
+Row = TypeVar("Row", BrUser, BrService, BrTask, BrMail)
+
+
+def in_world(session: Session, model: type[Row], world_id: str, ident: int | None) -> Row | None:
+    """The row of `model` with vendor id `ident` in world `world_id` (ids repeat across worlds)."""
+    if ident is None:
+        return None
+    return session.exec(select(model).where(model.world_id == world_id,
+                                            model.id == ident)).first()
 
 
 def users_by_email(session: Session, email: str, world_id: str | None = None) -> list[BrUser]:

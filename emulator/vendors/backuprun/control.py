@@ -1,11 +1,11 @@
 """Control-plane routes for steering the BackupRun emulation: /_emulator/backuprun/...
 
     GET  /_emulator/backuprun/outbox[?sandbox=<id>][&to=<email>]   mail the emulator "sent"
-    POST /_emulator/backuprun/services/{service}/agent      {"reachable": false}
-    POST /_emulator/backuprun/services/{service}/next-task  {"outcome": "warnings"}
+    POST /_emulator/backuprun/services/{service}/agent[?sandbox=<id>]      {"reachable": false}
+    POST /_emulator/backuprun/services/{service}/next-task[?sandbox=<id>]  {"outcome": "warnings"}
 
-{service} is the numeric id (sc_id) or the service_id ("V16428"); both are unique across
-worlds, so these routes need no world parameter. The outbox is per world: the default world's,
+{service} is the numeric id (sc_id) or the service_id ("V16428"). Both are numbered per world
+(same-seed worlds have the same ones), so each route acts on one world: the default world's,
 or a sandbox's with ?sandbox=.
 """
 
@@ -82,29 +82,28 @@ async def outbox(emu: EmulatorDep, session: SessionDep, world_id: SandboxWorldDe
                                             for r in rows])
 
 
-def _service(emu: EmulatorDep, session: SessionDep, key: str) -> BrService:
+def _service(emu: EmulatorDep, session: SessionDep, world_id: str, key: str) -> BrService:
+    emu.ctx(session, world_id)  # what is due happens first
     ident = as_id(key)
-    query = (select(BrService).where(BrService.id == ident) if ident is not None
-             else select(BrService).where(BrService.service_id == key))
+    query = select(BrService).where(BrService.world_id == world_id)
+    query = (query.where(BrService.id == ident) if ident is not None
+             else query.where(BrService.service_id == key))
     service = session.exec(query).first()
     if service is None:
-        raise NotFound(f"no BackupRun service {key!r}")
-    emu.ctx(session, service.world_id)
-    session.refresh(service)
+        raise NotFound(f"no BackupRun service {key!r} in world {world_id!r}")
     return service
 
 
 def _view(service: BrService) -> ServiceControlView:
-    assert service.id is not None
     return ServiceControlView(id=service.id, service_id=service.service_id,
                               world=service.world_id, agent_reachable=service.agent_reachable,
                               next_outcome=service.next_outcome or "ok")
 
 
 @router.post("/services/{service}/agent", summary="Make a service's agent (un)reachable")
-async def set_agent(emu: EmulatorDep, session: SessionDep, service: str,
-                    body: AgentUpdate) -> ServiceControlView:
-    row = _service(emu, session, service)
+async def set_agent(emu: EmulatorDep, session: SessionDep, world_id: SandboxWorldDep,
+                    service: str, body: AgentUpdate) -> ServiceControlView:
+    row = _service(emu, session, world_id, service)
     row.agent_reachable = body.reachable
     session.add(row)
     session.commit()
@@ -112,9 +111,9 @@ async def set_agent(emu: EmulatorDep, session: SessionDep, service: str,
 
 
 @router.post("/services/{service}/next-task", summary="Choose how a service's next task ends")
-async def set_next_task(emu: EmulatorDep, session: SessionDep, service: str,
-                        body: NextTaskUpdate) -> ServiceControlView:
-    row = _service(emu, session, service)
+async def set_next_task(emu: EmulatorDep, session: SessionDep, world_id: SandboxWorldDep,
+                        service: str, body: NextTaskUpdate) -> ServiceControlView:
+    row = _service(emu, session, world_id, service)
     row.next_outcome = "" if body.outcome == "ok" else body.outcome
     session.add(row)
     session.commit()

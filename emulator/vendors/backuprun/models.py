@@ -1,7 +1,12 @@
 """Tables of the BackupRun emulation; each inherits WorldScoped.
 
-Rows of one account hang together by plain ids (no foreign keys between these tables), so a
-terminated service is removed with its tasks and messages by explicit deletes in one place.
+Every row has an internal primary key `pk` and the vendor's id `id`, numbered per world by
+`emulator.core.sequence` ("backuprun.user", "backuprun.service" ...), so same-seed worlds number
+their accounts, services, tasks and mail the same and an id means nothing outside its world.
+Rows of one account hang together by those vendor ids within their world (no foreign keys
+between these tables), so a terminated service is removed with its tasks and messages by
+explicit deletes in one place. Session ids and recovery codes are secrets (core.secrets), unique
+across all worlds: a cookie or a code alone names its world.
 """
 
 from __future__ import annotations
@@ -9,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field
 
 from emulator.core.db import UTCDateTime
@@ -23,14 +28,21 @@ ROLE_MAIN = 0  # the account owner (the vendor documents only the contact roles 
 ROLE_SUBUSER = 4
 
 
+def _unique(table: str, *more: Index) -> tuple[object, ...]:
+    return (UniqueConstraint("world_id", "id", name=f"uq_{table}_world_id"), *more)
+
+
 class BrUser(WorldScoped, table=True):
     """A login: the main user of an account (role 0) or one of its contacts (role 4, 2, 1)."""
 
     __tablename__ = "backuprun_user"
-    __table_args__ = (Index("ix_backuprun_user_world_email", "world_id", "email"),)
+    __table_args__ = _unique("backuprun_user",
+                             Index("ix_backuprun_user_world_email", "world_id", "email"),
+                             Index("ix_backuprun_user_account", "world_id", "account_id", "id"))
 
-    id: int | None = Field(default=None, primary_key=True)
-    account_id: int | None = Field(default=None, index=True)  # the main user's id; None for it
+    pk: int | None = Field(default=None, primary_key=True)
+    id: int
+    account_id: int | None = None  # the main user's id; None for it
     role: int = ROLE_MAIN
     email: str = Field(max_length=254, index=True)
     name: str = Field(max_length=200)
@@ -46,7 +58,6 @@ class BrUser(WorldScoped, table=True):
     @property
     def owner_id(self) -> int:
         """The id of the account this login belongs to."""
-        assert self.id is not None
         return self.account_id if self.account_id is not None else self.id
 
 
@@ -54,9 +65,11 @@ class BrSession(WorldScoped, table=True):
     """A PHP-style session behind the PHPSESSID cookie; expires on the world's virtual clock."""
 
     __tablename__ = "backuprun_session"
+    __table_args__ = (Index("ix_backuprun_session_user", "world_id", "user_id"),)
 
-    id: str = Field(primary_key=True, max_length=64)
-    user_id: int = Field(index=True)
+    pk: int | None = Field(default=None, primary_key=True)
+    id: str = Field(max_length=64, unique=True)  # the PHPSESSID: a secret, unique in all worlds
+    user_id: int
     persistent: bool = False
     expires_at: datetime = Field(sa_type=UTCDateTime)
 
@@ -66,8 +79,9 @@ class BrRecovery(WorldScoped, table=True):
 
     __tablename__ = "backuprun_recovery"
 
-    code: str = Field(primary_key=True, max_length=64)
-    user_id: int = Field(index=True)
+    pk: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=64, unique=True)  # a secret, unique in all worlds
+    user_id: int
     used: bool = False
     expires_at: datetime = Field(sa_type=UTCDateTime)
 
@@ -76,9 +90,12 @@ class BrMail(WorldScoped, table=True):
     """A message the real service would have mailed; listed by the control plane's outbox."""
 
     __tablename__ = "backuprun_mail"
+    __table_args__ = _unique("backuprun_mail",
+                             Index("ix_backuprun_mail_to", "world_id", "to", "id"))
 
-    id: int | None = Field(default=None, primary_key=True)
-    to: str = Field(max_length=254, index=True)
+    pk: int | None = Field(default=None, primary_key=True)
+    id: int
+    to: str = Field(max_length=254)
     subject: str
     body: str
     kind: str = Field(max_length=40)
@@ -90,10 +107,16 @@ class BrService(WorldScoped, table=True):
     """A backup service (an agent on the customer's server, backed up to a CDP server)."""
 
     __tablename__ = "backuprun_service"
+    # getStatus (the hot call) lists an account's services through the first index.
+    __table_args__ = _unique(
+        "backuprun_service",
+        Index("ix_backuprun_service_account", "world_id", "account_id", "id"),
+        Index("ix_backuprun_service_sid", "world_id", "service_id"))
 
-    id: int | None = Field(default=None, primary_key=True)  # the wire's id / sc_id / agent-id
-    service_id: str = Field(default="", max_length=20, index=True)  # "V16428" / "S16435"
-    account_id: int = Field(index=True)
+    pk: int | None = Field(default=None, primary_key=True)
+    id: int  # the wire's id / sc_id / agent-id
+    service_id: str = Field(default="", max_length=20)  # "V16428" / "S16435"
+    account_id: int
     assigned_to: int = 0  # 0 unassigned, -1 the main user, else a subuser's id
     name: str
     host: str
@@ -137,11 +160,15 @@ class BrTask(WorldScoped, table=True):
     """One backup task (a CDP task execution context) of a service."""
 
     __tablename__ = "backuprun_task"
-    __table_args__ = (Index("ix_backuprun_task_service", "service_pk", "id"),)
+    __table_args__ = _unique(
+        "backuprun_task",
+        Index("ix_backuprun_task_service", "world_id", "sc_id", "id"),
+        Index("ix_backuprun_task_context", "world_id", "context_id"))
 
-    id: int | None = Field(default=None, primary_key=True)
-    service_pk: int
-    context_id: str = Field(max_length=36, index=True)  # taskExecutionContextId
+    pk: int | None = Field(default=None, primary_key=True)
+    id: int
+    sc_id: int  # the service's id
+    context_id: str = Field(max_length=36)  # taskExecutionContextId
     state: str = "INITIALIZING"
     outcome: str = "ok"  # ok, warnings, errors, unreachable: decided when the task starts
     scheduled: bool = False
@@ -155,9 +182,12 @@ class BrTaskMessage(WorldScoped, table=True):
     """One log line of a task, as getTaskDetailById lists them."""
 
     __tablename__ = "backuprun_task_message"
-    __table_args__ = (Index("ix_backuprun_task_message_task", "task_id", "id"),)
+    __table_args__ = _unique(
+        "backuprun_task_message",
+        Index("ix_backuprun_task_message_task", "world_id", "task_id", "id"))
 
-    id: int | None = Field(default=None, primary_key=True)
+    pk: int | None = Field(default=None, primary_key=True)
+    id: int
     task_id: int
     source: str  # SERVER or AGENT
     key: str

@@ -14,9 +14,11 @@ from lxml import etree
 from sqlalchemy import bindparam
 from sqlmodel import col, select
 
+from emulator.core.engine import Ctx
+from emulator.core.sequence import next_id
 from emulator.vendors.backuprun import agents
 from emulator.vendors.backuprun.accounts import contact_of
-from emulator.vendors.backuprun.call import Call, api_call
+from emulator.vendors.backuprun.call import Call, api_call, in_world
 from emulator.vendors.backuprun.errors import (
     AccessDenied,
     InvalidValue,
@@ -29,26 +31,27 @@ from emulator.vendors.backuprun.schemas import ACTIVATION_HINTS, LOCATIONS, SERV
 from emulator.vendors.backuprun.serializer import element, ok_document
 from emulator.vendors.backuprun.views import add_agent, add_messages, add_task, latest_task
 
-__all__ = ["SERVICE_NUMBER_BASE", "visible_services"]
+__all__ = ["SERVICE_NUMBER_BASE", "new_service", "visible_services"]
 
-# service_id numbers follow the row id, offset as in the page's example (id 662, V16428).
+# service_id numbers follow the service's id (numbered per world), offset as in the page's
+# example (id 662, V16428).
 SERVICE_NUMBER_BASE = 15766
 LOCATION_IDS = [str(i) for i in LOCATIONS]
 
 
 def _check_access(call: Call, service: BrService | None, label: str) -> BrService:
     me = call.me
-    if (service is None or service.world_id != call.c.world_id
-            or service.account_id != me.owner_id):
+    if service is None or service.account_id != me.owner_id:
         raise UnknownObject(f"unknown {label}")
     if me.role == ROLE_SUBUSER and service.assigned_to != me.id:
         raise AccessDenied(f"service {service.service_id} is not assigned to you")
     return service
 
 
-def _by_pk(call: Call, name: str) -> BrService:
-    pk = call.params.integer(name)
-    return _check_access(call, call.session.get(BrService, pk), f"{name} {pk}")
+def _by_id(call: Call, name: str) -> BrService:
+    ident = call.params.integer(name)
+    return _check_access(call, in_world(call.session, BrService, call.c.world_id, ident),
+                         f"{name} {ident}")
 
 
 def _by_service_id(call: Call, name: str = "service_id") -> BrService:
@@ -57,6 +60,16 @@ def _by_service_id(call: Call, name: str = "service_id") -> BrService:
         BrService.world_id == call.c.world_id, BrService.service_id == value,
         BrService.account_id == call.me.owner_id)).first()
     return _check_access(call, service, f"{name} {value}")
+
+
+def new_service(ctx: Ctx, **values: Any) -> BrService:
+    """A new service of ctx's world, numbered in it; service_id follows its id and type."""
+    ident = next_id(ctx, "backuprun.service")
+    prefix = "S" if values["type"] == SERVICE_TYPES["SERVER"] else "V"
+    service = BrService(world_id=ctx.world_id, id=ident, created_at=ctx.now,
+                        service_id=f"{prefix}{SERVICE_NUMBER_BASE + ident}", **values)
+    ctx.session.add(service)
+    return service
 
 
 def _live(service: BrService) -> BrService:
@@ -113,13 +126,8 @@ def add_service(call: Call) -> etree._Element:
     assert kind is not None
     settings = _agent_settings(call, required=True)
     ctx, me = call.c, call.me
-    service = BrService(world_id=ctx.world_id, account_id=me.owner_id,
-                        assigned_to=(me.id or 0) if me.role == ROLE_SUBUSER else 0,
-                        type=SERVICE_TYPES[kind], created_at=ctx.now, **settings)
-    ctx.session.add(service)
-    ctx.session.flush()
-    assert service.id is not None
-    service.service_id = f"{'V' if kind == 'VDS' else 'S'}{SERVICE_NUMBER_BASE + service.id}"
+    service = new_service(ctx, account_id=me.owner_id, type=SERVICE_TYPES[kind],
+                          assigned_to=me.id if me.role == ROLE_SUBUSER else 0, **settings)
     agents.CREATE.start(ctx, service, "0")
     root = ok_document()
     add_agent(root, service, full=False)
@@ -129,7 +137,7 @@ def add_service(call: Call) -> etree._Element:
 @api_call("activateAgent")
 def activate_agent(call: Call) -> etree._Element:
     """Apply changed settings (host, port, location, name, encryption) to a service."""
-    service = _live(_by_pk(call, "agent-id"))
+    service = _live(_by_id(call, "agent-id"))
     for attr, value in _agent_settings(call, required=False).items():
         setattr(service, attr, value)
     call.session.add(service)
@@ -168,14 +176,14 @@ def edit_service(call: Call) -> etree._Element:
     """terminate a service, or set_subuser: 0 unassigns, -1 gives it to the main user."""
     action = call.params.choice("service_action", ("terminate", "set_subuser"))
     call.params.choice("service_type", ("custom",), required=False)
-    service = _live(_by_pk(call, "sc_id"))
+    service = _live(_by_id(call, "sc_id"))
     if action == "terminate":
         agents.terminate(call.c, service)
         return ok_document()
     if call.me.role != ROLE_MAIN:
         raise AccessDenied("only the main user of the account can assign services")
     subuser_id = call.params.integer("subuser_id")
-    if subuser_id not in (0, -1):
+    if subuser_id not in (0, -1):  # else a contact of the account, by its id in this world
         contact = contact_of(call, "subuser_id")
         if contact.role != ROLE_SUBUSER:
             raise InvalidValue("subuser_id", str(subuser_id), "0, -1 or a subuser (role 4)")
@@ -239,7 +247,7 @@ def get_task_detail_by_id(call: Call) -> etree._Element:
                                                   BrTask.context_id == context_id)).first()
     if task is None:
         raise UnknownObject(f"unknown taskExecutionContextId {context_id}")
-    _check_access(call, call.session.get(BrService, task.service_pk),
+    _check_access(call, in_world(call.session, BrService, call.c.world_id, task.sc_id),
                   f"taskExecutionContextId {context_id}")
     root = ok_document()
     add_messages(root, call.session, task, offset)

@@ -71,7 +71,8 @@ def add_agent(parent: etree._Element, service: Any, *, full: bool,
 
 
 def latest_task(session: Session, service: BrService) -> BrTask | None:
-    return session.exec(select(BrTask).where(BrTask.service_pk == service.id)
+    return session.exec(select(BrTask).where(BrTask.world_id == service.world_id,
+                                             BrTask.sc_id == service.id)
                         .order_by(col(BrTask.id).desc()).limit(1)).first()
 
 
@@ -90,7 +91,8 @@ def add_task(parent: etree._Element, service: BrService, task: BrTask | None) ->
 def add_messages(parent: etree._Element, session: Session, task: BrTask, offset: int) -> None:
     """Append a <task> with one <message> per log line and its <messagekeyparameter>s."""
     node = element("task", (), parent)
-    rows = session.exec(select(BrTaskMessage).where(BrTaskMessage.task_id == task.id)
+    rows = session.exec(select(BrTaskMessage).where(BrTaskMessage.world_id == task.world_id,
+                                                    BrTaskMessage.task_id == task.id)
                         .order_by(col(BrTaskMessage.id))).all()
     for row in rows:
         values = {"messagesource": row.source, "messagekey": row.key,

@@ -147,7 +147,9 @@ def test_sandbox_credentials_reach_the_sandbox_only(client: TestClient) -> None:
     assert all(m["to"] != creds["email"] for m in _outbox(client))
     login(client)
     theirs = ok(api(client, "getStatus")).findall("account/agent")
-    assert {a.get("id") for a in mine}.isdisjoint({a.get("id") for a in theirs})
+    # ids are numbered per world (1, 2 ... in each); the services are the world's own
+    assert [a.get("id") for a in mine] == [a.get("id") for a in theirs]
+    assert {a.get("host") for a in mine}.isdisjoint({a.get("host") for a in theirs})
     assert client.delete(f"/_emulator/sandboxes/{sandbox['id']}").status_code == 204
     error(api(client, "login", email=creds["email"], password=creds["password"]),
           "login_failed")

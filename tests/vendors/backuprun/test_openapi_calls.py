@@ -17,7 +17,7 @@ from emulator.vendors.backuprun.openapi import FIELDS, PATH
 # Every way a call reads a form field: params.require("x"), .get, .email, .integer, .flag,
 # .choice, params.values.get("x"), and helpers given the field's name (contact_of(call, "x")).
 READS = re.compile(r'\.(?:require|get|email|integer|flag|choice)\(\s*"([A-Za-z0-9_-]+)"'
-                   r'|(?:contact_of|_by_pk|_by_service_id)\(call, "([A-Za-z0-9_-]+)"'
+                   r'|(?:contact_of|_by_id|_by_service_id)\(call, "([A-Za-z0-9_-]+)"'
                    r'|"([A-Za-z0-9_-]+)": "(?:fixed_phone|mobile|mobile2)"'
                    r'|for wire, attr in \(\("(agent)", "host"\)')
 HELPER_DEFAULTS = {"contact_of": "contact_id", "_by_service_id": "service_id"}
