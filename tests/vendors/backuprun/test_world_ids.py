@@ -92,7 +92,7 @@ def _value(call: str, name: str, choices: tuple[str, ...], own: dict[str, str]) 
     return {"email": "other@example.com", "agent_port": "1167"}.get(name, "x")
 
 
-def _cases() -> list[tuple[str, str, dict[str, str]]]:
+def _cases() -> list[tuple[str, str, dict[str, tuple[str, ...]]]]:
     """Every call naming a row by id, once per id field, other fields valid in the world."""
     cases = []
     for call, (_summary, fields) in FIELDS.items():
