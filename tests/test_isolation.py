@@ -281,7 +281,7 @@ _STORE_WIDE = pytest.mark.xfail(strict=True, reason="numbers its rows store-wide
 
 
 @pytest.mark.parametrize("vendor", [
-    pytest.param("rackspace", marks=_STORE_WIDE),
+    "rackspace",
     "backuprun",
     pytest.param("code42", marks=_STORE_WIDE),
 ])

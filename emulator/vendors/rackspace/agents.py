@@ -16,8 +16,10 @@ from typing import Any
 from sqlmodel import col, func, select
 
 from emulator.core.engine import Ctx
-from emulator.core.statemachine import Edge, StateMachine
+from emulator.core.sequence import next_id
+from emulator.core.statemachine import Edge
 from emulator.vendors.rackspace.models import Agent, Backup, Configuration, Restore
+from emulator.vendors.rackspace.perworld import WorldMachine, by_id
 
 __all__ = ["AGENT", "BACKUP", "BACKUP_FINAL", "BACKUP_RUNNING", "RESTORE", "RESTORE_FINAL",
            "RESTORE_RUNNING", "RESTORE_STATE_IDS", "finish_backup", "finish_restore", "heartbeat",
@@ -25,7 +27,7 @@ __all__ = ["AGENT", "BACKUP", "BACKUP_FINAL", "BACKUP_RUNNING", "RESTORE", "REST
 
 IDLE = (3600.0, 7200.0)
 
-AGENT = StateMachine("rackspace.agent", Agent, [
+AGENT = WorldMachine("rackspace.agent", Agent, [
     Edge("Online", "Offline", after=IDLE),
     Edge("Online", "Online", event="heartbeat"),
     Edge("Offline", "Online", event="heartbeat"),
@@ -57,8 +59,8 @@ OUTCOMES = ("Completed", "CompletedWithErrors", "Failed")
 
 def _forced(entity: Any, attr: str, ctx: Ctx, edges: Sequence[Edge]) -> Edge | None:
     """The edge to the outcome the control plane asked for on this job's agent, once."""
-    agent = ctx.session.get(Agent, entity.agent_id if isinstance(entity, Backup)
-                            else entity.destination_machine_id)
+    agent = by_id(ctx, Agent, entity.agent_id if isinstance(entity, Backup)
+                  else entity.destination_machine_id)
     wanted = getattr(agent, attr, None) if agent is not None else None
     if wanted is None:
         return None
@@ -76,7 +78,7 @@ def _choose_backup(ctx: Ctx, backup: Backup, edges: Sequence[Edge]) -> Edge | No
 
 def _backup_entered(ctx: Ctx, backup: Backup, _source: str, target: str) -> None:
     backup.state_change_time = ctx.now
-    agent = ctx.session.get(Agent, backup.agent_id)
+    agent = by_id(ctx, Agent, backup.agent_id)
     if agent is not None:
         heartbeat(ctx, agent)
     if target == "Preparing":
@@ -101,7 +103,7 @@ def _job_edges(after_run: tuple[float, float], after_fail: tuple[float, float],
     return edges
 
 
-BACKUP = StateMachine("rackspace.backup", Backup,
+BACKUP = WorldMachine("rackspace.backup", Backup,
                       _job_edges((120, 900), (30, 300), ("StartRequested", "StartScheduled")),
                       on_enter=_backup_entered, choose=_choose_backup)
 
@@ -116,7 +118,8 @@ def new_backup(ctx: Ctx, config: Configuration, agent: Agent, *, scheduled: bool
     """
     running = ctx.session.exec(
         select(func.count()).select_from(Backup)
-        .where(col(Backup.config_id) == config.id, col(Backup.state).in_(BACKUP_RUNNING))
+        .where(col(Backup.world_id) == ctx.world_id, col(Backup.config_id) == config.id,
+               col(Backup.state).in_(BACKUP_RUNNING))
     ).one()
     if running:
         state = "Skipped"
@@ -124,9 +127,10 @@ def new_backup(ctx: Ctx, config: Configuration, agent: Agent, *, scheduled: bool
         state = "Missed"
     else:
         state = "StartScheduled" if scheduled else "StartRequested"
-    backup = Backup(world_id=ctx.world_id, tenant_id=config.tenant_id, config_id=config.id or 0,
-                    agent_id=agent.id or 0, state=state, is_encrypted=agent.is_encrypted,
-                    created=ctx.now, state_change_time=ctx.now)
+    backup = Backup(world_id=ctx.world_id, id=next_id(ctx, "rackspace.backup"),
+                    tenant_id=config.tenant_id, config_id=config.id, agent_id=agent.id,
+                    state=state, is_encrypted=agent.is_encrypted, created=ctx.now,
+                    state_change_time=ctx.now)
     if state in BACKUP_RUNNING and replay:
         _replay(ctx, backup, agent)
     elif state in BACKUP_RUNNING:
@@ -181,7 +185,8 @@ def finish_backup(ctx: Ctx, backup: Backup, agent: Agent | None, outcome: str) -
     files, size = _dataset(ctx, backup.config_id)
     earlier = ctx.session.exec(
         select(func.count()).select_from(Backup).where(
-            col(Backup.config_id) == backup.config_id, col(Backup.id) != backup.id,
+            col(Backup.world_id) == ctx.world_id, col(Backup.config_id) == backup.config_id,
+            col(Backup.id) != backup.id,
             col(Backup.state).in_(("Completed", "CompletedWithErrors")))
     ).one()
     share = 1.0 if not earlier else rng.uniform(0.002, 0.05)
@@ -205,7 +210,7 @@ def finish_backup(ctx: Ctx, backup: Backup, agent: Agent | None, outcome: str) -
         backup.num_errors = len(backup.errors)
     elif outcome == "Failed":
         backup.num_errors = 1
-    config = ctx.session.get(Configuration, backup.config_id)
+    config = by_id(ctx, Configuration, backup.config_id)
     if config is not None:
         config.last_run_time = ctx.now
         if outcome in ("Completed", "CompletedWithErrors"):
@@ -230,7 +235,7 @@ def _choose_restore(ctx: Ctx, restore: Restore, edges: Sequence[Edge]) -> Edge |
 
 def _restore_entered(ctx: Ctx, restore: Restore, _source: str, target: str) -> None:
     restore.state_change_time = ctx.now
-    agent = ctx.session.get(Agent, restore.destination_machine_id)
+    agent = by_id(ctx, Agent, restore.destination_machine_id)
     if agent is not None:
         heartbeat(ctx, agent)
     if target == "Preparing":
@@ -241,7 +246,7 @@ def _restore_entered(ctx: Ctx, restore: Restore, _source: str, target: str) -> N
 
 def finish_restore(ctx: Ctx, restore: Restore, agent: Agent | None, outcome: str) -> None:
     rng = ctx.rng("rackspace", "restore-report", restore.id, outcome)
-    backup = ctx.session.get(Backup, restore.backup_id)
+    backup = by_id(ctx, Backup, restore.backup_id)
     files = backup.files_searched if backup is not None else 0
     size = backup.bytes_searched if backup is not None else 0
     share = 1.0 if outcome in ("Completed", "CompletedWithErrors") else rng.uniform(0.0, 0.5)
@@ -264,7 +269,7 @@ def finish_restore(ctx: Ctx, restore: Restore, agent: Agent | None, outcome: str
         restore.num_errors = 1
 
 
-RESTORE = StateMachine("rackspace.restore", Restore,
+RESTORE = WorldMachine("rackspace.restore", Restore,
                        [Edge("Creating", "StartRequested", event="start"),
                         *_job_edges((30, 600), (10, 120), ("StartRequested",))],
                        on_enter=_restore_entered, choose=_choose_restore)

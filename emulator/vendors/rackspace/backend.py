@@ -1,6 +1,7 @@
 """Rules and state changes of the Rackspace API: agents, activity and tenant-scoped lookups.
 
-Every lookup is scoped to the caller's world and tenant, so another tenant's ids are 404.
+Every lookup is scoped to the caller's world and tenant, so another tenant's or another
+world's ids are 404 (ids are numbered per world: the same id names another row there).
 Configurations live in backend_configs, backups and restores in backend_jobs.
 """
 
@@ -24,6 +25,7 @@ from emulator.vendors.rackspace.models import (
     Configuration,
     Restore,
 )
+from emulator.vendors.rackspace.perworld import by_id
 from emulator.vendors.rackspace.schemas import (
     AgentBehavior,
     AgentEnable,
@@ -40,11 +42,6 @@ __all__ = ["ACTIVITY_LIMIT", "activity", "agent", "agent_by_server", "change_enc
 ACTIVITY_LIMIT = 500
 
 
-def _storable(ident: int) -> bool:
-    """Whether an id fits the store's integers (larger ones exist nowhere: 404, not 500)."""
-    return 0 < ident < 2**63
-
-
 def guid(ctx: Ctx, *keys: object) -> str:
     """A GUID from the world's seeded generator."""
     return str(uuid.UUID(int=ctx.rng("rackspace", "guid", *keys).getrandbits(128), version=4))
@@ -52,8 +49,8 @@ def guid(ctx: Ctx, *keys: object) -> str:
 
 def get_agent(ctx: Ctx, tenant_id: str, agent_id: int) -> Agent:
     """The tenant's agent, or 404 itemNotFound."""
-    row = ctx.session.get(Agent, agent_id) if _storable(agent_id) else None
-    if row is None or row.world_id != ctx.world_id or row.tenant_id != tenant_id:
+    row = by_id(ctx, Agent, agent_id)
+    if row is None or row.tenant_id != tenant_id:
         raise NoSuchItem("Agent", agent_id)
     return row
 
@@ -61,25 +58,24 @@ def get_agent(ctx: Ctx, tenant_id: str, agent_id: int) -> Agent:
 def get_config(ctx: Ctx, tenant_id: str, config_id: int, *, deleted: bool = False
                ) -> Configuration:
     """The tenant's backup configuration (not deleted unless `deleted`), or 404."""
-    row = ctx.session.get(Configuration, config_id) if _storable(config_id) else None
-    if (row is None or row.world_id != ctx.world_id or row.tenant_id != tenant_id
-            or (row.is_deleted and not deleted)):
+    row = by_id(ctx, Configuration, config_id)
+    if row is None or row.tenant_id != tenant_id or (row.is_deleted and not deleted):
         raise NoSuchItem("Backup configuration", config_id)
     return row
 
 
 def get_backup(ctx: Ctx, tenant_id: str, backup_id: int) -> Backup:
     """The tenant's backup, or 404."""
-    row = ctx.session.get(Backup, backup_id) if _storable(backup_id) else None
-    if row is None or row.world_id != ctx.world_id or row.tenant_id != tenant_id:
+    row = by_id(ctx, Backup, backup_id)
+    if row is None or row.tenant_id != tenant_id:
         raise NoSuchItem("Backup", backup_id)
     return row
 
 
 def get_restore(ctx: Ctx, tenant_id: str, restore_id: int) -> Restore:
     """The tenant's restore, or 404."""
-    row = ctx.session.get(Restore, restore_id) if _storable(restore_id) else None
-    if row is None or row.world_id != ctx.world_id or row.tenant_id != tenant_id:
+    row = by_id(ctx, Restore, restore_id)
+    if row is None or row.tenant_id != tenant_id:
         raise NoSuchItem("Restore", restore_id)
     return row
 
@@ -183,8 +179,8 @@ def delete_agent(ctx: Ctx, tenant_id: str, agent_id: int) -> None:
 def migrate_vault(ctx: Ctx, tenant_id: str, body: MigrateVault) -> None:
     """PUT /agent/migratevault: same user, both unencrypted, destination without configurations."""
     def agent_or_403(agent_id: int, role: str) -> Agent:
-        row = ctx.session.get(Agent, agent_id) if _storable(agent_id) else None
-        if row is None or row.world_id != ctx.world_id or row.tenant_id != tenant_id:
+        row = by_id(ctx, Agent, agent_id)
+        if row is None or row.tenant_id != tenant_id:
             raise NotAllowed(f"{role} agent {agent_id} does not belong to this user.")
         return row
 
@@ -195,20 +191,23 @@ def migrate_vault(ctx: Ctx, tenant_id: str, body: MigrateVault) -> None:
     if source.is_encrypted or dest.is_encrypted:
         raise NotAllowed("A vault can only be migrated between unencrypted agents.")
     configs = ctx.session.exec(select(Configuration).where(
+        Configuration.world_id == ctx.world_id,
         col(Configuration.agent_id).in_((source.id, dest.id)),
         Configuration.is_deleted == False)).all()  # noqa: E712
     if any(c.agent_id == dest.id for c in configs):
         raise NotAllowed(f"Destination agent {dest.id} already has backup configurations.")
     running = ctx.session.exec(select(Backup.id).where(
-        Backup.agent_id == source.id, col(Backup.state).in_(BACKUP_RUNNING))).first()
+        Backup.world_id == ctx.world_id, Backup.agent_id == source.id,
+        col(Backup.state).in_(BACKUP_RUNNING))).first()
     if running is not None:
         raise NotAllowed(f"Agent {source.id} has a backup in progress.")
     for config in ctx.session.exec(select(Configuration).where(
-            Configuration.agent_id == source.id)).all():
-        config.agent_id = dest.id or 0
+            Configuration.world_id == ctx.world_id, Configuration.agent_id == source.id)).all():
+        config.agent_id = dest.id
         ctx.session.add(config)
-    for backup in ctx.session.exec(select(Backup).where(Backup.agent_id == source.id)).all():
-        backup.agent_id = dest.id or 0
+    for backup in ctx.session.exec(select(Backup).where(
+            Backup.world_id == ctx.world_id, Backup.agent_id == source.id)).all():
+        backup.agent_id = dest.id
         ctx.session.add(backup)
     dest.vault_bytes += source.vault_bytes
     dest.last_success = dest.last_success or source.last_success
@@ -252,7 +251,7 @@ def set_logging(ctx: Ctx, tenant_id: str, form: dict[str, Any]) -> None:
 
 def activity(ctx: Ctx, tenant_id: str, agent_id: int | None = None) -> list[dict[str, Any]]:
     """GET /activity and /system/activity/{agentId}: backups, restores, cleanups, newest first."""
-    agents = {a.id: a for a in _agents(ctx, tenant_id) if a.id is not None}
+    agents = {a.id: a for a in _agents(ctx, tenant_id)}
     if agent_id is not None and agent_id not in agents:
         raise NoSuchItem("Agent", agent_id)
     b_query = select(Backup).where(Backup.world_id == ctx.world_id, Backup.tenant_id == tenant_id)
@@ -270,18 +269,18 @@ def activity(ctx: Ctx, tenant_id: str, agent_id: int | None = None) -> list[dict
                                 .limit(ACTIVITY_LIMIT)).all()
     cleanups = ctx.session.exec(c_query.order_by(col(Cleanup.id).desc())
                                 .limit(ACTIVITY_LIMIT)).all()
-    by_id = {b.id: b for b in backups if b.id is not None}
+    by_ids = {b.id: b for b in backups}
     for r in restores:
-        if r.backup_id not in by_id:
-            extra = ctx.session.get(Backup, r.backup_id)
+        if r.backup_id not in by_ids:
+            extra = by_id(ctx, Backup, r.backup_id)
             if extra is not None:
-                by_id[r.backup_id] = extra
-    config_ids = {b.config_id for b in by_id.values()}
+                by_ids[r.backup_id] = extra
+    config_ids = {b.config_id for b in by_ids.values()}
     configs = {c.id: c for c in ctx.session.exec(select(Configuration).where(
-        col(Configuration.id).in_(config_ids))).all() if c.id is not None}
-    entries = ([views.activity_view("Backup", b, agents, configs, by_id) for b in backups]
-               + [views.activity_view("Restore", r, agents, configs, by_id) for r in restores]
-               + [views.activity_view("Cleanup", c, agents, configs, by_id) for c in cleanups])
+        Configuration.world_id == ctx.world_id, col(Configuration.id).in_(config_ids))).all()}
+    entries = ([views.activity_view("Backup", b, agents, configs, by_ids) for b in backups]
+               + [views.activity_view("Restore", r, agents, configs, by_ids) for r in restores]
+               + [views.activity_view("Cleanup", c, agents, configs, by_ids) for c in cleanups])
     entries.sort(key=lambda e: (_ms(e["TimeOfActivity"]), e["ID"]), reverse=True)
     return entries
 

@@ -9,11 +9,13 @@ from sqlmodel import col, delete, func, select
 
 from emulator.core.engine import Ctx
 from emulator.core.errors import Conflict
+from emulator.core.sequence import next_id
 from emulator.core.wintz import is_windows_zone
 from emulator.vendors.rackspace import serializer as views
 from emulator.vendors.rackspace.backend import get_agent, get_config
 from emulator.vendors.rackspace.errors import BadField
 from emulator.vendors.rackspace.models import Agent, Backup, ConfigFile, Configuration
+from emulator.vendors.rackspace.perworld import by_id
 from emulator.vendors.rackspace.schedule import reschedule
 from emulator.vendors.rackspace.schemas import ConfigEnable, ConfigurationBody, FileSpec
 
@@ -90,7 +92,8 @@ def _apply(config: Configuration, body: ConfigurationBody) -> None:
 
 def _check_name(ctx: Ctx, agent_id: int, name: str, own_id: int | None) -> None:
     clash = ctx.session.exec(select(Configuration.id).where(
-        Configuration.agent_id == agent_id, Configuration.name == name,
+        Configuration.world_id == ctx.world_id, Configuration.agent_id == agent_id,
+        Configuration.name == name,
         Configuration.is_deleted == False,  # noqa: E712
         col(Configuration.id) != (own_id or 0))).first()
     if clash is not None:
@@ -99,32 +102,35 @@ def _check_name(ctx: Ctx, agent_id: int, name: str, own_id: int | None) -> None:
 
 def _files(ctx: Ctx, config: Configuration, inclusions: Sequence[FileSpec],
            exclusions: Sequence[FileSpec]) -> None:
-    ctx.session.execute(delete(ConfigFile).where(col(ConfigFile.config_id) == config.id))
+    ctx.session.execute(delete(ConfigFile).where(col(ConfigFile.world_id) == ctx.world_id,
+                                                 col(ConfigFile.config_id) == config.id))
     for flt, specs in (("Include", inclusions), ("Exclude", exclusions)):
         for spec in specs:
-            ctx.session.add(ConfigFile(world_id=ctx.world_id, config_id=config.id or 0,
-                                       file_path=spec.FilePath, file_item_type=spec.FileItemType,
-                                       filter=flt))
+            ident = next_id(ctx, "rackspace.config_file")
+            ctx.session.add(ConfigFile(world_id=ctx.world_id, id=ident,
+                                       config_id=config.id, file_path=spec.FilePath,
+                                       file_item_type=spec.FileItemType, filter=flt))
 
 
 def _view(ctx: Ctx, config: Configuration) -> dict[str, Any]:
     ctx.session.flush()
-    files = ctx.session.exec(select(ConfigFile).where(ConfigFile.config_id == config.id)
+    files = ctx.session.exec(select(ConfigFile).where(ConfigFile.world_id == ctx.world_id,
+                                                      ConfigFile.config_id == config.id)
                              .order_by(col(ConfigFile.id))).all()
-    return views.config_view(config, ctx.session.get(Agent, config.agent_id), files)
+    return views.config_view(config, by_id(ctx, Agent, config.agent_id), files)
 
 
 def create(ctx: Ctx, tenant_id: str, body: ConfigurationBody) -> dict[str, Any]:
     """POST /backup-configuration: 200 with the new configuration."""
     _validate(body)
     agent = get_agent(ctx, tenant_id, body.MachineAgentId)
-    _check_name(ctx, agent.id or 0, body.BackupConfigurationName, None)
-    config = Configuration(world_id=ctx.world_id, tenant_id=tenant_id, agent_id=agent.id or 0,
-                           name="", frequency="Manually", time_zone_id=body.TimeZoneId)
+    _check_name(ctx, agent.id, body.BackupConfigurationName, None)
+    ident = next_id(ctx, "rackspace.configuration")
+    config = Configuration(world_id=ctx.world_id, id=ident, tenant_id=tenant_id,
+                           agent_id=agent.id, schedule_id=ident, name="", frequency="Manually",
+                           time_zone_id=body.TimeZoneId)
     _apply(config, body)
     ctx.session.add(config)
-    ctx.session.flush()
-    config.schedule_id = config.id or 0
     _files(ctx, config, body.Inclusions, body.Exclusions)
     reschedule(ctx, config)
     view = _view(ctx, config)
@@ -180,19 +186,23 @@ def _rows(ctx: Ctx, model: Any, *where: Any, order: Any = None) -> Sequence[Any]
 def _list(ctx: Ctx, configs: Sequence[Any], *, with_state: bool) -> list[dict[str, Any]]:
     ids = [c.id for c in configs]
     files: dict[int, list[Any]] = {}
-    for entry in _rows(ctx, ConfigFile, col(ConfigFile.config_id).in_(ids),
-                       order=col(ConfigFile.id)):
+    world = ctx.world_id
+    for entry in _rows(ctx, ConfigFile, col(ConfigFile.world_id) == world,
+                       col(ConfigFile.config_id).in_(ids), order=col(ConfigFile.id)):
         files.setdefault(entry.config_id, []).append(entry)
     agent_ids = {c.agent_id for c in configs}
-    agents = {a.id: a for a in _rows(ctx, Agent, col(Agent.id).in_(agent_ids))}
+    agents = {a.id: a for a in _rows(ctx, Agent, col(Agent.world_id) == world,
+                                     col(Agent.id).in_(agent_ids))}
     states: dict[int, str] = {}
     if with_state and ids:
-        latest = (select(func.max(Backup.id)).where(col(Backup.config_id).in_(ids))
+        latest = (select(func.max(Backup.id)).where(col(Backup.world_id) == world,
+                                                    col(Backup.config_id).in_(ids))
                   .group_by(col(Backup.config_id)))
         states = {cid: st for cid, st in ctx.session.exec(
-            select(Backup.config_id, Backup.state).where(col(Backup.id).in_(latest))).all()}
-    return [views.config_view(c, agents.get(c.agent_id), files.get(c.id or 0, []),
-                              backup_state=backup_state(states.get(c.id or 0))
+            select(Backup.config_id, Backup.state).where(col(Backup.world_id) == world,
+                                                         col(Backup.id).in_(latest))).all()}
+    return [views.config_view(c, agents.get(c.agent_id), files.get(c.id, []),
+                              backup_state=backup_state(states.get(c.id))
                               if with_state else None)
             for c in configs]
 
@@ -209,7 +219,8 @@ def list_for_user(ctx: Ctx, tenant_id: str) -> list[dict[str, Any]]:
 def list_for_agent(ctx: Ctx, tenant_id: str, agent_id: int) -> list[dict[str, Any]]:
     """GET /backup-configuration/system/{agentId}."""
     get_agent(ctx, tenant_id, agent_id)
-    configs = _rows(ctx, Configuration, col(Configuration.agent_id) == agent_id,
+    configs = _rows(ctx, Configuration, col(Configuration.world_id) == ctx.world_id,
+                    col(Configuration.agent_id) == agent_id,
                     col(Configuration.is_deleted) == False,  # noqa: E712
                     order=col(Configuration.id))
     return _list(ctx, configs, with_state=False)

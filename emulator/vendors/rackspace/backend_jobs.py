@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import col, delete, select
 
 from emulator.core.engine import Ctx
+from emulator.core.sequence import next_id
 from emulator.vendors.rackspace import serializer as views
 from emulator.vendors.rackspace.agents import BACKUP, RESTORE, new_backup
 from emulator.vendors.rackspace.backend import (
@@ -25,6 +26,7 @@ from emulator.vendors.rackspace.models import (
     Restore,
     RestoreFile,
 )
+from emulator.vendors.rackspace.perworld import by_id
 from emulator.vendors.rackspace.schemas import (
     BackupAction,
     RestoreAction,
@@ -78,9 +80,9 @@ def backup_action(ctx: Ctx, tenant_id: str, body: BackupAction) -> str | None:
 
 
 def _parts(ctx: Ctx, row: Backup) -> tuple[Configuration, Agent | None]:
-    config = ctx.session.get(Configuration, row.config_id)
+    config = by_id(ctx, Configuration, row.config_id)
     assert config is not None  # configurations are only ever marked deleted
-    return config, ctx.session.get(Agent, row.agent_id)
+    return config, by_id(ctx, Agent, row.agent_id)
 
 
 def backup(ctx: Ctx, tenant_id: str, backup_id: int) -> dict[str, Any]:
@@ -102,7 +104,8 @@ def restorable(ctx: Ctx, config: Configuration) -> list[Backup]:
     The newest is always kept: a vault never expires its last good version.
     """
     rows = list(ctx.session.exec(select(Backup).where(
-        Backup.config_id == config.id, col(Backup.state).in_(DONE))
+        Backup.world_id == ctx.world_id, Backup.config_id == config.id,
+        col(Backup.state).in_(DONE))
         .order_by(col(Backup.completed_time).desc(), col(Backup.id).desc())).all())
     if config.version_retention and rows:
         horizon = ctx.now - timedelta(days=config.version_retention)
@@ -134,7 +137,7 @@ def completed(ctx: Ctx, tenant_id: str, config_id: int) -> list[dict[str, Any]]:
     out = []
     for row in restorable(ctx, config):
         if row.agent_id not in agents:
-            agents[row.agent_id] = ctx.session.get(Agent, row.agent_id)
+            agents[row.agent_id] = by_id(ctx, Agent, row.agent_id)
         out.append(views.completed_view(row, config, agents[row.agent_id]))
     return out
 
@@ -148,21 +151,22 @@ def available_for_restore(ctx: Ctx, tenant_id: str) -> list[dict[str, Any]]:
     for config in configs:
         rows = restorable(ctx, config)
         if rows:
-            out.append(views.available_view(config, ctx.session.get(Agent, config.agent_id),
+            out.append(views.available_view(config, by_id(ctx, Agent, config.agent_id),
                                             rows[0]))
     return out
 
 
 def _restore_view(ctx: Ctx, row: Restore) -> dict[str, Any]:
     ctx.session.flush()
-    backup_row = ctx.session.get(Backup, row.backup_id)
+    backup_row = by_id(ctx, Backup, row.backup_id)
     assert backup_row is not None
     config, _ = _parts(ctx, backup_row)
-    files = ctx.session.exec(select(RestoreFile).where(RestoreFile.restore_id == row.id)
+    files = ctx.session.exec(select(RestoreFile).where(RestoreFile.world_id == ctx.world_id,
+                                                       RestoreFile.restore_id == row.id)
                              .order_by(col(RestoreFile.id))).all()
     return views.restore_view(row, backup_row, config,
-                              ctx.session.get(Agent, row.backup_machine_id),
-                              ctx.session.get(Agent, row.destination_machine_id), files)
+                              by_id(ctx, Agent, row.backup_machine_id),
+                              by_id(ctx, Agent, row.destination_machine_id), files)
 
 
 def _restore_fields(ctx: Ctx, tenant_id: str, body: RestoreCreate) -> dict[str, Any]:
@@ -188,7 +192,8 @@ def _restore_fields(ctx: Ctx, tenant_id: str, body: RestoreCreate) -> dict[str, 
 def create_restore(ctx: Ctx, tenant_id: str, body: RestoreCreate) -> dict[str, Any]:
     """PUT /restore: a restore configuration in Creating (0)."""
     fields = _restore_fields(ctx, tenant_id, body)
-    row = Restore(world_id=ctx.world_id, tenant_id=tenant_id, state="Creating", created=ctx.now,
+    row = Restore(world_id=ctx.world_id, id=next_id(ctx, "rackspace.restore"),
+                  tenant_id=tenant_id, state="Creating", created=ctx.now,
                   state_change_time=ctx.now, **fields)
     ctx.session.add(row)
     view = _restore_view(ctx, row)
@@ -202,7 +207,7 @@ def _creating(row: Restore, what: str) -> None:
 
 
 def _start(ctx: Ctx, tenant_id: str, row: Restore, password: str | None) -> None:
-    source_backup = ctx.session.get(Backup, row.backup_id)
+    source_backup = by_id(ctx, Backup, row.backup_id)
     assert source_backup is not None
     why = why_not_restorable(ctx, source_backup, _parts(ctx, source_backup)[0])
     if why is not None:  # it expired or lost its configuration since the restore was created
@@ -222,7 +227,7 @@ def update_restore(ctx: Ctx, tenant_id: str, body: RestoreUpdate) -> None:
     _creating(row, "it can be updated")
     fields = _restore_fields(ctx, tenant_id, body)
     if body.BackupConfigurationId is not None:
-        source_backup = ctx.session.get(Backup, fields["backup_id"])
+        source_backup = by_id(ctx, Backup, fields["backup_id"])
         if source_backup is None or source_backup.config_id != body.BackupConfigurationId:
             raise BadField("BackupConfigurationId", f"backup {body.BackupId} does not belong "
                            f"to configuration {body.BackupConfigurationId}")
@@ -244,7 +249,8 @@ def add_restore_file(ctx: Ctx, tenant_id: str, body: RestoreFileBody) -> None:
         raise BadField("FileItemType", "must be 0 (file), 1 (folder) or 2 (database)")
     row = get_restore(ctx, tenant_id, body.ParentId)
     _creating(row, "files can be added")
-    ctx.session.add(RestoreFile(world_id=ctx.world_id, restore_id=row.id or 0,
+    ident = next_id(ctx, "rackspace.restore_file")
+    ctx.session.add(RestoreFile(world_id=ctx.world_id, id=ident, restore_id=row.id,
                                 file_path=body.FilePath, file_path_encoded=body.FilePathEncoded,
                                 filter=body.Filter, file_item_type=body.FileItemType))
     ctx.session.commit()
@@ -254,7 +260,8 @@ def restore_files(ctx: Ctx, tenant_id: str, restore_id: int) -> list[dict[str, A
     """GET /restore/files/{restoreId}."""
     row = get_restore(ctx, tenant_id, restore_id)
     return [views.restore_file_view(f) for f in ctx.session.exec(
-        select(RestoreFile).where(RestoreFile.restore_id == row.id)
+        select(RestoreFile).where(RestoreFile.world_id == ctx.world_id,
+                                  RestoreFile.restore_id == row.id)
         .order_by(col(RestoreFile.id))).all()]
 
 
@@ -262,7 +269,8 @@ def delete_restore_files(ctx: Ctx, tenant_id: str, restore_id: int) -> None:
     """DELETE /restore/files/{restoreId}: drops the restore's file selections (ASSUMPTION)."""
     row = get_restore(ctx, tenant_id, restore_id)
     _creating(row, "files can be removed")
-    ctx.session.execute(delete(RestoreFile).where(col(RestoreFile.restore_id) == row.id))
+    ctx.session.execute(delete(RestoreFile).where(col(RestoreFile.world_id) == ctx.world_id,
+                                                  col(RestoreFile.restore_id) == row.id))
     ctx.session.commit()
 
 
@@ -284,9 +292,9 @@ def restore(ctx: Ctx, tenant_id: str, restore_id: int) -> dict[str, Any]:
 def restore_report(ctx: Ctx, tenant_id: str, restore_id: int) -> dict[str, Any]:
     """GET /restore/report/{id}."""
     row = get_restore(ctx, tenant_id, restore_id)
-    backup_row = ctx.session.get(Backup, row.backup_id)
+    backup_row = by_id(ctx, Backup, row.backup_id)
     assert backup_row is not None
     config, _ = _parts(ctx, backup_row)
     return views.restore_report_view(row, backup_row, config,
-                                     ctx.session.get(Agent, row.backup_machine_id),
-                                     ctx.session.get(Agent, row.destination_machine_id))
+                                     by_id(ctx, Agent, row.backup_machine_id),
+                                     by_id(ctx, Agent, row.destination_machine_id))

@@ -1,6 +1,7 @@
 """Control-plane routes for steering the Rackspace emulation: /_emulator/rackspace/...
 
-Agent ids are unique across worlds, so an agent id alone names the agent in any sandbox.
+Agent ids are numbered per world, so an agent is named by its id in the default world, or in a
+sandbox with `?sandbox=<id>`, as every vendor's steering calls name a world.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from emulator.core.deps import EmulatorDep, SandboxWorldDep, SessionDep
+from emulator.core.engine import Ctx
 from emulator.core.errors import NotFound
 from emulator.core.numbers import IdText
 from emulator.core.runtime import Emulator
 from emulator.vendors.rackspace.agents import AGENT, heartbeat
 from emulator.vendors.rackspace.models import Agent, Tenant
+from emulator.vendors.rackspace.perworld import by_id
 
 __all__ = ["router"]
 
@@ -30,11 +33,12 @@ class Outcome(BaseModel):
     outcome: Literal["Completed", "CompletedWithErrors", "Failed"]
 
 
-def _agent(emu: Emulator, session: Session, agent_id: int) -> tuple[Agent, Any]:
-    agent = session.get(Agent, agent_id) if 0 < agent_id < 2**63 else None
-    if agent is None or agent.world_id not in emu.worlds:
-        raise NotFound(f"no Rackspace agent {agent_id}")
-    return agent, emu.ctx(session, agent.world_id)
+def _agent(emu: Emulator, session: Session, agent_id: int, world_id: str) -> tuple[Agent, Ctx]:
+    ctx = emu.ctx(session, world_id)
+    agent = by_id(ctx, Agent, agent_id)
+    if agent is None:
+        raise NotFound(f"no Rackspace agent {agent_id} in world {world_id!r}")
+    return agent, ctx
 
 
 def _view(agent: Agent) -> dict[str, Any]:
@@ -45,8 +49,9 @@ def _view(agent: Agent) -> dict[str, Any]:
 
 @router.post("/agents/{agent_id}/offline",
              summary="Take an agent offline: unreachable until brought back online")
-async def agent_offline(emu: EmulatorDep, session: SessionDep, agent_id: IdText) -> dict[str, Any]:
-    agent, ctx = _agent(emu, session, agent_id)
+async def agent_offline(emu: EmulatorDep, session: SessionDep, agent_id: IdText,
+                        world: SandboxWorldDep) -> dict[str, Any]:
+    agent, ctx = _agent(emu, session, agent_id, world)
     agent.reachable = False
     if AGENT.can(agent, "down"):
         AGENT.fire(ctx, agent, "down")
@@ -56,8 +61,9 @@ async def agent_offline(emu: EmulatorDep, session: SessionDep, agent_id: IdText)
 
 
 @router.post("/agents/{agent_id}/online", summary="Bring an agent back: reachable and Online")
-async def agent_online(emu: EmulatorDep, session: SessionDep, agent_id: IdText) -> dict[str, Any]:
-    agent, ctx = _agent(emu, session, agent_id)
+async def agent_online(emu: EmulatorDep, session: SessionDep, agent_id: IdText,
+                       world: SandboxWorldDep) -> dict[str, Any]:
+    agent, ctx = _agent(emu, session, agent_id, world)
     agent.reachable = True
     heartbeat(ctx, agent)
     session.add(agent)
@@ -68,8 +74,8 @@ async def agent_online(emu: EmulatorDep, session: SessionDep, agent_id: IdText) 
 @router.post("/agents/{agent_id}/next-backup",
              summary="Make the agent's next backup end as given")
 async def next_backup(emu: EmulatorDep, session: SessionDep, agent_id: IdText,
-                      body: Outcome) -> dict[str, Any]:
-    agent, _ = _agent(emu, session, agent_id)
+                      body: Outcome, world: SandboxWorldDep) -> dict[str, Any]:
+    agent, _ = _agent(emu, session, agent_id, world)
     agent.force_backup = body.outcome
     session.add(agent)
     session.commit()
@@ -79,8 +85,8 @@ async def next_backup(emu: EmulatorDep, session: SessionDep, agent_id: IdText,
 @router.post("/agents/{agent_id}/next-restore",
              summary="Make the next restore onto this agent end as given")
 async def next_restore(emu: EmulatorDep, session: SessionDep, agent_id: IdText,
-                       body: Outcome) -> dict[str, Any]:
-    agent, _ = _agent(emu, session, agent_id)
+                       body: Outcome, world: SandboxWorldDep) -> dict[str, Any]:
+    agent, _ = _agent(emu, session, agent_id, world)
     agent.force_restore = body.outcome
     session.add(agent)
     session.commit()

@@ -132,7 +132,7 @@ def _lookup(emu: Emulator, session: Session, token_id: str) -> tuple[str, str, d
                 raise NotAuthorized("The supplied token is invalid or has been revoked.")
             return world.id, tenant_id, expires
         del _tokens[token_id]
-    row = session.get(Token, token_id)
+    row = session.exec(select(Token).where(Token.id == token_id)).first()
     if row is None or not emu.visible(row.world_id):
         raise NotAuthorized("The supplied token is invalid or has been revoked.")
     if len(_tokens) >= _CACHE_MAX:

@@ -1,7 +1,11 @@
 """Tables of the Rackspace emulation; each inherits WorldScoped.
 
-Ids are the tables' own integer keys, unique across worlds, so an id of another tenant or
-another world is simply not found in the caller's scope.
+Every resource row has an internal primary key `pk` and the vendor's id `id` (MachineAgentId,
+BackupConfigurationId, BackupId, RestoreId ...), numbered per world by `emulator.core.sequence`
+("rackspace.agent" ...), so same-seed worlds number their rows alike and a world can be copied
+table by table. Rows point at each other by vendor id within their world: each reference is a
+foreign key on (world_id, <ref>) to the parent's unique (world_id, id), deleting with it.
+Lookups always filter by world (see `backend.row`), so another world's id is simply not found.
 """
 
 from __future__ import annotations
@@ -9,22 +13,40 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index
+from sqlalchemy import JSON, BigInteger, Column, ForeignKeyConstraint, Index, UniqueConstraint
 from sqlmodel import Field
 
 from emulator.core.db import UTCDateTime
 from emulator.core.world import WorldScoped
 
-__all__ = ["Agent", "Backup", "Cleanup", "ConfigFile", "Configuration", "Restore",
+__all__ = ["Agent", "Backup", "Cleanup", "ConfigFile", "Configuration", "RaxRow", "Restore",
            "RestoreFile", "Tenant", "Token"]
 
 
-class Tenant(WorldScoped, table=True):
+def _keys(table: str, *indexes: tuple[str, ...], refs: dict[str, str] | None = None
+          ) -> tuple[object, ...]:
+    """Unique (world_id, id), an index per column tuple (each led by world_id), and a foreign
+    key (world_id, column) -> (world_id, id) of the named table for each of `refs`."""
+    return (UniqueConstraint("world_id", "id", name=f"uq_{table}_world_id"),
+            *(Index(f"ix_{table}_{'_'.join(cols)}", "world_id", *cols) for cols in indexes),
+            *(ForeignKeyConstraint(["world_id", column], [f"{parent}.world_id", f"{parent}.id"],
+                                   name=f"fk_{table}_{column}", ondelete="CASCADE")
+              for column, parent in (refs or {}).items()))
+
+
+class RaxRow(WorldScoped):
+    """What every numbered Rackspace row has: its internal key and its per-world vendor id."""
+
+    pk: int | None = Field(default=None, primary_key=True)
+    id: int
+
+
+class Tenant(RaxRow, table=True):
     """An Identity user and its Cloud Backup account (tenant)."""
 
     __tablename__ = "rackspace_tenant"
+    __table_args__ = _keys("rackspace_tenant")
 
-    id: int | None = Field(default=None, primary_key=True)
     tenant_id: str = Field(max_length=40, index=True)
     username: str = Field(max_length=120, index=True)
     api_key: str = Field(max_length=80)
@@ -34,23 +56,28 @@ class Tenant(WorldScoped, table=True):
 
 
 class Token(WorldScoped, table=True):
-    """An Identity token: which world and tenant it opens, and until when (virtual time)."""
+    """An Identity token: which world and tenant it opens, and until when (virtual time).
+
+    Its id is a secret (core.secrets), unique across every world, so it alone names its world:
+    unique by itself, not per world, and never numbered.
+    """
 
     __tablename__ = "rackspace_token"
 
-    id: str = Field(primary_key=True, max_length=64)
+    pk: int | None = Field(default=None, primary_key=True)
+    id: str = Field(max_length=64, unique=True)
     tenant_id: str = Field(max_length=40)
     expires: datetime = Field(sa_type=UTCDateTime)
     authenticated_by: str = Field(max_length=16)
 
 
-class Agent(WorldScoped, table=True):
+class Agent(RaxRow, table=True):
     """A Cloud Backup agent on a server; `status` is Online, Waking (shown Offline) or Offline."""
 
     __tablename__ = "rackspace_agent"
-    __table_args__ = (Index("ix_rackspace_agent_tenant", "world_id", "tenant_id", "id"),)
+    __table_args__ = _keys("rackspace_agent", ("tenant_id", "id"),
+                           ("tenant_id", "host_server_id"))
 
-    id: int | None = Field(default=None, primary_key=True)
     tenant_id: str = Field(max_length=40)
     machine_name: str = Field(max_length=200)
     agent_version: str = Field(default="1.05.005848", max_length=40)
@@ -61,7 +88,7 @@ class Agent(WorldScoped, table=True):
     ip_address: str = Field(max_length=64)
     operating_system: str = Field(max_length=80)
     operating_system_version: str = Field(default="", max_length=80)
-    host_server_id: str = Field(max_length=40, index=True)
+    host_server_id: str = Field(max_length=40)
     backup_container: str = Field(max_length=300)
     modulus_hex: str = Field(max_length=600)
     exponent_hex: str = Field(default="10001", max_length=16)
@@ -81,15 +108,15 @@ class Agent(WorldScoped, table=True):
     force_restore: str | None = Field(default=None, max_length=32)
 
 
-class Configuration(WorldScoped, table=True):
+class Configuration(RaxRow, table=True):
     """A backup configuration: what to back up, when (in its Windows time zone), who to notify."""
 
     __tablename__ = "rackspace_configuration"
-    __table_args__ = (Index("ix_rackspace_configuration_tenant", "world_id", "tenant_id", "id"),)
+    __table_args__ = _keys("rackspace_configuration", ("tenant_id", "id"), ("agent_id",),
+                           refs={"agent_id": "rackspace_agent"})
 
-    id: int | None = Field(default=None, primary_key=True)
     tenant_id: str = Field(max_length=40)
-    agent_id: int = Field(foreign_key="rackspace_agent.id", index=True, ondelete="CASCADE")
+    agent_id: int
     schedule_id: int = 0
     name: str = Field(max_length=200)
     is_active: bool = True
@@ -113,29 +140,31 @@ class Configuration(WorldScoped, table=True):
     last_run_backup_report_id: int | None = None
 
 
-class ConfigFile(WorldScoped, table=True):
+class ConfigFile(RaxRow, table=True):
     """One inclusion or exclusion of a backup configuration."""
 
     __tablename__ = "rackspace_config_file"
+    __table_args__ = _keys("rackspace_config_file", ("config_id", "id"),
+                           refs={"config_id": "rackspace_configuration"})
 
-    id: int | None = Field(default=None, primary_key=True)
-    config_id: int = Field(foreign_key="rackspace_configuration.id", index=True,
-                           ondelete="CASCADE")
+    config_id: int
     file_path: str
     file_item_type: str = Field(max_length=16)  # File, Folder
     filter: str = Field(max_length=16)  # Include, Exclude
 
 
-class Backup(WorldScoped, table=True):
+class Backup(RaxRow, table=True):
     """One run of a configuration and its report; `state` follows the backup state machine."""
 
     __tablename__ = "rackspace_backup"
-    __table_args__ = (Index("ix_rackspace_backup_config", "config_id", "state"),)
+    __table_args__ = _keys("rackspace_backup", ("tenant_id", "id"), ("config_id", "state"),
+                           ("agent_id", "id"),
+                           refs={"config_id": "rackspace_configuration",
+                                 "agent_id": "rackspace_agent"})
 
-    id: int | None = Field(default=None, primary_key=True)
-    tenant_id: str = Field(max_length=40, index=True)
-    config_id: int = Field(foreign_key="rackspace_configuration.id", ondelete="CASCADE")
-    agent_id: int = Field(foreign_key="rackspace_agent.id", index=True, ondelete="CASCADE")
+    tenant_id: str = Field(max_length=40)
+    config_id: int
+    agent_id: int
     state: str = Field(max_length=24)
     is_encrypted: bool = False
     created: datetime = Field(sa_type=UTCDateTime)
@@ -153,17 +182,20 @@ class Backup(WorldScoped, table=True):
                                          sa_column=Column(JSON, nullable=False))
 
 
-class Restore(WorldScoped, table=True):
+class Restore(RaxRow, table=True):
     """A restore configuration and its run; `state` follows the restore state machine."""
 
     __tablename__ = "rackspace_restore"
+    __table_args__ = _keys("rackspace_restore", ("tenant_id", "id"), ("backup_id",),
+                           ("backup_machine_id",), ("destination_machine_id",),
+                           refs={"backup_id": "rackspace_backup",
+                                 "backup_machine_id": "rackspace_agent",
+                                 "destination_machine_id": "rackspace_agent"})
 
-    id: int | None = Field(default=None, primary_key=True)
-    tenant_id: str = Field(max_length=40, index=True)
-    backup_id: int = Field(foreign_key="rackspace_backup.id", index=True, ondelete="CASCADE")
-    backup_machine_id: int = Field(foreign_key="rackspace_agent.id", ondelete="CASCADE")
-    destination_machine_id: int = Field(foreign_key="rackspace_agent.id", index=True,
-                                        ondelete="CASCADE")
+    tenant_id: str = Field(max_length=40)
+    backup_id: int
+    backup_machine_id: int
+    destination_machine_id: int
     destination_path: str
     overwrite_files: bool = False
     backup_datacenter: str = Field(max_length=8)
@@ -182,26 +214,28 @@ class Restore(WorldScoped, table=True):
                                          sa_column=Column(JSON, nullable=False))
 
 
-class RestoreFile(WorldScoped, table=True):
+class RestoreFile(RaxRow, table=True):
     """A file or folder included in (Filter 1) or excluded from (Filter 2) a restore."""
 
     __tablename__ = "rackspace_restore_file"
+    __table_args__ = _keys("rackspace_restore_file", ("restore_id", "id"),
+                           refs={"restore_id": "rackspace_restore"})
 
-    id: int | None = Field(default=None, primary_key=True)
-    restore_id: int = Field(foreign_key="rackspace_restore.id", index=True, ondelete="CASCADE")
+    restore_id: int
     file_path: str
     file_path_encoded: str | None = None
     filter: int = 1
     file_item_type: int = 0
 
 
-class Cleanup(WorldScoped, table=True):
+class Cleanup(RaxRow, table=True):
     """A vault cleanup run on an agent, listed among its activity."""
 
     __tablename__ = "rackspace_cleanup"
+    __table_args__ = _keys("rackspace_cleanup", ("tenant_id", "id"), ("agent_id", "id"),
+                           refs={"agent_id": "rackspace_agent"})
 
-    id: int | None = Field(default=None, primary_key=True)
-    tenant_id: str = Field(max_length=40, index=True)
-    agent_id: int = Field(foreign_key="rackspace_agent.id", index=True, ondelete="CASCADE")
+    tenant_id: str = Field(max_length=40)
+    agent_id: int
     state: str = Field(default="Completed", max_length=24)
     time: datetime = Field(sa_type=UTCDateTime)

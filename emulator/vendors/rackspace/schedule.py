@@ -14,6 +14,7 @@ from emulator.core.timeutil import UTC, iso_z
 from emulator.core.wintz import windows_zone
 from emulator.vendors.rackspace.agents import new_backup
 from emulator.vendors.rackspace.models import Agent, Configuration
+from emulator.vendors.rackspace.perworld import by_id
 
 __all__ = ["BACKLOG_RUNS", "BACKLOG_SPAN", "KIND", "REPLAY_AFTER", "hour_24", "next_run",
            "reschedule"]
@@ -75,12 +76,12 @@ def reschedule(ctx: Ctx, config: Configuration) -> None:
 
 @on_due(KIND)
 def _fire(ctx: Ctx, due: DueTransition) -> None:
-    config = ctx.session.get(Configuration, int(due.entity_id))
+    config = by_id(ctx, Configuration, int(due.entity_id))  # named by id within its world
     if config is None or config.is_deleted or not config.is_active:
         return
     if config.next_run is None or iso_z(config.next_run) != due.payload.get("at"):
         return  # the schedule changed after this run was planned
-    agent = ctx.session.get(Agent, config.agent_id)
+    agent = by_id(ctx, Agent, config.agent_id)
     if agent is None:
         return
     world_now = ctx.present
