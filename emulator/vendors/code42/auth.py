@@ -1,7 +1,8 @@
 """Who is calling: Basic auth, v3 user tokens (30 minutes) and API-client tokens (15 minutes).
 
 A credential alone names its world: usernames carry their sandbox's tag and tokens are rows of
-their world, so a deleted sandbox's users and tokens stop working with it.
+their world, so a deleted sandbox's users and tokens stop working with it. Ids are per world
+(core.sequence), so a row a token or login points at is looked up by (world, id), never by id.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ __all__ = [
     "issue_client_token",
     "issue_user_token",
     "org_subtree",
+    "row_by_id",
 ]
 
 USER_TOKEN_TTL = timedelta(minutes=30)
@@ -79,9 +81,18 @@ class Caller:
         return col(Code42User.id) == self.user.id if self.user.id is not None else false()
 
 
+def row_by_id(session: Session, model: Any, world_id: str, ident: int | None) -> Any:
+    """The row of `model` with vendor id `ident` in `world_id`, or None (ids repeat across
+    worlds, so a lookup by id alone could find another world's row)."""
+    if ident is None:
+        return None
+    return session.exec(select(model).where(model.world_id == world_id,
+                                            model.id == ident)).first()
+
+
 def org_subtree(ctx: Ctx, org_id: int) -> list[int]:
     """An org and every org below it."""
-    org = ctx.session.get(Code42Org, org_id)
+    org = row_by_id(ctx.session, Code42Org, ctx.world_id, org_id)
     if org is None:
         return []
     ids = ctx.session.exec(
@@ -130,15 +141,19 @@ def authenticate(emu: Emulator, session: Session, authorization: str | None, *,
                  basic: bool = True) -> Caller:
     """The caller behind an Authorization header (Bearer, or Basic when `basic`)."""
     if authorization and authorization[:7].lower() == "bearer ":
-        token = session.get(Code42Token, authorization[7:].strip())
+        token = session.exec(select(Code42Token).where(
+            Code42Token.token == authorization[7:].strip())).first()
         if token is None or not emu.visible(token.world_id):
             raise NotAuthenticated()
         ctx = world_ctx(emu, session, token.world_id)
         if token.expires_at <= ctx.now:
             raise NotAuthenticated("Could not authenticate user: the token has expired")
         if token.api_client_id is not None:
-            return Caller(ctx, None, session.get(Code42ApiClient, token.api_client_id))
-        user = session.get(Code42User, token.user_id)
+            client = row_by_id(session, Code42ApiClient, token.world_id, token.api_client_id)
+            if client is None:
+                raise NotAuthenticated()
+            return Caller(ctx, None, client)
+        user = row_by_id(session, Code42User, token.world_id, token.user_id)
         if user is None or not user.active:
             raise NotAuthenticated()
         return Caller(ctx, user)
@@ -183,8 +198,8 @@ def _token(ctx: Ctx, subject: str, ttl: timedelta, kind: str) -> tuple[str, Code
                                  "exp": issued + int(ttl.total_seconds()),
                                  "jti": f"{rng.getrandbits(128):032x}"}))
     text = f"{header}.{payload}.{_b64(rng.randbytes(48))}"
-    row = ctx.session.get(Code42Token, text) or Code42Token(token=text, world_id=ctx.world_id,
-                                                             expires_at=ctx.now + ttl)
+    row = ctx.session.exec(select(Code42Token).where(Code42Token.token == text)).first() or \
+        Code42Token(token=text, world_id=ctx.world_id, expires_at=ctx.now + ttl)
     row.expires_at = ctx.now + ttl
     return text, row
 

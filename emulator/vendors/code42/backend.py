@@ -19,6 +19,7 @@ from emulator.vendors.code42.auth import (
     authenticate_client,
     issue_client_token,
     issue_user_token,
+    row_by_id,
     world_ctx,
 )
 from emulator.vendors.code42.errors import BadParameter, NotAuthenticated
@@ -89,7 +90,7 @@ def device_event(emu: Emulator, session: Session, guid: str, event: str,
         Code42Device.world_id == world_id, col(Code42Device.guid) == guid)).first()
     if device is None:
         raise NotFound(f"no Code42 device with guid {guid!r} in world {world_id!r}")
-    owner = session.get(Code42User, device.user_id)
+    owner = row_by_id(session, Code42User, world_id, device.user_id)
     if event in ("connect", "reactivate") and owner is not None and not owner.active:
         # A deactivated user's devices stay deactivated (Code42 deactivates them together).
         raise Conflict(f"device {guid} belongs to deactivated user {owner.username}: "

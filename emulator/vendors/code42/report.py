@@ -184,7 +184,9 @@ def report_select(condition: ColumnElement[bool], query: ReportQuery, sqlite: bo
 
 
 _COLUMNS = {True: _columns(True), False: _columns(False)}
-_BY_IDS = {flag: select(*columns, D.id).where(D.id.in_(bindparam("c42_ids", expanding=True)))
+# Ids are per world: the world is part of the lookup, which walks the (world_id, id) index.
+_BY_IDS = {flag: select(*columns, D.id).where(D.world_id == bindparam("c42_world"),
+                                              D.id.in_(bindparam("c42_ids", expanding=True)))
            for flag, columns in _COLUMNS.items()}
 
 
@@ -246,7 +248,8 @@ def page(caller: Caller, query: ReportQuery) -> list[dict[str, Any]]:
         return []
     formatted = Formatter(now, sqlite)
     if len(ids) <= SMALL_PAGE:
-        rows = session.execute(_BY_IDS[sqlite], {**select_params(now), "c42_ids": list(ids)}).all()
+        rows = session.execute(_BY_IDS[sqlite], {**select_params(now), "c42_ids": list(ids),
+                                                 "c42_world": caller.ctx.world_id}).all()
         position = {device_id: i for i, device_id in enumerate(ids)}
         rows = sorted(rows, key=lambda row: position[row[-1]])
         return [dict(zip(REPORT_FIELDS, formatted(row[:-1]), strict=True)) for row in rows]

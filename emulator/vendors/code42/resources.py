@@ -141,7 +141,8 @@ def tenant(caller: Caller) -> dict[str, Any]:
     """GET /api/v3/customer/my: the tenant (py42's usercontext reads its tenantUid)."""
     by_id = orgs_by_id(caller)
     root = min(by_id.values(), key=lambda o: (len(o.path), o.id or 0))
-    tenant_uid = uuid.uuid5(uuid.NAMESPACE_URL, f"code42:{caller.ctx.world_id}:{root.org_guid}")
+    # Data, not a secret: it follows the seed (through the root org's guid), as every uid does.
+    tenant_uid = uuid.uuid5(uuid.NAMESPACE_URL, f"code42:tenant:{root.org_guid}")
     return {"name": root.name, "registrationKey": root.registration_key,
             "deploymentModel": "PUBLIC", "maintenanceMode": False,
             "tenantUid": str(tenant_uid),

@@ -23,9 +23,13 @@ def test_seed_one_vendor_at_scale_with_indexes_rebuilt(tmp_path: Path,
     assert counts["code42_org"] == 3
     others = {name: n for name, n in counts.items()
               if not name.startswith("code42")
-              and name not in ("world", "counter", "secret_epoch")}
+              and name not in ("world", "counter", "secret_epoch", "world_sequence")}
     assert not any(others.values()), others
     with sqlite3.connect(db) as connection:
+        # the per-world id sequences (shared table) count Code42's rows only
+        sequences = dict(connection.execute("SELECT name, value FROM world_sequence"))
+        assert sequences == {"code42.org": 3, "code42.user": 75, "code42.destination": 2,
+                             "code42.api_client": 1, "code42.device": 180}
         indexes = {row[0] for row in connection.execute(
             "SELECT name FROM sqlite_master WHERE type = 'index' "
             "AND tbl_name = 'code42_device'")}
