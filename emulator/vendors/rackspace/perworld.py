@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlmodel import select
+from sqlalchemy import event, inspect
+from sqlmodel import Session, select
 
 from emulator.core.engine import Ctx, DueTransition
 from emulator.core.statemachine import StateMachine
@@ -28,12 +29,37 @@ def storable(ident: int) -> bool:
     return 0 < ident < 2**63
 
 
+_KEY = "rackspace.rows"
+
+
 def by_id(ctx: Ctx, model: type[R], ident: int) -> R | None:
-    """The row of `model` with vendor id `ident` in ctx's world, or None."""
+    """The row of `model` with vendor id `ident` in ctx's world, or None.
+
+    A row found is remembered for the session's transaction, as the identity map remembers a
+    row by primary key: the engine's due work looks the same agent and configuration up at
+    every step of a backup, and a query (with its autoflush) each time was most of its cost.
+    """
     if not storable(ident):
         return None
-    return ctx.session.exec(select(model).where(
+    cache: dict[tuple[type, str, int], Any] = ctx.session.info.setdefault(_KEY, {})
+    key = (model, ctx.world_id, ident)
+    row = cache.get(key)
+    if row is not None:
+        state = inspect(row)
+        if not (state.deleted or state.detached or state.was_deleted):
+            return row
+    row = ctx.session.exec(select(model).where(
         model.world_id == ctx.world_id, model.id == ident)).first()
+    if row is not None:
+        cache[key] = row
+    return row
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget(session: Session, transaction: Any) -> None:
+    # Only the end of the outermost transaction (commit or rollback): see core.sequence.
+    if transaction.parent is None:
+        session.info.pop(_KEY, None)
 
 
 class WorldMachine(StateMachine):
