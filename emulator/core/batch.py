@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Executable, Table, bindparam, delete, insert
 from sqlmodel import Session
 
-__all__ = ["NEW_SEQ", "Batch", "Due"]
+__all__ = ["NEW_SEQ", "Batch", "Due", "blank_row"]
 
 T = TypeVar("T")
 
@@ -31,6 +31,21 @@ NEW_SEQ = 1 << 62
 autoincrement id will once written."""
 
 _IN_CHUNK = 500  # ids per DELETE ... IN (...), under every backend's bind-parameter limit
+
+
+_BLANKS: dict[Table, dict[str, Any]] = {}
+
+
+def blank_row(table: Table) -> dict[str, Any]:
+    """Every column of `table` but its primary key, at its scalar default (else None): a row
+    started from this has the same keys as every other, as one executemany needs."""
+    blank = _BLANKS.get(table)
+    if blank is None:
+        blank = _BLANKS[table] = {
+            c.key: (c.default.arg if c.default is not None and c.default.is_scalar  # type: ignore[attr-defined]
+                    else None)
+            for c in table.columns if not c.primary_key}
+    return dict(blank)
 
 
 @dataclass(slots=True, eq=False)
@@ -126,7 +141,7 @@ class Batch:
         return value
 
     def insert(self, table: Table, row: dict[str, Any]) -> None:
-        """A row for `table`, written in one executemany with the others (same keys in each)."""
+        """A row for `table` (start it from `blank_row`), written in one executemany."""
         self._inserts.setdefault(table, []).append(row)
 
     def update(self, key: Any, statement: Executable, params: dict[str, Any]) -> None:
