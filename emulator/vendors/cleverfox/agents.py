@@ -60,6 +60,8 @@ class _Lookups:
     """What the agents looked up during one engine batch (rows do not change under it)."""
 
     devices: dict[int, CfDevice | None] = field(default_factory=dict)
+    jobs: dict[int, CfJob | None] = field(default_factory=dict)
+    """By pk. Held here because the session's identity map lets go of unchanged rows."""
     items: dict[int, list[CfJobItem]] = field(default_factory=dict)
     plans: dict[int, int] = field(default_factory=dict)
 
@@ -79,8 +81,9 @@ def _device(ctx: Ctx, job: CfJob) -> CfDevice | None:
 def _device_by_id(ctx: Ctx, device_id: int) -> CfDevice | None:
     devices = _lookups(ctx).devices
     if device_id not in devices:
-        devices[device_id] = ctx.session.exec(select(CfDevice).where(
-            CfDevice.world_id == ctx.world_id, CfDevice.id == device_id)).first()
+        with ctx.session.no_autoflush:  # a lookup: the batch's pending writes do not matter
+            devices[device_id] = ctx.session.exec(select(CfDevice).where(
+                CfDevice.world_id == ctx.world_id, CfDevice.id == device_id)).first()
     return devices[device_id]
 
 
@@ -128,9 +131,10 @@ def schedule_job(ctx: Ctx, job: CfJob, device: CfDevice | None = None) -> None:
 def _plan_id(ctx: Ctx, device: CfDevice) -> int:
     plans = _lookups(ctx).plans
     if device.subscription_id not in plans:
-        sub = ctx.session.exec(select(CfSubscription).where(
-            CfSubscription.world_id == ctx.world_id,
-            CfSubscription.id == device.subscription_id)).first()
+        with ctx.session.no_autoflush:
+            sub = ctx.session.exec(select(CfSubscription).where(
+                CfSubscription.world_id == ctx.world_id,
+                CfSubscription.id == device.subscription_id)).first()
         plans[device.subscription_id] = sub.plan_id if sub else 0
     return plans[device.subscription_id]
 
@@ -299,7 +303,12 @@ def _skip_to_window(ctx: Ctx, job: CfJob, device: CfDevice, nxt: datetime) -> bo
 
 def _due_job(ctx: Ctx, due: Due) -> tuple[CfJob, datetime] | None:
     """The job a run or missed-run transition is for, and its next run; None when stale."""
-    job = ctx.session.get(CfJob, due.payload["pk"])
+    jobs = _lookups(ctx).jobs
+    pk = due.payload["pk"]
+    if pk not in jobs:
+        with ctx.session.no_autoflush:
+            jobs[pk] = ctx.session.get(CfJob, pk)
+    job = jobs[pk]
     if job is None or job.world_id != ctx.world_id:
         return None
     nxt = _naive(job.next_run_on_local)
@@ -437,9 +446,10 @@ def _finish(ctx: Ctx, log: Any, target: str, notify: bool) -> None:
 def _job_items(ctx: Ctx, job_id: int) -> list[CfJobItem]:
     items = _lookups(ctx).items
     if job_id not in items:
-        items[job_id] = list(ctx.session.exec(select(CfJobItem).where(
-            CfJobItem.world_id == ctx.world_id, CfJobItem.job_id == job_id)
-            .order_by(col(CfJobItem.id))).all())
+        with ctx.session.no_autoflush:
+            items[job_id] = list(ctx.session.exec(select(CfJobItem).where(
+                CfJobItem.world_id == ctx.world_id, CfJobItem.job_id == job_id)
+                .order_by(col(CfJobItem.id))).all())
     return items[job_id]
 
 
