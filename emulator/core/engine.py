@@ -145,12 +145,12 @@ class Simulation:
     gives that path itself (a write and a fresh claim per transition), which tests compare.
     """
 
-    def __init__(self, batch_size: int = BATCH) -> None:
+    def __init__(self, batch_size: int | None = None) -> None:
         # world id -> earliest due time, or None for "nothing pending". Missing means unknown.
         # It may be too early (a rolled-back schedule), which costs one query and is harmless.
         self._next_due: dict[str, datetime | None] = {}
         self._batch: Batch | None = None
-        self.batch_size = batch_size
+        self.batch_size = batch_size or BATCH
 
     def schedule(self, session: Session, world_id: str, kind: str, entity_id: str,
                  due_at: datetime, payload: dict[str, Any]) -> None:

@@ -42,9 +42,9 @@ def next_id(ctx: Ctx, name: str) -> int:
             WorldSequence.world_id == ctx.world_id, WorldSequence.name == name)).first()
         if row is None:
             row = WorldSequence(world_id=ctx.world_id, name=name, value=0)
+            ctx.session.add(row)
         cache[(ctx.world_id, name)] = row
-    row.value += 1
-    ctx.session.add(row)
+    row.value += 1  # a row the session holds: its change is flushed with the rest
     return row.value
 
 

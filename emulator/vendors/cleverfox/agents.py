@@ -92,6 +92,12 @@ def _row(table: Any, **values: Any) -> SimpleNamespace:
     return SimpleNamespace(**{**blank_row(table), **values})
 
 
+def _keep(ctx: Ctx, row: Any) -> None:
+    """Make sure the session writes `row`'s changes (adding a row it holds costs a cascade)."""
+    if row not in ctx.session:
+        ctx.session.add(row)
+
+
 def _store(ctx: Ctx, model: Any, row: SimpleNamespace) -> None:
     """Write a row built as a namespace: buffered in the engine's batch, else by the ORM."""
     if ctx.batch is not None:
@@ -189,7 +195,7 @@ def _advance(ctx: Ctx, job: CfJob, device: CfDevice, ran: bool, schedule: bool =
         job.last_ran_on_local = now_local
     prev = _naive(job.next_run_on_local) or now_local
     job.next_run_on_local = next_run_after(job, prev, now_local)
-    ctx.session.add(job)
+    _keep(ctx, job)
     if schedule:
         _job_changed(ctx, job)
         schedule_job(ctx, job, device)
@@ -198,7 +204,7 @@ def _advance(ctx: Ctx, job: CfJob, device: CfDevice, ran: bool, schedule: bool =
 def _job_changed(ctx: Ctx, job: CfJob) -> None:
     """The agent moved the job on (LastRanOn, NextRunOn): UpdatedOn and a Job Modified event."""
     job.updated_on = ctx.now
-    ctx.session.add(job)
+    _keep(ctx, job)
     write_event(ctx, job.partner_id, "jobs", job, MODIFIED)
 
 
@@ -396,7 +402,7 @@ def _choose(ctx: Ctx, log: Any, edges: Any) -> Edge | None:
     if device is not None and device.fail_next_runs > 0:
         device.fail_next_runs -= 1
         log.error_messages = device.fail_message or "The backup could not be completed."
-        ctx.session.add(device)
+        _keep(ctx, device)
         want = "Failed"
     return next(e for e in edges if e.target == want)
 
