@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 
 from emulator.app import create_app
 from emulator.core import engine
@@ -108,7 +108,7 @@ def _applied_order(batch: int, monkeypatch: pytest.MonkeyPatch) -> list[tuple[st
             with emu.db.session() as session:
                 emu.sim.run_due(session, emu.worlds[DEFAULT_WORLD_ID], clock.now())
         with emu.db.session() as session:
-            left = session.execute(select(DueTransition.kind)).all()
+            left = session.execute(select(col(DueTransition.kind))).all()
         assert left == []
         return list(APPLIED)
     finally:
