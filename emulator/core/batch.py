@@ -82,11 +82,14 @@ class Batch:
 
     def __post_init__(self) -> None:
         self._seq = NEW_SEQ
+        self.claimed: list[Due] = []
 
     # -- the queue ---------------------------------------------------------------------------
 
     def load(self, rows: Iterable[Due]) -> None:
-        for due in rows:
+        """Take the claimed rows (kept in `claimed`, for handlers that prefetch what they need)."""
+        self.claimed = list(rows)
+        for due in self.claimed:
             self._push(due)
 
     def _push(self, due: Due) -> None:

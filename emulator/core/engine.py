@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 MAX_TRANSITIONS_PER_RUN = 1_000_000
 # Due transitions claimed from the queue at once.
 BATCH = 1024
+BUDGETED_BATCH = 64
 
 
 class DueTransition(WorldScoped, table=True):
@@ -245,11 +246,16 @@ class Simulation:
         work (None: until done), and commit once. Always applies at least one if any is due."""
         if not self.is_due(session, world.id, until):
             return Step(0, True, None)
-        deadline = None if budget is None else time.perf_counter() + budget
+        # The budget counts from the first transition applied: what a chunk pays once (its
+        # session, claim, the first lookups) must not leave it time for a single run only.
+        deadline = _Deadline(budget)
         applied, reached, careful = 0, None, False
         finished = False
         while True:
-            size = 1 if careful else self.batch_size
+            # Under a time budget (serving), a smaller claim: what a batch prefetches for its
+            # claimed rows is paid for even when the budget ends the batch early.
+            size = 1 if careful else self.batch_size if budget is None else \
+                min(self.batch_size, BUDGETED_BATCH)
             rows = self.claim(session, world.id, until, size)
             if not rows:
                 finished = True
@@ -280,7 +286,7 @@ class Simulation:
             reached = last or reached
             if careful:
                 session.commit()
-            out_of_time = deadline is not None and time.perf_counter() >= deadline
+            out_of_time = deadline.passed()
             if out_of_time or applied >= limit:
                 break
         if commit:
@@ -292,7 +298,7 @@ class Simulation:
         return Step(applied, finished, reached)
 
     def _apply_batch(self, session: Session, world: World, batch: Batch, until: datetime,
-                     deadline: float | None, limit: int) -> tuple[int, datetime | None]:
+                     deadline: _Deadline, limit: int) -> tuple[int, datetime | None]:
         """Apply the batch's transitions in order until it runs dry, time or `limit` is up,
         then write what it did."""
         done, last = 0, None
@@ -305,7 +311,7 @@ class Simulation:
                 self._apply(session, world, batch, due, until)
                 done += 1
                 last = due.due_at
-                if deadline is not None and time.perf_counter() >= deadline:
+                if deadline.tick():
                     break
         finally:
             self._batch = None
@@ -324,6 +330,26 @@ class Simulation:
             # A broken handler must not wedge the world: the caller undoes its writes and
             # drops the transition.
             raise _HandlerFailed(due.id, due.kind) from error
+
+
+class _Deadline:
+    """A time budget that starts with the first transition of a chunk (None: no budget)."""
+
+    def __init__(self, budget: float | None) -> None:
+        self.budget = budget
+        self.at: float | None = None
+
+    def tick(self) -> bool:
+        """A transition was applied: start the clock, or tell whether the budget is spent."""
+        if self.budget is None:
+            return False
+        if self.at is None:
+            self.at = time.perf_counter() + self.budget
+            return self.budget <= 0  # a zero budget: one transition per chunk
+        return time.perf_counter() >= self.at
+
+    def passed(self) -> bool:
+        return self.at is not None and time.perf_counter() >= self.at
 
 
 class _HandlerFailed(Exception):

@@ -70,6 +70,45 @@ def _lookups(ctx: Ctx) -> _Lookups:
     return _Lookups() if ctx.batch is None else ctx.batch.remember("cleverfox", _Lookups)
 
 
+PREFETCH = 16
+"""Claimed runs whose rows are loaded together: enough to share the queries, few enough that
+a chunk under a few milliseconds' budget pays only for what it gets through."""
+
+
+def _prefetch(ctx: Ctx, found: _Lookups, pk: int) -> None:
+    """Load the jobs of the next PREFETCH claimed runs (from the one for `pk`), their devices,
+    items and plans: four queries for them instead of four per job."""
+    assert ctx.batch is not None
+    claimed = [d.payload["pk"] for d in ctx.batch.claimed if d.kind in (RUN, MISSED)]
+    begin = claimed.index(pk) if pk in claimed else len(claimed)
+    pks = sorted({pk, *(p for p in claimed[begin:begin + PREFETCH] if p not in found.jobs)})
+    w = ctx.world_id
+    with ctx.session.no_autoflush:
+        for pk_ in pks:
+            found.jobs[pk_] = None
+        for job in ctx.session.exec(select(CfJob).where(col(CfJob.pk).in_(pks))).all():
+            found.jobs[job.pk] = job if job.world_id == w else None  # type: ignore[index]
+        jobs = [found.jobs[p] for p in pks]
+        device_ids = sorted({j.device_id for j in jobs if j is not None} - set(found.devices))
+        job_ids = sorted({j.id for j in jobs if j is not None} - set(found.items))
+        for device_id in device_ids:
+            found.devices[device_id] = None
+        for device in ctx.session.exec(select(CfDevice).where(
+                CfDevice.world_id == w, col(CfDevice.id).in_(device_ids))).all():
+            found.devices[device.id] = device
+        for job_id in job_ids:
+            found.items[job_id] = []
+        for item in ctx.session.exec(select(CfJobItem).where(
+                CfJobItem.world_id == w, col(CfJobItem.job_id).in_(job_ids))
+                .order_by(col(CfJobItem.id))).all():
+            found.items[item.job_id].append(item)
+        sub_ids = sorted({d.subscription_id for d in found.devices.values() if d is not None}
+                         - set(found.plans))
+        for sub in ctx.session.exec(select(CfSubscription).where(
+                CfSubscription.world_id == w, col(CfSubscription.id).in_(sub_ids))).all():
+            found.plans[sub.id] = sub.plan_id
+
+
 def _naive(value: datetime | None) -> datetime | None:
     return None if value is None else value.replace(tzinfo=None)
 
@@ -312,7 +351,9 @@ def _due_job(ctx: Ctx, due: Due) -> tuple[CfJob, datetime] | None:
     jobs = _lookups(ctx).jobs
     pk = due.payload["pk"]
     if pk not in jobs:
-        with ctx.session.no_autoflush:
+        if ctx.batch is not None:
+            _prefetch(ctx, _lookups(ctx), pk)
+        else:
             jobs[pk] = ctx.session.get(CfJob, pk)
     job = jobs[pk]
     if job is None or job.world_id != ctx.world_id:
