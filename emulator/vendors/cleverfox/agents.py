@@ -16,6 +16,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import bindparam, update
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from emulator.core.batch import blank_row
@@ -53,6 +54,8 @@ run and its notification take), with the same draws the LOG machine would make."
 
 _LOGS = CfLog.__table__  # type: ignore[attr-defined]
 _LOG_ITEMS = CfLogItem.__table__  # type: ignore[attr-defined]
+_JOB_ITEMS = CfJobItem.__table__  # type: ignore[attr-defined]
+_SUBS = CfSubscription.__table__  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -62,7 +65,8 @@ class _Lookups:
     devices: dict[int, CfDevice | None] = field(default_factory=dict)
     jobs: dict[int, CfJob | None] = field(default_factory=dict)
     """By pk. Held here because the session's identity map lets go of unchanged rows."""
-    items: dict[int, list[CfJobItem]] = field(default_factory=dict)
+    items: dict[int, list[Any]] = field(default_factory=dict)
+    """A job's items as plain rows (read only here; cheaper to load than ORM objects)."""
     plans: dict[int, int] = field(default_factory=dict)
 
 
@@ -98,15 +102,15 @@ def _prefetch(ctx: Ctx, found: _Lookups, pk: int) -> None:
             found.devices[device.id] = device
         for job_id in job_ids:
             found.items[job_id] = []
-        for item in ctx.session.exec(select(CfJobItem).where(
-                CfJobItem.world_id == w, col(CfJobItem.job_id).in_(job_ids))
-                .order_by(col(CfJobItem.id))).all():
+        for item in ctx.session.execute(sa_select(_JOB_ITEMS).where(
+                _JOB_ITEMS.c.world_id == w, _JOB_ITEMS.c.job_id.in_(job_ids))
+                .order_by(_JOB_ITEMS.c.id)).all():
             found.items[item.job_id].append(item)
         sub_ids = sorted({d.subscription_id for d in found.devices.values() if d is not None}
                          - set(found.plans))
-        for sub in ctx.session.exec(select(CfSubscription).where(
-                CfSubscription.world_id == w, col(CfSubscription.id).in_(sub_ids))).all():
-            found.plans[sub.id] = sub.plan_id
+        for sub_id, plan_id in ctx.session.execute(sa_select(_SUBS.c.id, _SUBS.c.plan_id).where(
+                _SUBS.c.world_id == w, _SUBS.c.id.in_(sub_ids))).all():
+            found.plans[sub_id] = plan_id
 
 
 def _naive(value: datetime | None) -> datetime | None:
@@ -490,13 +494,13 @@ def _finish(ctx: Ctx, log: Any, target: str, notify: bool) -> None:
         _notify_later(ctx, log, target.lower())
 
 
-def _job_items(ctx: Ctx, job_id: int) -> list[CfJobItem]:
+def _job_items(ctx: Ctx, job_id: int) -> list[Any]:
     items = _lookups(ctx).items
     if job_id not in items:
         with ctx.session.no_autoflush:
-            items[job_id] = list(ctx.session.exec(select(CfJobItem).where(
-                CfJobItem.world_id == ctx.world_id, CfJobItem.job_id == job_id)
-                .order_by(col(CfJobItem.id))).all())
+            items[job_id] = list(ctx.session.execute(sa_select(_JOB_ITEMS).where(
+                _JOB_ITEMS.c.world_id == ctx.world_id, _JOB_ITEMS.c.job_id == job_id)
+                .order_by(_JOB_ITEMS.c.id)).all())
     return items[job_id]
 
 
