@@ -1,8 +1,8 @@
 """The simulation engine: work that happens later is a stored due transition.
 
 Vendor code schedules a transition (`Ctx.schedule`) with a kind, an entity and a due time.
-The engine applies a world's due transitions one at a time in (due_at, id) order, each in its
-own transaction, handing the handler a context whose `now` is the transition's due time. So a
+The engine applies a world's due transitions in (due_at, id) order, a batch at a time in memory
+(core.batch), handing each handler a context whose `now` is its transition's due time. So a
 clock advanced a week in one jump replays the week in order: a job that fires schedules the
 next run, which fires too if it falls inside the jump. The same code runs from the background
 task while serving and synchronously when the clock is moved.
@@ -14,24 +14,28 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, delete, func
+from sqlalchemy import JSON, Column, Index, Table, delete, func
+from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, col, select
 
+from emulator.core.batch import Batch, Due
 from emulator.core.db import UTCDateTime
 from emulator.core.world import World, WorldScoped
 
-__all__ = ["Ctx", "DueTransition", "Handler", "Simulation", "Step", "on_due", "rng_for"]
+__all__ = ["Batch", "Ctx", "Due", "DueTransition", "Handler", "Simulation", "Step", "on_due",
+           "rng_for"]
 
 log = logging.getLogger(__name__)
 
 # A runaway handler that keeps scheduling work "now" must not hang a request.
 MAX_TRANSITIONS_PER_RUN = 1_000_000
-# Due transitions read from the queue at once.
-BATCH = 256
+# Due transitions claimed from the queue at once.
+BATCH = 1024
+BUDGETED_BATCH = 64
 
 
 class DueTransition(WorldScoped, table=True):
@@ -50,6 +54,9 @@ class DueTransition(WorldScoped, table=True):
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
+_TABLE: Table = DueTransition.__table__  # type: ignore[attr-defined]
+
+
 def rng_for(*keys: object) -> random.Random:
     """A generator seeded from stable keys, so results do not depend on request interleaving."""
     return random.Random(":".join(str(k) for k in keys))
@@ -65,6 +72,8 @@ class Ctx:
     sim: Simulation
     until: datetime | None = None
     """In a due handler, the time the engine is catching the world up to (now is the due time)."""
+    batch: Batch | None = None
+    """In a due handler, the batch being applied: per-batch state and buffered writes."""
 
     @property
     def world_id(self) -> str:
@@ -85,20 +94,20 @@ class Ctx:
 
     def schedule(self, kind: str, entity_id: object, *, at: datetime | None = None,
                  after: float | timedelta | None = None,
-                 payload: dict[str, Any] | None = None) -> DueTransition:
+                 payload: dict[str, Any] | None = None) -> None:
         """Store work of `kind` for `entity_id`, due `at` a time or `after` seconds from now."""
         if at is None:
             delay = after if isinstance(after, timedelta) else timedelta(seconds=after or 0)
             at = self.now + delay
-        return self.sim.schedule(self.session, self.world.id, kind, str(entity_id), at,
-                                 payload or {})
+        self.sim.schedule(self.session, self.world.id, kind, str(entity_id), at, payload or {})
 
     def cancel(self, kind: str, entity_id: object) -> int:
         """Drop pending work of `kind` for `entity_id`; returns how many were dropped."""
         return self.sim.cancel(self.session, self.world.id, kind, str(entity_id))
 
 
-Handler = Callable[[Ctx, DueTransition], None]
+Handler = Callable[[Ctx, Any], None]
+"""Applies one due transition (a `Due`; older handlers annotate it as DueTransition)."""
 
 _HANDLERS: dict[str, Handler] = {}
 
@@ -127,53 +136,43 @@ class Step:
     """The due time of the last transition applied (None: none was)."""
 
 
-@dataclass
-class _Batch:
-    """What handlers did to the queue while a fetched batch of transitions is being applied."""
-
-    cancelled: set[tuple[str, str]]
-    earliest_new: datetime | None = None
-    new: list[DueTransition] = field(default_factory=list)
-
-
 class Simulation:
     """Schedules and applies due transitions; remembers each world's earliest due time.
 
-    Transitions are fetched a batch at a time in (due_at, id) order and applied in one
-    transaction per chunk (a time budget), so the cost per transition is its handler's work,
-    not a query, a delete and a commit. A handler that schedules work earlier than the rest of
-    the batch, or cancels work in it, is seen: the batch stops there and the queue is read
-    again, so the order is exactly the one-at-a-time order.
+    A chunk claims up to `batch_size` of a world's due transitions in (due_at, id) order and
+    applies them in memory (`core.batch.Batch`): work the handlers schedule inside the jump is
+    applied from the same heap, cancels drop it there, and what the batch did is written with a
+    few set-based statements. The order is exactly the one-at-a-time order; `batch_size=1`
+    gives that path itself (a write and a fresh claim per transition), which tests compare.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, batch_size: int | None = None) -> None:
         # world id -> earliest due time, or None for "nothing pending". Missing means unknown.
         # It may be too early (a rolled-back schedule), which costs one query and is harmless.
         self._next_due: dict[str, datetime | None] = {}
-        self._batch: _Batch | None = None
+        self._batch: Batch | None = None
+        self.batch_size = batch_size or BATCH
 
     def schedule(self, session: Session, world_id: str, kind: str, entity_id: str,
-                 due_at: datetime, payload: dict[str, Any]) -> DueTransition:
+                 due_at: datetime, payload: dict[str, Any]) -> None:
         if kind not in _HANDLERS:
             raise LookupError(f"no handler is registered for transitions of kind {kind!r}")
-        row = DueTransition(world_id=world_id, due_at=due_at, kind=kind, entity_id=entity_id,
-                            payload=payload)
-        session.add(row)
         if world_id in self._next_due:
             known = self._next_due[world_id]
             self._next_due[world_id] = due_at if known is None else min(known, due_at)
         batch = self._batch
-        if batch is not None:
-            batch.new.append(row)
-            if batch.earliest_new is None or due_at < batch.earliest_new:
-                batch.earliest_new = due_at
-        return row
+        if batch is not None and batch.world_id == world_id:
+            batch.add(due_at, kind, entity_id, payload)
+            return
+        session.add(DueTransition(world_id=world_id, due_at=due_at, kind=kind,
+                                  entity_id=entity_id, payload=payload))
 
     def cancel(self, session: Session, world_id: str, kind: str, entity_id: str) -> int:
-        if self._batch is not None:
-            self._batch.cancelled.add((kind, entity_id))
+        batch = self._batch
+        if batch is not None and batch.world_id == world_id:
+            return batch.cancel(kind, entity_id)
         # No synchronize_session: matching the criteria against every object the session
-        # holds cost O(session size) per cancel, most of a long catch-up's time.
+        # holds cost O(session size) per cancel.
         result = session.execute(
             delete(DueTransition).where(
                 col(DueTransition.world_id) == world_id,
@@ -205,6 +204,23 @@ class Simulation:
         due = self.next_due(session, world_id)
         return due is not None and due <= until
 
+    def claim(self, session: Session, world_id: str, until: datetime, size: int) -> list[Due]:
+        """The next `size` transitions of `world_id` due by `until`, in (due_at, id) order.
+
+        The one place work is claimed. Applied rows are deleted in the same transaction, so a
+        claim is exclusive while the transaction holds the store's write lock (SQLite). For
+        several engine processes (issue 16) this is the seam: take a per-world lock here
+        (PostgreSQL `pg_try_advisory_xact_lock(hash(world_id))`, or `FOR UPDATE SKIP LOCKED`
+        on these rows plus that lock, since one world's work must stay in order), and let a
+        process that cannot get it move on to another world.
+        """
+        t = _TABLE.c
+        rows = session.execute(
+            sa_select(t.id, t.due_at, t.kind, t.entity_id, t.payload)
+            .where(t.world_id == world_id, t.due_at <= until)
+            .order_by(t.due_at, t.id).limit(size)).all()
+        return [Due(r.id, r.due_at, r.kind, r.entity_id, r.payload, r.id) for r in rows]
+
     def run_due(self, session: Session, world: World, until: datetime, *,
                 commit: bool = True) -> int:
         """Apply every transition of `world` due at or before `until`, in order.
@@ -230,21 +246,26 @@ class Simulation:
         work (None: until done), and commit once. Always applies at least one if any is due."""
         if not self.is_due(session, world.id, until):
             return Step(0, True, None)
-        deadline = None if budget is None else time.perf_counter() + budget
+        # The budget counts from the first transition applied: what a chunk pays once (its
+        # session, claim, the first lookups) must not leave it time for a single run only.
+        deadline = _Deadline(budget)
         applied, reached, careful = 0, None, False
         finished = False
         while True:
-            size = 1 if careful else BATCH
-            rows = list(session.exec(
-                select(DueTransition)
-                .where(DueTransition.world_id == world.id, col(DueTransition.due_at) <= until)
-                .order_by(col(DueTransition.due_at), col(DueTransition.id))
-                .limit(size)).all())
+            # Under a time budget (serving), a smaller claim: what a batch prefetches for its
+            # claimed rows is paid for even when the budget ends the batch early.
+            size = 1 if careful else self.batch_size if budget is None else \
+                min(self.batch_size, BUDGETED_BATCH)
+            rows = self.claim(session, world.id, until, size)
             if not rows:
                 finished = True
                 break
+            boundary = (rows[-1].due_at, rows[-1].seq) if len(rows) == size else None
+            batch = Batch(_TABLE, world.id, until, boundary)
+            batch.load(rows)
             try:
-                done = self._apply_batch(session, world, rows, until, deadline)
+                done, last = self._apply_batch(session, world, batch, until, deadline,
+                                               limit - applied)
             except _HandlerFailed as failed:
                 if not commit:  # nothing to undo into (a world being built): the bug surfaces
                     raise (failed.__cause__ or failed) from None
@@ -261,11 +282,11 @@ class Simulation:
                 session.commit()
                 applied += 1
                 continue
-            applied += len(done)
-            reached = done[-1].due_at
+            applied += done
+            reached = last or reached
             if careful:
                 session.commit()
-            out_of_time = deadline is not None and time.perf_counter() >= deadline
+            out_of_time = deadline.passed()
             if out_of_time or applied >= limit:
                 break
         if commit:
@@ -276,46 +297,59 @@ class Simulation:
             finished = not self.is_due(session, world.id, until)
         return Step(applied, finished, reached)
 
-    def _apply_batch(self, session: Session, world: World, rows: list[DueTransition],
-                     until: datetime, deadline: float | None) -> list[DueTransition]:
-        """Apply `rows` in order until a handler disturbs the rest; delete what was applied."""
-        done: list[DueTransition] = []
-        self._batch = batch = _Batch(set())
+    def _apply_batch(self, session: Session, world: World, batch: Batch, until: datetime,
+                     deadline: _Deadline, limit: int) -> tuple[int, datetime | None]:
+        """Apply the batch's transitions in order until it runs dry, time or `limit` is up,
+        then write what it did."""
+        done, last = 0, None
+        self._batch = batch
         try:
-            for row in rows:
-                if (row.kind, row.entity_id) in batch.cancelled:
-                    break  # cancelled meanwhile: read the queue again
-                if batch.earliest_new is not None and batch.earliest_new < row.due_at:
-                    break  # a handler scheduled something that comes first
-                session.expunge(row)  # applied rows are deleted below, by id
-                self._apply(session, world, row, until)
-                done.append(row)
-                if deadline is not None and time.perf_counter() >= deadline:
+            while done < limit:
+                due = batch.pop()
+                if due is None:
+                    break
+                self._apply(session, world, batch, due, until)
+                done += 1
+                last = due.due_at
+                if deadline.tick():
                     break
         finally:
             self._batch = None
-        if done:
-            # A table made before ids were AUTOINCREMENT may give a row scheduled in this batch
-            # the id of one applied in it: never delete what was scheduled here.
-            session.flush()
-            fresh = {row.id for row in batch.new}
-            session.execute(delete(DueTransition).where(
-                col(DueTransition.id).in_([row.id for row in done if row.id not in fresh]))
-                .execution_options(synchronize_session=False))
-        return done
+        batch.write(session)
+        return done, last
 
-    def _apply(self, session: Session, world: World, row: DueTransition,
+    def _apply(self, session: Session, world: World, batch: Batch, due: Due,
                until: datetime) -> None:
-        handler = _HANDLERS.get(row.kind)
+        handler = _HANDLERS.get(due.kind)
         if handler is None:
-            log.warning("dropping due transition %s: no handler for %r", row.id, row.kind)
+            log.warning("dropping due transition %s: no handler for %r", due.id, due.kind)
             return
         try:
-            handler(Ctx(session, world, row.due_at, self, until), row)
+            handler(Ctx(session, world, due.due_at, self, until, batch), due)
         except Exception as error:
             # A broken handler must not wedge the world: the caller undoes its writes and
             # drops the transition.
-            raise _HandlerFailed(row.id, row.kind) from error
+            raise _HandlerFailed(due.id, due.kind) from error
+
+
+class _Deadline:
+    """A time budget that starts with the first transition of a chunk (None: no budget)."""
+
+    def __init__(self, budget: float | None) -> None:
+        self.budget = budget
+        self.at: float | None = None
+
+    def tick(self) -> bool:
+        """A transition was applied: start the clock, or tell whether the budget is spent."""
+        if self.budget is None:
+            return False
+        if self.at is None:
+            self.at = time.perf_counter() + self.budget
+            return self.budget <= 0  # a zero budget: one transition per chunk
+        return time.perf_counter() >= self.at
+
+    def passed(self) -> bool:
+        return self.at is not None and time.perf_counter() >= self.at
 
 
 class _HandlerFailed(Exception):

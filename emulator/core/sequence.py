@@ -38,13 +38,18 @@ def next_id(ctx: Ctx, name: str) -> int:
     cache: dict[tuple[str, str], WorldSequence] = ctx.session.info.setdefault(_KEY, {})
     row = cache.get((ctx.world_id, name))
     if row is None:
-        row = ctx.session.exec(select(WorldSequence).where(
-            WorldSequence.world_id == ctx.world_id, WorldSequence.name == name)).first()
+        if (ctx.world_id, "") not in cache:  # every counter of the world, in one query
+            cache[(ctx.world_id, "")] = WorldSequence(world_id=ctx.world_id, name="")
+            with ctx.session.no_autoflush:  # the transaction's new counters are in the cache
+                for found in ctx.session.exec(select(WorldSequence).where(
+                        WorldSequence.world_id == ctx.world_id)).all():
+                    cache.setdefault((ctx.world_id, found.name), found)
+        row = cache.get((ctx.world_id, name))
         if row is None:
             row = WorldSequence(world_id=ctx.world_id, name=name, value=0)
+            ctx.session.add(row)
         cache[(ctx.world_id, name)] = row
-    row.value += 1
-    ctx.session.add(row)
+    row.value += 1  # a row the session holds: its change is flushed with the rest
     return row.value
 
 

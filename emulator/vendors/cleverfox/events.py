@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from emulator.core.batch import blank_row
 from emulator.core.engine import Ctx
 from emulator.core.sequence import next_id
 from emulator.vendors.cleverfox.models import CfEvent
@@ -29,7 +30,13 @@ def write_event(ctx: Ctx, partner_id: int, resource: str, row: Any, step: int) -
     ids = {attr: getattr(row, attr) for attr in _PARENTS if hasattr(row, attr)}
     ids["event_partner_id"] = partner_id
     ids[res.event_field] = row.id
-    ctx.session.add(CfEvent(world_id=ctx.world_id, id=next_id(ctx, "cleverfox.event"),
-                            partner_id=partner_id, added_on=ctx.now,
-                            event_type_id=res.event_base + step,
-                            event_type=f"{res.label} {_VERBS[step]}", **ids))
+    values = dict(world_id=ctx.world_id, id=next_id(ctx, "cleverfox.event"),
+                  partner_id=partner_id, added_on=ctx.now, event_type_id=res.event_base + step,
+                  event_type=f"{res.label} {_VERBS[step]}", **ids)
+    if ctx.batch is not None:  # the engine's agents: one executemany for the batch
+        ctx.batch.insert(_EVENTS, {**blank_row(_EVENTS), **values})
+    else:
+        ctx.session.add(CfEvent(**values))
+
+
+_EVENTS = CfEvent.__table__  # type: ignore[attr-defined]

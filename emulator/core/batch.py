@@ -1,0 +1,193 @@
+"""One batch of a world's due work: applied in memory, written with a few set-based statements.
+
+The engine claims a world's next due transitions (`Simulation.claim`) and hands them to a
+`Batch`. The batch is the queue while handlers run: it pops transitions in (due_at, id) order,
+takes the work handlers schedule (pushed into the same heap, so a run that schedules the next
+run inside the jump applies it without a round trip) and their cancels (in memory, plus one
+set-based delete at the end). Handlers keep what they looked up in `state` and buffer rows with
+`insert` / `update`; `write` then puts everything in the store with one ORM flush, one
+executemany per table and statement, one delete of the applied rows and one insert of the new
+pending ones. Nothing a handler buffered is visible to SQL before `write`: handlers that need
+their own rows back keep them in `state`.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Executable, Table, bindparam, delete, insert
+from sqlmodel import Session
+
+__all__ = ["NEW_SEQ", "Batch", "Due", "blank_row"]
+
+T = TypeVar("T")
+
+NEW_SEQ = 1 << 62
+"""Work scheduled inside a batch sorts after every stored row of the same due time, as its
+autoincrement id will once written."""
+
+_IN_CHUNK = 500  # ids per DELETE ... IN (...), under every backend's bind-parameter limit
+
+
+_BLANKS: dict[Table, dict[str, Any]] = {}
+
+
+def blank_row(table: Table) -> dict[str, Any]:
+    """Every column of `table` but its primary key, at its scalar default (else None): a row
+    started from this has the same keys as every other, as one executemany needs."""
+    blank = _BLANKS.get(table)
+    if blank is None:
+        blank = _BLANKS[table] = {
+            c.key: (c.default.arg if c.default is not None and c.default.is_scalar  # type: ignore[attr-defined]
+                    else None)
+            for c in table.columns if not c.primary_key}
+    return dict(blank)
+
+
+@dataclass(slots=True, eq=False)
+class Due:
+    """A due transition as handlers see it (the stored row's fields; `id` None if not stored)."""
+
+    id: int | None
+    due_at: datetime
+    kind: str
+    entity_id: str
+    payload: dict[str, Any]
+    seq: int
+    alive: bool = True
+
+
+@dataclass(eq=False)
+class Batch:
+    """A world's due work between two writes; see the module docstring."""
+
+    table: Table
+    world_id: str
+    until: datetime
+    boundary: tuple[datetime, int] | None
+    """The last claimed row when more are due than were claimed: nothing after it may apply."""
+    state: dict[str, Any] = field(default_factory=dict)
+    _heap: list[tuple[datetime, int, Due]] = field(default_factory=list)
+    _index: dict[tuple[str, str], list[Due]] = field(default_factory=dict)
+    _applied: list[int] = field(default_factory=list)
+    _new: list[Due] = field(default_factory=list)
+    _cancelled: set[tuple[str, str]] = field(default_factory=set)
+    _inserts: dict[Table, list[dict[str, Any]]] = field(default_factory=dict)
+    _updates: dict[Any, tuple[Executable, list[dict[str, Any]]]] = field(default_factory=dict)
+    _hooks: dict[str, Callable[[Session], None]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._seq = NEW_SEQ
+        self.claimed: list[Due] = []
+
+    # -- the queue ---------------------------------------------------------------------------
+
+    def load(self, rows: Iterable[Due]) -> None:
+        """Take the claimed rows (kept in `claimed`, for handlers that prefetch what they need)."""
+        self.claimed = list(rows)
+        for due in self.claimed:
+            self._push(due)
+
+    def _push(self, due: Due) -> None:
+        heapq.heappush(self._heap, (due.due_at, due.seq, due))
+        self._index.setdefault((due.kind, due.entity_id), []).append(due)
+
+    def add(self, due_at: datetime, kind: str, entity_id: str, payload: dict[str, Any]) -> Due:
+        """Work scheduled by a handler: applied here if it falls inside, else written."""
+        self._seq += 1
+        due = Due(None, due_at, kind, entity_id, payload, self._seq)
+        self._new.append(due)
+        self._push(due)
+        return due
+
+    def cancel(self, kind: str, entity_id: str) -> int:
+        """Drop pending work of (kind, entity); returns how many held in memory were dropped
+        (stored rows beyond the batch are deleted by `write`)."""
+        dropped = 0
+        for due in self._index.pop((kind, entity_id), ()):
+            if due.alive:
+                due.alive = False
+                dropped += 1
+        self._cancelled.add((kind, entity_id))
+        return dropped
+
+    def pop(self) -> Due | None:
+        """The next transition to apply, or None when the rest waits for the next batch."""
+        heap = self._heap
+        while heap:
+            due_at, seq, due = heap[0]
+            if not due.alive:
+                heapq.heappop(heap)
+                continue
+            if due_at > self.until:
+                return None
+            if self.boundary is not None and (due_at, seq) > self.boundary:
+                return None
+            heapq.heappop(heap)
+            due.alive = False
+            if due.id is not None:
+                self._applied.append(due.id)
+            return due
+        return None
+
+    # -- buffered writes ---------------------------------------------------------------------
+
+    def remember(self, key: str, factory: Callable[[], T]) -> T:
+        """Per-batch state of a vendor (lookups, rows it buffered), made on first use."""
+        value = self.state.get(key)
+        if value is None:
+            value = self.state[key] = factory()
+        return value
+
+    def insert(self, table: Table, row: dict[str, Any]) -> None:
+        """A row for `table` (start it from `blank_row`), written in one executemany."""
+        self._inserts.setdefault(table, []).append(row)
+
+    def update(self, key: Any, statement: Executable, params: dict[str, Any]) -> None:
+        """Parameters for `statement` (with bindparams), run as one executemany after inserts."""
+        entry = self._updates.get(key)
+        if entry is None:
+            entry = self._updates[key] = (statement, [])
+        entry[1].append(params)
+
+    def before_write(self, key: str, hook: Callable[[Session], None]) -> None:
+        """Call `hook(session)` once, after the ORM flush and before the buffered rows."""
+        self._hooks.setdefault(key, hook)
+
+    def write(self, session: Session) -> None:
+        """Store what the batch did: ORM changes, buffered rows, then the queue's changes."""
+        session.flush()
+        for hook in self._hooks.values():
+            hook(session)
+        for table, rows in self._inserts.items():
+            session.execute(insert(table), rows)
+        for statement, params in self._updates.values():
+            session.execute(statement, params)
+        t = self.table.c
+        for start in range(0, len(self._applied), _IN_CHUNK):
+            session.execute(delete(self.table).where(
+                t.id.in_(self._applied[start:start + _IN_CHUNK])))
+        if self._cancelled:
+            session.execute(delete(self.table).where(
+                t.world_id == self.world_id, t.kind == bindparam("k"),
+                t.entity_id == bindparam("e")),
+                [{"k": k, "e": e} for k, e in sorted(self._cancelled)])
+        pending = [{"world_id": self.world_id, "due_at": d.due_at, "kind": d.kind,
+                    "entity_id": d.entity_id, "payload": d.payload}
+                   for d in self._new if d.alive]
+        if pending:
+            session.execute(insert(self.table), pending)
+        self._inserts.clear()
+        self._updates.clear()
+        self._hooks.clear()
+        self._applied.clear()
+        self._cancelled.clear()
+        self._new.clear()
+
+    def earliest_pending(self) -> datetime | None:
+        """The earliest due time among work scheduled in this batch and not applied."""
+        return min((d.due_at for d in self._new if d.alive), default=None)
