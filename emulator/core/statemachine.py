@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, select
 
 from emulator.core.engine import Ctx, DueTransition, on_due
 from emulator.core.errors import Conflict
@@ -68,10 +68,13 @@ class StateMachine:
 
     def __init__(self, name: str, model: type[SQLModel], edges: Iterable[Edge], *,
                  field: str = "state", on_enter: EnterHook | None = None,
-                 choose: ChooseHook | None = None) -> None:
+                 choose: ChooseHook | None = None, key: str | None = None) -> None:
         self.name = name
         self.model = model
         self.field = field
+        self.key = key
+        """A column naming the entity within its world (a per-world vendor id), known before
+        the row is written; None: the single-column primary key (flushed to get it)."""
         self.edges = tuple(edges)
         self.on_enter = on_enter
         self.choose = choose
@@ -80,10 +83,10 @@ class StateMachine:
         self._auto: dict[str, list[Edge]] = {}
         for edge in self.edges:
             if edge.event is not None:
-                key = (edge.source, edge.event)
-                if key in self._events:
+                pair = (edge.source, edge.event)
+                if pair in self._events:
                     raise ValueError(f"{name}: two edges for {edge.event!r} from {edge.source!r}")
-                self._events[key] = edge.target
+                self._events[pair] = edge.target
             else:
                 self._auto.setdefault(edge.source, []).append(edge)
         on_due(self.kind)(self._on_due)
@@ -128,9 +131,10 @@ class StateMachine:
         if edge is not None and edge.after is not None:
             low, high = edge.after
             rng = ctx.rng(self.name, entity_id, target, ctx.now.isoformat(), "delay")
+            ref = {"pk": self._pk(ctx, entity)} if self.key is None else \
+                {"key": getattr(entity, self.key)}
             ctx.schedule(self.kind, entity_id, after=rng.uniform(low, high),
-                         payload={"pk": self._pk(ctx, entity), "source": target,
-                                  "target": edge.target})
+                         payload={**ref, "source": target, "target": edge.target})
 
     def _next_edge(self, ctx: Ctx, entity: Any, state: str) -> Edge | None:
         candidates = self._auto.get(state, [])
@@ -144,7 +148,13 @@ class StateMachine:
         return rng.choices(candidates, weights=[e.weight for e in candidates])[0]
 
     def _on_due(self, ctx: Ctx, due: DueTransition) -> None:
-        entity = ctx.session.get(self.model, due.payload["pk"])
+        if "key" in due.payload and self.key is not None:
+            column = getattr(self.model, self.key)
+            entity = ctx.session.exec(select(self.model).where(
+                self.model.world_id == ctx.world_id,  # type: ignore[attr-defined]
+                column == due.payload["key"])).first()
+        else:
+            entity = ctx.session.get(self.model, due.payload["pk"])
         if entity is None or getattr(entity, "world_id", ctx.world_id) != ctx.world_id:
             return  # the entity was deleted meanwhile
         if self.state_of(entity) != due.payload["source"]:
@@ -161,4 +171,6 @@ class StateMachine:
         return getattr(entity, name)
 
     def _entity_id(self, ctx: Ctx, entity: Any) -> str:
+        if self.key is not None:
+            return str(getattr(entity, self.key))
         return str(self._pk(ctx, entity))

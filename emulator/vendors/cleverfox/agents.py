@@ -56,6 +56,16 @@ def _device(ctx: Ctx, job: CfJob) -> CfDevice | None:
         CfDevice.world_id == ctx.world_id, CfDevice.id == job.device_id)).first()
 
 
+def _row(ctx: Ctx, model: Any, payload: dict[str, Any]) -> Any:
+    """The row of ctx's world a transition names by vendor id ("pk": written before ids were
+    per world)."""
+    if "id" not in payload:
+        row = ctx.session.get(model, payload["pk"])
+        return row if row is not None and row.world_id == ctx.world_id else None
+    return ctx.session.exec(select(model).where(
+        model.world_id == ctx.world_id, model.id == payload["id"])).first()
+
+
 def _tick_at_or_after(device: CfDevice, when: datetime, now: datetime) -> datetime:
     """The agent's first check-in at or after `when` (never before now)."""
     when = max(when, now)
@@ -69,8 +79,8 @@ def _tick_at_or_after(device: CfDevice, when: datetime, now: datetime) -> dateti
 def schedule_job(ctx: Ctx, job: CfJob, device: CfDevice | None = None) -> None:
     """Replace the job's pending run by one at its NextRunOn (nothing for inactive jobs)."""
     ctx.session.flush()
-    ctx.cancel(RUN, job.pk)
-    ctx.cancel(MISSED, job.pk)
+    ctx.cancel(RUN, job.id)
+    ctx.cancel(MISSED, job.id)
     device = device or _device(ctx, job)
     nxt = _naive(job.next_run_on_local)
     if device is None or job.is_inactive or device.is_inactive or nxt is None:
@@ -79,8 +89,8 @@ def schedule_job(ctx: Ctx, job: CfJob, device: CfDevice | None = None) -> None:
     if expire is not None and nxt > expire:
         return
     due = local_to_utc(nxt, device.time_zone_id)
-    ctx.schedule(RUN, job.pk, at=_tick_at_or_after(device, due, ctx.now),
-                 payload={"pk": job.pk, "next": nxt.isoformat()})
+    ctx.schedule(RUN, job.id, at=_tick_at_or_after(device, due, ctx.now),
+                 payload={"id": job.id, "next": nxt.isoformat()})
 
 
 def _plan_id(ctx: Ctx, device: CfDevice) -> int:
@@ -186,7 +196,7 @@ def _replay_run(ctx: Ctx, job: CfJob, device: CfDevice) -> CfLog:
     ctx.session.flush()
     edge = _choose(ctx, log, [e for e in LOG.edges if e.source == RUNNING])
     assert edge is not None and edge.after is not None
-    rng = ctx.rng(LOG.name, str(log.pk), RUNNING, ctx.now.isoformat(), "delay")
+    rng = ctx.rng(LOG.name, str(log.id), RUNNING, ctx.now.isoformat(), "delay")
     end = ctx.now + timedelta(seconds=rng.uniform(*edge.after))
     log.job_status = edge.target
     ended = Ctx(ctx.session, ctx.world, end, ctx.sim, ctx.until)
@@ -245,8 +255,8 @@ def _skip_to_window(ctx: Ctx, job: CfJob, device: CfDevice, nxt: datetime) -> bo
 
 def _due_job(ctx: Ctx, due: DueTransition) -> tuple[CfJob, datetime] | None:
     """The job a run or missed-run transition is for, and its next run; None when stale."""
-    job = ctx.session.get(CfJob, due.payload["pk"])
-    if job is None or job.world_id != ctx.world_id:
+    job = _row(ctx, CfJob, due.payload)
+    if job is None:
         return None
     nxt = _naive(job.next_run_on_local)
     if nxt is None or nxt.isoformat() != due.payload["next"]:
@@ -269,7 +279,8 @@ def _on_run(ctx: Ctx, due: DueTransition) -> None:
         start_run(ctx, job, device)
         return
     late = local_to_utc(nxt, device.time_zone_id) + timedelta(minutes=job.late_after)
-    ctx.schedule(MISSED, job.pk, at=max(late, ctx.now), payload=dict(due.payload))
+    ctx.schedule(MISSED, job.id, at=max(late, ctx.now),
+                 payload={"id": job.id, "next": due.payload["next"]})
 
 
 @on_due(MISSED)
@@ -293,13 +304,13 @@ def _on_missed(ctx: Ctx, due: DueTransition) -> None:
 def _notify_later(ctx: Ctx, log: CfLog, outcome: str) -> None:
     flag = getattr(log, f"send_notification_on_job_{outcome}")
     if flag and log.send_notification_to:
-        ctx.schedule(NOTIFY, log.pk, after=NOTIFY_DELAY, payload={"pk": log.pk, "what": outcome})
+        ctx.schedule(NOTIFY, log.id, after=NOTIFY_DELAY, payload={"id": log.id, "what": outcome})
 
 
 @on_due(NOTIFY)
 def _on_notify(ctx: Ctx, due: DueTransition) -> None:
-    log = ctx.session.get(CfLog, due.payload["pk"])
-    if log is not None and log.world_id == ctx.world_id:
+    log = _row(ctx, CfLog, due.payload)
+    if log is not None:
         setattr(log, f"notification_job_{due.payload['what']}_processed_on", ctx.now)
         log.updated_on = ctx.now
         ctx.session.add(log)
@@ -372,5 +383,5 @@ LOG = StateMachine(
     "cleverfox.log", CfLog,
     [Edge("Running", "Completed", after=(90, 1500)),
      Edge("Running", "Failed", after=(30, 600))],
-    field="job_status", on_enter=_on_enter, choose=_choose)
+    field="job_status", on_enter=_on_enter, choose=_choose, key="id")
 """A run: Running, then Completed or Failed a few minutes later."""
