@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from emulator.app import SURFACES, create_app
 from emulator.core import secrets
@@ -111,7 +111,7 @@ def test_a_copied_world_holds_the_rows_a_build_makes_and_its_own_secrets() -> No
     one, two = (stores[True][w] for w in ("sb-one", "sb-two"))
     for vendor in CLONABLE:
         for model, _ in worlds.secret_columns(vendor):
-            table = model.__table__.name  # type: ignore[attr-defined]
+            table = model.__table__.name
             assert one[table] and not set(one[table]) & set(two[table]), table
 
 
@@ -130,7 +130,7 @@ def _list_paths(vendor: str) -> list[str]:
     paths = set()
     for route in surface.router.routes:
         if "GET" in (getattr(route, "methods", None) or ()):
-            paths.add(re.sub(r"\{[^}]+\}", "1", route.path))
+            paths.add(re.sub(r"\{[^}]+\}", "1", getattr(route, "path", "")))
     return sorted(paths)
 
 
@@ -191,7 +191,7 @@ def test_from_a_running_clock_an_older_template_is_lived_forward_to_the_worlds_s
 
         def jobs(world_id: str) -> list[tuple[Any, ...]]:
             return [(j.id, j.device_id, j.name, j.next_run_on_local) for j in session.exec(
-                select(CfJob).where(CfJob.world_id == world_id).order_by(CfJob.id)).all()]
+                select(CfJob).where(CfJob.world_id == world_id).order_by(col(CfJob.id))).all()]
 
         assert jobs("sb-copied") == jobs("sb-built")  # next runs after its own start
         assert all(j[3].minute == 0 for j in jobs("sb-copied"))  # schedules kept their hour
