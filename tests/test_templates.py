@@ -206,7 +206,7 @@ def test_from_a_running_clock_an_older_template_is_lived_forward_to_the_worlds_s
 
 @pytest.mark.skipif(not CLONABLE, reason="no vendor is declared CLONABLE")
 def test_templates_are_hidden_survive_resets_and_serve_other_processes(tmp_path: Path) -> None:
-    settings = make_settings(db=str(tmp_path / "state.db"))
+    settings = make_settings(db=str(tmp_path / "state.db"), now=None)  # real time
     app = create_app(settings)
     with TestClient(app) as client:
         client.post("/_emulator/sandboxes", json={})

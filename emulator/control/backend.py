@@ -21,6 +21,7 @@ from emulator.core.clock import Clock, ClockState
 from emulator.core.errors import NotFound
 from emulator.core.http_rules import public_base, sandbox_path
 from emulator.core.runtime import Emulator
+from emulator.core.snapshots import put_back
 from emulator.core.timeutil import iso_z
 from emulator.core.world import DEFAULT_WORLD_ID, Counter, World
 from emulator.fixtures.world import make_world
@@ -53,14 +54,19 @@ def reset(emu: Emulator, session: Session, request: ResetRequest) -> ResetView:
     seed = settings.seed if request.seed is None else request.seed
     now = request.now or settings.now
     freeze = settings.freeze if request.freeze is None else request.freeze
-    try:
-        emu.wipe(session)
-        emu.build_default_world(session, seed=seed, now=now, freeze=freeze)
-        session.commit()
-    except Exception:
-        session.rollback()  # the old state stands, and the caches follow it again
-        emu.load_worlds(session)
-        raise
+    pristine = emu.pristine_for(seed, now, freeze)
+    if pristine is not None:  # only while some vendor is built, not copied (runtime)
+        put_back(emu, session, pristine)
+    else:
+        try:
+            emu.wipe(session)
+            emu.build_default_world(session, seed=seed, now=now, freeze=freeze)
+            session.commit()
+        except Exception:
+            session.rollback()  # the old state stands, and the caches follow it again
+            emu.load_worlds(session)
+            raise
+        emu.remember_pristine(session, seed, now, freeze)
     emu.faults.reset()  # a fresh start has no fault rules and an empty journal
     emu.journal.clear()
     world = emu.worlds[DEFAULT_WORLD_ID]

@@ -20,12 +20,14 @@ from emulator.core.exchange import pinned_world, world_resolved
 from emulator.core.faults import FaultBook
 from emulator.core.journal import Journal
 from emulator.core.snapshot_files import read as read_snapshot
-from emulator.core.snapshots import SnapshotStore, put_back
+from emulator.core.snapshots import Snapshot, SnapshotStore, capture, put_back
 from emulator.core.timeutil import UTC
 from emulator.core.world import DEFAULT_WORLD_ID, TEMPLATE, World
 from emulator.settings import Settings
 
 __all__ = ["Emulator"]
+
+PristineKey = tuple[int, datetime, bool, float]
 
 # Due work runs in chunks of about this many seconds, one transaction each, and the event loop
 # serves other requests between chunks: a world catching up a week never holds up another.
@@ -54,6 +56,10 @@ class Emulator:
         self.faults = FaultBook(settings.seed)
         self.journal = Journal(settings.journal_size, settings.journal_body_bytes)
         self.snapshots = SnapshotStore()  # in memory: outlives resets, not the process
+        # While some vendor's part cannot be copied from a template world, the default world
+        # as last built from a fixed `now`, keyed by what built it: a reset with the same
+        # seed, now and clock mode puts it back instead of building it again.
+        self.pristine: tuple[PristineKey, Snapshot] | None = None
         self.built_default_world = False  # by open(): the database held none
         self._opened = False
         self._engine_task: asyncio.Task[None] | None = None
@@ -83,6 +89,8 @@ class Emulator:
                                          self.settings.freeze)
                 self.built_default_world = True
                 session.commit()
+                self.remember_pristine(session, self.settings.seed, self.settings.now,
+                                       self.settings.freeze)
             if start is not None and start.sandbox is not None:
                 put_back(self, session, start)
             self.load_worlds(session)
@@ -210,6 +218,22 @@ class Emulator:
                            templates=self.settings.clone_worlds)
         self.register_world(world)
         return world
+
+    def remember_pristine(self, session: Session, seed: int, now: datetime | None,
+                          freeze: bool) -> None:
+        """Keep the just-built default world, if `now` was fixed (else it depends on when)
+        and some vendor's part of it is built rather than copied from a template world."""
+        from emulator.fixtures.world import all_copied
+
+        if now is not None and not (self.settings.clone_worlds and all_copied()):
+            self.pristine = ((seed, now, freeze, self.settings.speed), capture(self, session))
+
+    def pristine_for(self, seed: int, now: datetime | None, freeze: bool) -> Snapshot | None:
+        """The kept default world built from exactly these, if any."""
+        if now is None or self.pristine is None:
+            return None
+        key, snapshot = self.pristine
+        return snapshot if key == (seed, now, freeze, self.settings.speed) else None
 
     def load_worlds(self, session: Session) -> None:
         """Remember exactly the worlds the store holds (at start, or after a failed change)."""
