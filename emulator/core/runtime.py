@@ -250,8 +250,7 @@ class Emulator:
 
     def wipe(self, session: Session) -> None:
         """Delete every row of every table but the template worlds' (the caller commits)."""
-        self.db.truncate_all(session, keep=session.exec(
-            select(World.id).where(World.kind == TEMPLATE)).all())
+        self.db.truncate_all(session, keep_kind=TEMPLATE)
         self.worlds.clear()
         self.clocks.clear()
         self.sim.forget()
