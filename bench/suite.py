@@ -147,6 +147,8 @@ def main() -> int:
     parser.add_argument("--calls", type=int, default=20, help="calls per figure (median)")
     parser.add_argument("--runs", type=int, default=3, help="cold starts (median)")
     parser.add_argument("--no-anchors", action="store_true", help="skip Prism and moto")
+    parser.add_argument("--figures-only", action="store_true",
+                        help="only the sandbox, reset and cold-start figures (no load rows)")
     args = parser.parse_args()
 
     def measure(request: Request) -> dict[str, float]:
@@ -154,14 +156,17 @@ def main() -> int:
                     args.connections, args.seconds)
 
     rows: list[tuple[str, dict[str, float] | None]] = []
-    with bare_fastapi() as bare:
-        baseline = measure(Request("bare", bare))
+    baseline = {"rps": 0.0, "p99_ms": 0.0}
+    if not args.figures_only:
+        with bare_fastapi() as bare:
+            baseline = measure(Request("bare", bare))
     with tempfile.TemporaryDirectory() as tmp:
-        with emulator(Path(tmp) / "reads.db", "--now", NOW, "--freeze") as base:
-            rows += [(r.label, measure(r)) for r in vendor_requests(base)]
+        if not args.figures_only:
+            with emulator(Path(tmp) / "reads.db", "--now", NOW, "--freeze") as base:
+                rows += [(r.label, measure(r)) for r in vendor_requests(base)]
         with emulator(Path(tmp) / "figures.db") as base:
             extra = figures(base, args.calls)
-    if not args.no_anchors:
+    if not args.no_anchors and not args.figures_only:
         with prism() as mock:
             rows.append(("anchor: Prism 5 serving a static OpenAPI example",
                          measure(Request("prism", mock)) if mock else None))

@@ -51,6 +51,10 @@ class Settings(BaseSettings):
         description="A snapshot file to start from: it replaces the stored state at each start "
         "(a sandbox snapshot replaces that sandbox) and is kept under its name for restores",
     )
+    clone_worlds: bool = Field(
+        default=True,
+        description="Make sandboxes and resets by copying a template world of the same seed "
+        "(fixtures.templates) instead of building each; 0 builds every world")
     log_level: str = "info"
     base_url: str | None = Field(
         default=None,

@@ -41,7 +41,8 @@ def _cleverfox_facts(session: Session) -> list[tuple[Any, ...]]:
                    log.notification_job_completed_processed_on,
                    log.notification_job_failed_processed_on,
                    log.notification_job_missed_processed_on, log.added_on)
-                  for log in session.exec(select(CfLog)).all())
+                  for log in session.exec(select(CfLog).where(
+                      CfLog.world_id == DEFAULT_WORLD_ID)).all())
 
 
 def _rackspace_facts(session: Session) -> list[tuple[Any, ...]]:
@@ -49,7 +50,8 @@ def _rackspace_facts(session: Session) -> list[tuple[Any, ...]]:
     # rule-derived facts are when each run was started, by what, and that it finished.
     finished = ("Completed", "CompletedWithErrors", "Failed", "Skipped", "Missed")
     return sorted((b.config_id, b.created, b.state in finished)
-                  for b in session.exec(select(Backup)).all())
+                  for b in session.exec(select(Backup).where(
+                      Backup.world_id == DEFAULT_WORLD_ID)).all())
 
 
 def _world(vendor: str, *, lived: bool, monkeypatch: pytest.MonkeyPatch) -> Emulator:
@@ -103,8 +105,10 @@ def test_cleverfox_history_logs_obey_the_job_rules(client: TestClient) -> None:
     assert {"Completed", "Failed", "Missed"} <= statuses
     emu: Emulator = client.app.state.emulator  # type: ignore[attr-defined]
     with emu.db.session() as session:
-        zones = {j.id: j for j in session.exec(select(CfJob)).all()}
-        rows = {log.id: log for log in session.exec(select(CfLog)).all()}
+        zones = {j.id: j for j in session.exec(
+            select(CfJob).where(CfJob.world_id == DEFAULT_WORLD_ID)).all()}
+        rows = {log.id: log for log in session.exec(
+            select(CfLog).where(CfLog.world_id == DEFAULT_WORLD_ID)).all()}
     for log in logs:
         row = rows[log["LogId"]]
         due = local_to_utc(_local(log["NextRunOn"]), row.time_zone_id)

@@ -18,14 +18,13 @@ from emulator.control.schemas import (
 )
 from emulator.core import secrets
 from emulator.core.clock import Clock, ClockState
-from emulator.core.engine import rng_for
 from emulator.core.errors import NotFound
 from emulator.core.http_rules import public_base, sandbox_path
 from emulator.core.runtime import Emulator
 from emulator.core.snapshots import put_back
 from emulator.core.timeutil import iso_z
 from emulator.core.world import DEFAULT_WORLD_ID, Counter, World
-from emulator.fixtures.world import build_world
+from emulator.fixtures.world import make_world
 
 __all__ = ["create_sandbox", "credentials", "delete_sandbox", "get_clock", "get_sandbox",
            "health", "list_sandboxes", "reset", "update_clock"]
@@ -49,17 +48,14 @@ def credentials(emu: Emulator) -> dict[str, object]:
 
 
 def reset(emu: Emulator, session: Session, request: ResetRequest) -> ResetView:
-    """Drop every world, sandboxes included, and rebuild the default one.
-
-    A default world built before from the same seed, fixed `now` and clock mode is put back
-    from its copy (tens of milliseconds) instead of being built again (hundreds).
-    """
+    """Drop every world, sandboxes included, and make the default one again: copied from a
+    template world as sandboxes are (fixtures.world.make_world), in milliseconds."""
     settings = emu.settings
     seed = settings.seed if request.seed is None else request.seed
     now = request.now or settings.now
     freeze = settings.freeze if request.freeze is None else request.freeze
     pristine = emu.pristine_for(seed, now, freeze)
-    if pristine is not None:
+    if pristine is not None:  # only while some vendor is built, not copied (runtime)
         put_back(emu, session, pristine)
     else:
         try:
@@ -114,17 +110,18 @@ def _sandbox_view(emu: Emulator, world: World) -> SandboxView:
 
 
 def create_sandbox(emu: Emulator, session: Session, request: SandboxRequest) -> SandboxView:
-    """A fresh world with its own credentials; ids and seeds follow from the default seed."""
+    """A fresh world with its own credentials, by default with the default world's seed (its
+    data), copied from a template world where its vendors allow (fixtures.world.make_world)."""
     root = session.get(World, DEFAULT_WORLD_ID)
     if root is None:
         raise NotFound("the default world is missing; POST /_emulator/reset rebuilds it")
     counter = session.get(Counter, SANDBOX_COUNTER) or Counter(name=SANDBOX_COUNTER, value=0)
     counter.value += 1
     session.add(counter)
-    # Its seed (data) follows the default world's seed; its id and secrets follow the
-    # server's epoch, so they are new even after a reset and whatever the seed.
-    rng = rng_for(root.seed, "sandbox", counter.value)
-    seed = rng.randrange(2**31) if request.seed is None else request.seed
+    # Its seed (data) is the default world's unless given: same-seed worlds share one
+    # template; its id and secrets follow the server's epoch, so they are new even after a
+    # reset and whatever the seed.
+    seed = root.seed if request.seed is None else request.seed
     key = secrets.sandbox_key(session)
     world_id = secrets.sandbox_id(key)
     parent = emu.clock(DEFAULT_WORLD_ID)
@@ -134,8 +131,9 @@ def create_sandbox(emu: Emulator, session: Session, request: SandboxRequest) -> 
         speed=parent.speed,
         frozen=parent.frozen if request.freeze is None else request.freeze,
     )
-    world = build_world(session, emu.sim, world_id=world_id, ordinal=counter.value, seed=seed,
-                        clock=state, name=request.name, secret_key=key)
+    world = make_world(session, emu.sim, world_id=world_id, ordinal=counter.value, seed=seed,
+                       clock=state, exact=request.now is not None or parent.frozen,
+                       name=request.name, secret_key=key, templates=emu.settings.clone_worlds)
     session.commit()
     emu.register_world(world)
     return _sandbox_view(emu, world)

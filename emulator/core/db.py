@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Table, event, text
+from sqlalchemy import DateTime, Integer, Table, TextClause, event, text
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
@@ -28,7 +28,8 @@ from sqlmodel import Session, SQLModel, create_engine
 
 from emulator.core.timeutil import UTC, as_utc
 
-__all__ = ["Database", "UTCDateTime", "database_url", "register_tables", "state_tables"]
+__all__ = ["Database", "UTCDateTime", "database_url", "register_tables", "restart_sequences",
+           "state_tables"]
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -81,6 +82,7 @@ class Database:
     def __init__(self, db: str) -> None:
         self.url = database_url(db)
         self.engine: Engine = self._create_engine(self.url)
+        self._statements: dict[str, TextClause] = {}
 
     @staticmethod
     def _create_engine(url: str) -> Engine:
@@ -109,21 +111,54 @@ class Database:
         with Session(self.engine, expire_on_commit=False) as session:
             yield session
 
-    def truncate_all(self, session: Session) -> None:
-        """Empty every table and restart id sequences, so a rebuilt world gets the same ids."""
+    def truncate_all(self, session: Session, keep_kind: str | None = None) -> None:
+        """Empty every table but the rows of worlds of kind `keep_kind` (template worlds),
+        and restart id sequences, so a rebuilt world gets the same ids."""
         tables = list(reversed(state_tables()))
-        if self.engine.dialect.name == "postgresql":
+        if self.engine.dialect.name == "postgresql" and keep_kind is None:
             names = ", ".join(self.engine.dialect.identifier_preparer.quote(t.name)
                               for t in tables)
             session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
             return
         for table in tables:
-            session.execute(table.delete())
-        if self.is_sqlite:  # tables declared AUTOINCREMENT keep their counters here
-            has_sequences = session.execute(text(
-                "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")).first()
-            if has_sequences:
-                session.execute(text("DELETE FROM sqlite_sequence"))
+            if keep_kind is None or ("world_id" not in table.c and table.name != "world"):
+                session.execute(table.delete())
+            else:  # through the world_id index, one prepared statement a table
+                session.execute(self._delete_others(table), {"kind": keep_kind})
+        restart_sequences(session)
+
+    def _delete_others(self, table: Table) -> TextClause:
+        """DELETE the rows of `table` owned by worlds not of kind :kind."""
+        statement = self._statements.get(table.name)
+        if statement is None:
+            quote = self.engine.dialect.identifier_preparer.quote
+            column = "id" if table.name == "world" else "world_id"
+            statement = self._statements[table.name] = text(
+                f"DELETE FROM {quote(table.name)} WHERE {quote(column)} IN "
+                f"(SELECT id FROM world WHERE kind != :kind)")
+        return statement
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def restart_sequences(session: Session) -> None:
+    """Let each integer key's sequence go on from the largest id left (from 1 in an empty
+    table): SQLite's AUTOINCREMENT counters, PostgreSQL's serial sequences."""
+    dialect = session.get_bind().dialect
+    if dialect.name == "sqlite":  # tables declared AUTOINCREMENT keep their counters here
+        has_sequences = session.execute(text(
+            "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")).first()
+        if has_sequences:
+            session.execute(text("DELETE FROM sqlite_sequence"))
+    elif dialect.name == "postgresql":
+        for table in SQLModel.metadata.sorted_tables:
+            keys = list(table.primary_key.columns)
+            if len(keys) == 1 and isinstance(keys[0].type, Integer):
+                quoted = dialect.identifier_preparer.quote(table.name)
+                session.execute(text(_SETVAL.format(table=quoted, name=table.name,
+                                                    column=keys[0].name)))
+
+
+_SETVAL = ("SELECT setval(pg_get_serial_sequence('{name}', '{column}'), "
+           "COALESCE(MAX({column}), 1), MAX({column}) IS NOT NULL) FROM {table}")

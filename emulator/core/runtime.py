@@ -9,9 +9,10 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, select
 
 from emulator.core.clock import Clock, ClockState
+from emulator.core.cloning import delete_worlds
 from emulator.core.db import Database
 from emulator.core.engine import Ctx, Simulation
 from emulator.core.errors import EmulatorError, NotFound
@@ -21,7 +22,7 @@ from emulator.core.journal import Journal
 from emulator.core.snapshot_files import read as read_snapshot
 from emulator.core.snapshots import Snapshot, SnapshotStore, capture, put_back
 from emulator.core.timeutil import UTC
-from emulator.core.world import DEFAULT_WORLD_ID, World
+from emulator.core.world import DEFAULT_WORLD_ID, TEMPLATE, World
 from emulator.settings import Settings
 
 __all__ = ["Emulator"]
@@ -55,8 +56,9 @@ class Emulator:
         self.faults = FaultBook(settings.seed)
         self.journal = Journal(settings.journal_size, settings.journal_body_bytes)
         self.snapshots = SnapshotStore()  # in memory: outlives resets, not the process
-        # The default world as last built from a fixed `now`, keyed by what built it: a reset
-        # with the same seed, now and clock mode puts it back instead of building it again.
+        # While some vendor's part cannot be copied from a template world, the default world
+        # as last built from a fixed `now`, keyed by what built it: a reset with the same
+        # seed, now and clock mode puts it back instead of building it again.
         self.pristine: tuple[PristineKey, Snapshot] | None = None
         self.built_default_world = False  # by open(): the database held none
         self._opened = False
@@ -202,21 +204,28 @@ class Emulator:
     # -- worlds and clocks -----------------------------------------------------------------
 
     def build_default_world(self, session: Session, seed: int, now: datetime | None,
-                            freeze: bool, *, scale: int = 1) -> World:
-        """Add the default world (the caller commits); its clock starts at `now` or real time."""
-        from emulator.fixtures.world import build_world
+                            freeze: bool) -> World:
+        """Add the default world (the caller commits); its clock starts at `now` or real time.
+
+        Made as sandboxes are (fixtures.world.make_world): copied from a template world where
+        its vendors allow, so a reset costs milliseconds."""
+        from emulator.fixtures.world import make_world
 
         state = ClockState(anchor=now or datetime.now(UTC), anchor_real=time.time(),
                            speed=self.settings.speed, frozen=freeze)
-        world = build_world(session, self.sim, world_id=DEFAULT_WORLD_ID, ordinal=0, seed=seed,
-                            clock=state, scale=scale)
+        world = make_world(session, self.sim, world_id=DEFAULT_WORLD_ID, ordinal=0, seed=seed,
+                           clock=state, exact=now is not None,
+                           templates=self.settings.clone_worlds)
         self.register_world(world)
         return world
 
     def remember_pristine(self, session: Session, seed: int, now: datetime | None,
                           freeze: bool) -> None:
-        """Keep the just-built default world, if `now` was fixed (else it depends on when)."""
-        if now is not None:
+        """Keep the just-built default world, if `now` was fixed (else it depends on when)
+        and some vendor's part of it is built rather than copied from a template world."""
+        from emulator.fixtures.world import all_copied
+
+        if now is not None and not (self.settings.clone_worlds and all_copied()):
             self.pristine = ((seed, now, freeze, self.settings.speed), capture(self, session))
 
     def pristine_for(self, seed: int, now: datetime | None, freeze: bool) -> Snapshot | None:
@@ -231,7 +240,7 @@ class Emulator:
         self.worlds.clear()
         self.clocks.clear()
         self.sim.forget()
-        for world in session.exec(select(World)).all():
+        for world in session.exec(select(World).where(World.kind != TEMPLATE)).all():
             self.register_world(world)
 
     def register_world(self, world: World) -> None:
@@ -240,18 +249,15 @@ class Emulator:
         self.clocks[world.id] = Clock(world.clock_state)
 
     def wipe(self, session: Session) -> None:
-        """Delete every row of every table (the caller commits)."""
-        self.db.truncate_all(session)
+        """Delete every row of every table but the template worlds' (the caller commits)."""
+        self.db.truncate_all(session, keep_kind=TEMPLATE)
         self.worlds.clear()
         self.clocks.clear()
         self.sim.forget()
 
     def drop_world(self, session: Session, world_id: str) -> None:
         """Delete a world and every row it owns, in every table (the caller commits)."""
-        for table in reversed(SQLModel.metadata.sorted_tables):
-            if "world_id" in table.columns:
-                session.execute(table.delete().where(table.columns["world_id"] == world_id))
-        session.execute(World.__table__.delete().where(World.__table__.c.id == world_id))  # type: ignore[attr-defined]
+        delete_worlds(session, [world_id])
         self.worlds.pop(world_id, None)
         self.clocks.pop(world_id, None)
         self.sim.forget(world_id)

@@ -35,7 +35,7 @@ from typing import Protocol
 from sqlmodel import Field, Session, SQLModel
 
 __all__ = ["SERVER_KEY", "SecretEpoch", "WorldKeys", "default_world_key", "draw", "guid",
-           "hex_token", "next_epoch", "sandbox_id", "sandbox_key", "text_token"]
+           "hex_token", "next_epoch", "sandbox_id", "sandbox_key", "template_key", "text_token"]
 
 SERVER_KEY = b"backup-emulator secrets v1"
 _ALNUM = string.ascii_lowercase + string.digits
@@ -85,6 +85,12 @@ def default_world_key(seed: int) -> str:
 def sandbox_key(session: Session) -> str:
     """A new sandbox's key, from the next epoch: never one any world of this store had."""
     return _mac(SERVER_KEY, "sandbox", next_epoch(session)).hex()
+
+
+def template_key(template_id: str) -> str:
+    """A template world's key (fixtures.templates): never a live world's, as templates serve
+    no client and every world copied from one draws its secrets again with its own key."""
+    return _mac(SERVER_KEY, "template", template_id).hex()
 
 
 def sandbox_id(key: str) -> str:

@@ -20,16 +20,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Integer, Table, select, text
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from emulator.core.clock import ClockState
-from emulator.core.db import state_tables
+from emulator.core.db import restart_sequences, state_tables
 from emulator.core.errors import Conflict, NotFound
 from emulator.core.secrets import next_epoch
 from emulator.core.timeutil import UTC
-from emulator.core.world import DEFAULT_WORLD_ID, World
+from emulator.core.world import DEFAULT_WORLD_ID, TEMPLATE, World
 
 if TYPE_CHECKING:
     from emulator.core.runtime import Emulator
@@ -151,7 +151,7 @@ def put_back(emu: Emulator, session: Session, snapshot: Snapshot) -> None:
         _insert(session, snapshot, time.time())
         _reincarnate(session, snapshot.worlds)
         if emu.db.engine.dialect.name == "postgresql":
-            _sync_sequences(session)
+            restart_sequences(session)
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -178,9 +178,16 @@ def put_back(emu: Emulator, session: Session, snapshot: Snapshot) -> None:
 def _capture(emu: Emulator, session: Session, name: str, sandbox: str | None) -> Snapshot:
     """Read the rows of a snapshot; each world row carries its clock as of now."""
     tables: dict[str, list[Row]] = {}
+    worlds_table = World.__table__  # type: ignore[attr-defined]
+    templates = select(worlds_table.c.id).where(worlds_table.c.kind == TEMPLATE)  # not state
     for table in state_tables():
         query = select(table).order_by(*table.primary_key.columns)
-        if sandbox is not None:
+        if sandbox is None:
+            if table.name == _WORLD:
+                query = query.where(table.c.kind != TEMPLATE)
+            elif "world_id" in table.c:
+                query = query.where(table.c.world_id.not_in(templates))
+        else:
             if table.name == _WORLD:
                 query = query.where(table.c.id == sandbox)
             elif "world_id" in table.c:
@@ -218,21 +225,3 @@ def _reincarnate(session: Session, world_ids: Sequence[str]) -> None:
     for world_id in world_ids:
         session.execute(table.update().where(table.c.id == world_id)
                         .values(epoch=next_epoch(session)))
-
-
-def _sync_sequences(session: Session) -> None:
-    """PostgreSQL: move each integer key's sequence past the largest restored id."""
-    for table in SQLModel.metadata.sorted_tables:
-        keys = list(table.primary_key.columns)
-        if len(keys) == 1 and isinstance(keys[0].type, Integer):
-            session.execute(text(_SETVAL.format(table=_quoted(session, table),
-                                                name=table.name, column=keys[0].name)))
-
-
-_SETVAL = ("SELECT setval(pg_get_serial_sequence('{name}', '{column}'), "
-           "COALESCE(MAX({column}), 1), MAX({column}) IS NOT NULL) FROM {table}")
-
-
-def _quoted(session: Session, table: Table) -> str:
-    preparer = session.get_bind().dialect.identifier_preparer
-    return str(preparer.quote(table.name))

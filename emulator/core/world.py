@@ -15,16 +15,18 @@ from sqlmodel import Field, SQLModel
 from emulator.core.clock import ClockState
 from emulator.core.db import UTCDateTime
 
-__all__ = ["DEFAULT_WORLD_ID", "Counter", "World", "WorldScoped"]
+__all__ = ["DEFAULT_WORLD_ID", "TEMPLATE", "Counter", "World", "WorldScoped"]
 
 DEFAULT_WORLD_ID = "default"
+TEMPLATE = "template"
+"""The kind of a template world (fixtures.templates): copied from, never served or listed."""
 
 
 class World(SQLModel, table=True):
     """One isolated world: its seed, its credentials for all four vendors and its clock."""
 
     id: str = Field(primary_key=True, max_length=40)
-    kind: str = Field(max_length=16)  # "default" or "sandbox"
+    kind: str = Field(max_length=16)  # "default", "sandbox" or "template"
     ordinal: int = Field(description="0 for the default world, 1, 2, ... for sandboxes")
     seed: int
     name: str | None = Field(default=None, max_length=200)

@@ -113,7 +113,17 @@ def test_cleverfox_auth_is_the_sandboxs_partner(sandbox: Sandbox, emu: EmulatorC
     mine = emu.http.get("/api/partners", auth=sandbox.cleverfox_auth).json()["data"]
     default = emu.http.get("/api/partners", auth=(emu.credentials()["cleverfox"]["api_key"], ""))
     assert [p["PartnerId"] for p in mine] == [p["PartnerId"] for p in default.json()["data"]]
-    assert mine != default.json()["data"]
+    # Same seed (the default world's), same data, but the sandbox's own: a write shows there only
+    made = emu.http.post("/api/companies", auth=sandbox.cleverfox_auth, json={
+        "data": {"PartnerId": 1, "PlanTypeId": 1, "Name": "Only In The Sandbox"}})
+    assert made.status_code == 201, made.text
+
+    def names(auth: tuple[str, str]) -> list[str]:
+        return [c["Name"] for c in emu.http.get("/api/companies", params={"PageSize": 1000},
+                                                auth=auth).json()["data"]]
+
+    assert "Only In The Sandbox" in names(sandbox.cleverfox_auth)
+    assert "Only In The Sandbox" not in names((emu.credentials()["cleverfox"]["api_key"], ""))
 
 
 def test_rackspace_token_opens_the_sandboxs_tenant(sandbox: Sandbox, emu: EmulatorClient) -> None:

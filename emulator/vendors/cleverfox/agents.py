@@ -64,7 +64,7 @@ class _Lookups:
 
     devices: dict[int, CfDevice | None] = field(default_factory=dict)
     jobs: dict[int, CfJob | None] = field(default_factory=dict)
-    """By pk. Held here because the session's identity map lets go of unchanged rows."""
+    """By per-world id. Held here because the session's identity map lets go of unchanged rows."""
     items: dict[int, list[Any]] = field(default_factory=dict)
     """A job's items as plain rows (read only here; cheaper to load than ORM objects)."""
     plans: dict[int, int] = field(default_factory=dict)
@@ -79,20 +79,21 @@ PREFETCH = 16
 a chunk under a few milliseconds' budget pays only for what it gets through."""
 
 
-def _prefetch(ctx: Ctx, found: _Lookups, pk: int) -> None:
-    """Load the jobs of the next PREFETCH claimed runs (from the one for `pk`), their devices,
-    items and plans: four queries for them instead of four per job."""
+def _prefetch(ctx: Ctx, found: _Lookups, job_id: int) -> None:
+    """Load the jobs of the next PREFETCH claimed runs (from the one for `job_id`), their
+    devices, items and plans: four queries for them instead of four per job."""
     assert ctx.batch is not None
-    claimed = [d.payload["pk"] for d in ctx.batch.claimed if d.kind in (RUN, MISSED)]
-    begin = claimed.index(pk) if pk in claimed else len(claimed)
-    pks = sorted({pk, *(p for p in claimed[begin:begin + PREFETCH] if p not in found.jobs)})
+    claimed = [d.payload["id"] for d in ctx.batch.claimed if d.kind in (RUN, MISSED)]
+    begin = claimed.index(job_id) if job_id in claimed else len(claimed)
+    ids = sorted({job_id, *(i for i in claimed[begin:begin + PREFETCH] if i not in found.jobs)})
     w = ctx.world_id
     with ctx.session.no_autoflush:
-        for pk_ in pks:
-            found.jobs[pk_] = None
-        for job in ctx.session.exec(select(CfJob).where(col(CfJob.pk).in_(pks))).all():
-            found.jobs[job.pk] = job if job.world_id == w else None  # type: ignore[index]
-        jobs = [found.jobs[p] for p in pks]
+        for id_ in ids:
+            found.jobs[id_] = None
+        for job in ctx.session.exec(select(CfJob).where(
+                CfJob.world_id == w, col(CfJob.id).in_(ids))).all():
+            found.jobs[job.id] = job
+        jobs = [found.jobs[i] for i in ids]
         device_ids = sorted({j.device_id for j in jobs if j is not None} - set(found.devices))
         job_ids = sorted({j.id for j in jobs if j is not None} - set(found.items))
         for device_id in device_ids:
@@ -161,10 +162,8 @@ def _tick_at_or_after(device: CfDevice, when: datetime, now: datetime) -> dateti
 
 def schedule_job(ctx: Ctx, job: CfJob, device: CfDevice | None = None) -> None:
     """Replace the job's pending run by one at its NextRunOn (nothing for inactive jobs)."""
-    if job.pk is None:
-        ctx.session.flush()
-    ctx.cancel(RUN, job.pk)
-    ctx.cancel(MISSED, job.pk)
+    ctx.cancel(RUN, job.id)
+    ctx.cancel(MISSED, job.id)
     device = device or _device(ctx, job)
     nxt = _naive(job.next_run_on_local)
     if device is None or job.is_inactive or device.is_inactive or nxt is None:
@@ -173,8 +172,8 @@ def schedule_job(ctx: Ctx, job: CfJob, device: CfDevice | None = None) -> None:
     if expire is not None and nxt > expire:
         return
     due = local_to_utc(nxt, device.time_zone_id)
-    ctx.schedule(RUN, job.pk, at=_tick_at_or_after(device, due, ctx.now),
-                 payload={"pk": job.pk, "next": nxt.isoformat()})
+    ctx.schedule(RUN, job.id, at=_tick_at_or_after(device, due, ctx.now),
+                 payload={"id": job.id, "next": nxt.isoformat()})
 
 
 def _plan_id(ctx: Ctx, device: CfDevice) -> int:
@@ -353,14 +352,15 @@ def _skip_to_window(ctx: Ctx, job: CfJob, device: CfDevice, nxt: datetime) -> bo
 def _due_job(ctx: Ctx, due: Due) -> tuple[CfJob, datetime] | None:
     """The job a run or missed-run transition is for, and its next run; None when stale."""
     jobs = _lookups(ctx).jobs
-    pk = due.payload["pk"]
-    if pk not in jobs:
+    job_id = due.payload["id"]  # the job's per-world id
+    if job_id not in jobs:
         if ctx.batch is not None:
-            _prefetch(ctx, _lookups(ctx), pk)
+            _prefetch(ctx, _lookups(ctx), job_id)
         else:
-            jobs[pk] = ctx.session.get(CfJob, pk)
-    job = jobs[pk]
-    if job is None or job.world_id != ctx.world_id:
+            jobs[job_id] = ctx.session.exec(select(CfJob).where(
+                CfJob.world_id == ctx.world_id, CfJob.id == job_id)).first()
+    job = jobs[job_id]
+    if job is None:
         return None
     nxt = _naive(job.next_run_on_local)
     if nxt is None or nxt.isoformat() != due.payload["next"]:
@@ -383,7 +383,7 @@ def _on_run(ctx: Ctx, due: Due) -> None:
         start_run(ctx, job, device)
         return
     late = local_to_utc(nxt, device.time_zone_id) + timedelta(minutes=job.late_after)
-    ctx.schedule(MISSED, job.pk, at=max(late, ctx.now), payload=dict(due.payload))
+    ctx.schedule(MISSED, job.id, at=max(late, ctx.now), payload=dict(due.payload))
 
 
 @on_due(MISSED)
@@ -419,19 +419,12 @@ _NOTIFIED = {what: update(_LOGS).where(
 
 @on_due(NOTIFY)
 def _on_notify(ctx: Ctx, due: Due) -> None:
-    what = due.payload["what"]
-    if "id" in due.payload and what in _NOTIFIED:  # the log's per-world id
-        params = {"w": ctx.world_id, "i": due.payload["id"], "at": ctx.now}
-        if ctx.batch is not None:
-            ctx.batch.update(("cleverfox.notify", what), _NOTIFIED[what], params)
-        else:
-            ctx.session.execute(_NOTIFIED[what], params)
-        return
-    log = ctx.session.get(CfLog, due.payload.get("pk"))  # a row stored before ids were used
-    if log is not None and log.world_id == ctx.world_id:
-        setattr(log, f"notification_job_{what}_processed_on", ctx.now)
-        log.updated_on = ctx.now
-        ctx.session.add(log)
+    params = {"w": ctx.world_id, "i": due.payload["id"], "at": ctx.now}  # the log's id
+    if ctx.batch is not None:
+        ctx.batch.update(("cleverfox.notify", due.payload["what"]),
+                         _NOTIFIED[due.payload["what"]], params)
+    else:
+        ctx.session.execute(_NOTIFIED[due.payload["what"]], params)
 
 
 # -- a run's outcome -------------------------------------------------------------------------

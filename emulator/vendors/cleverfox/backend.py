@@ -334,8 +334,8 @@ def _cascade(caller: Caller, row: Any) -> None:
     elif isinstance(row, CfDevice):
         _remove_children(caller, "jobs", device_id=row.id)
     elif isinstance(row, CfJob):
-        ctx.cancel(agents.RUN, row.pk)
-        ctx.cancel(agents.MISSED, row.pk)
+        ctx.cancel(agents.RUN, row.id)
+        ctx.cancel(agents.MISSED, row.id)
         _remove_children(caller, "jobitems", job_id=row.id)
 
 

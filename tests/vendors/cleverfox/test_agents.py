@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import col, func, select
 
 from emulator.core.engine import DueTransition
+from emulator.core.world import DEFAULT_WORLD_ID
 from tests.conftest import emulator_of
 from tests.vendors.cleverfox.helpers import advance, auth, new_device, new_job
 
@@ -50,6 +51,7 @@ def test_a_daily_job_advanced_three_days_writes_three_logs(client: TestClient) -
     emu = emulator_of(client)
     with emu.db.session() as session:
         pending = session.exec(select(func.count()).select_from(DueTransition).where(
+            DueTransition.world_id == DEFAULT_WORLD_ID,
             col(DueTransition.kind).startswith("cleverfox."))).one()
         jobs = len(client.get("/api/jobs", params={"PageSize": 1000},
                               headers=headers).json()["data"])

@@ -1,0 +1,132 @@
+"""Copying one world's rows into another: how a template world becomes a sandbox or a reset.
+
+Generic over tables: every table with a `world_id` column (SQLModel.metadata, foreign-key
+order) is copied with one `INSERT ... SELECT`, `world_id` rewritten and the internal
+autoincrement key left to the database, rows in their original order. Nothing is renumbered,
+which is only right when rows name each other by per-world vendor id, never by that key
+(docs/architecture.md, "Template worlds"); the vendors whose data may be copied say so
+(fixtures.world).
+
+A copy must not carry its source's secrets: whatever a world's key decides (API keys, and any
+column derived from its credentials) is declared once per vendor as `WorldColumns`, a function
+per model giving the row's values for the target world, and those tables' rows are copied
+through Python with the values drawn again for the target (a handful of rows).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from typing import Any
+
+from sqlalchemy import Column, Integer, Table, TextClause, select, text
+from sqlalchemy.engine import Dialect
+from sqlmodel import Session, SQLModel
+
+from emulator.core.db import state_tables
+from emulator.core.world import World
+
+__all__ = ["Redraw", "WorldColumns", "copy_world", "delete_worlds", "internal_key",
+           "world_tables"]
+
+Row = Mapping[str, Any]
+Redraw = Callable[[World, Row], dict[str, Any]]
+"""A row's key-decided values for a world: (the world, the row as copied) -> {column: value}."""
+WorldColumns = Mapping[type[SQLModel], Redraw]
+"""Per model, how the columns a world's key decides are drawn (a vendor's declaration)."""
+
+
+def world_tables() -> list[Table]:
+    """Every table whose rows belong to one world, in foreign-key order."""
+    return [t for t in state_tables() if "world_id" in t.c and t.name != "world"]
+
+
+def internal_key(table: Table) -> Column[Any] | None:
+    """The table's internal key (a single integer primary key the database numbers), if any."""
+    keys = list(table.primary_key.columns)
+    if len(keys) == 1 and isinstance(keys[0].type, Integer):
+        return keys[0]
+    return None
+
+
+def copy_world(session: Session, source: str, target: World, columns: WorldColumns) -> int:
+    """Copy every row of world `source` into `target` (its World row already flushed), with
+    the columns `columns` declares drawn for `target`; returns the rows copied. The caller
+    commits."""
+    redraws = {model.__table__.name: redraw  # type: ignore[attr-defined]
+               for model, redraw in columns.items()}
+    dialect = session.get_bind().dialect
+    copied = 0
+    for table in _filled(session, source):
+        redraw = redraws.get(table.name)
+        if redraw is None:
+            result = session.execute(_insert_select(table, dialect),
+                                     {"source": source, "target": target.id})
+            copied += max(int(getattr(result, "rowcount", 0) or 0), 0)
+            continue
+        key = internal_key(table)
+        kept = [c for c in table.c if c is not key]
+        rows = [dict(row) for row in session.execute(
+            select(*kept).where(table.c.world_id == source).order_by(key)).mappings()]
+        for row in rows:
+            row["world_id"] = target.id
+            row.update(redraw(target, row))
+        session.execute(table.insert(), rows)
+        copied += len(rows)
+    return copied
+
+
+# A world copied from is never changed (a template), so which tables hold its rows is
+# remembered by its id; the statements are made once per table and dialect.
+_FILLED: dict[str, list[Table]] = {}
+_STATEMENTS: dict[tuple[str, str], TextClause] = {}
+
+
+def _filled(session: Session, source: str) -> list[Table]:
+    """The tables (foreign-key order) holding rows of `source`."""
+    known = _FILLED.get(source)
+    if known is not None:
+        return known
+    filled = []
+    for table in world_tables():
+        if session.execute(select(table.c.world_id).where(table.c.world_id == source)
+                           .limit(1)).first() is None:
+            continue
+        if internal_key(table) is None:
+            raise TypeError(f"{table.name}: a world is copied only through an internal "
+                            "integer key the database numbers")
+        filled.append(table)
+    if len(_FILLED) > 64:
+        _FILLED.clear()
+    _FILLED[source] = filled
+    return filled
+
+
+def _insert_select(table: Table, dialect: Dialect) -> TextClause:
+    """INSERT INTO t (every column but the key) SELECT them, world_id := :target, FROM t
+    WHERE world_id = :source, in key order."""
+    statement = _STATEMENTS.get((table.name, dialect.name))
+    if statement is None:
+        quote = dialect.identifier_preparer.quote
+        key = internal_key(table)
+        assert key is not None
+        kept = [c.name for c in table.c if c is not key]
+        names = ", ".join(quote(n) for n in kept)
+        values = ", ".join(":target" if n == "world_id" else quote(n) for n in kept)
+        name = quote(table.name)
+        statement = text(f"INSERT INTO {name} ({names}) SELECT {values} FROM {name} "
+                         f"WHERE world_id = :source ORDER BY {quote(key.name)}")
+        _STATEMENTS[(table.name, dialect.name)] = statement
+    return statement
+
+
+def delete_worlds(session: Session, world_ids: Collection[str]) -> None:
+    """Delete these worlds and every row they own, in every table (the caller commits)."""
+    if not world_ids:
+        return
+    ids = list(world_ids)
+    for world_id in ids:
+        _FILLED.pop(world_id, None)
+    for table in reversed(world_tables()):
+        session.execute(table.delete().where(table.c.world_id.in_(ids)))
+    world = World.__table__  # type: ignore[attr-defined]
+    session.execute(world.delete().where(world.c.id.in_(ids)))
