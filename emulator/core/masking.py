@@ -122,7 +122,7 @@ def _mask_value(value: Any) -> Any:
 
 @lru_cache(maxsize=1)
 def _xml_parser() -> etree.XMLParser:
-    # lxml loads with the first XML body masked, not at start (docs/performance.md).
+    # lxml loads with the first XML body masked, not at start (docs/architecture.md, Start-up).
     from lxml import etree
 
     return etree.XMLParser(recover=True, resolve_entities=False, no_network=True)

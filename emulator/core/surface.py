@@ -64,7 +64,7 @@ class SurfaceRouter(APIRouter):
 
         This FastAPI keeps an included router nested, and the app's own include of this
         router (app.py) builds every nested route's parameters once more just to check their
-        paths, which was a tenth of start-up (docs/performance.md); flat, they are checked as
+        paths, about 100 ms of start-up (docs/architecture.md, Start-up); flat, they are checked as
         they are.
         """
         flat = (not options and not self.prefix and not self.tags and not self.dependencies
