@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 from starlette._utils import get_route_path
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
@@ -55,6 +56,29 @@ class SurfaceRouter(APIRouter):
     """
 
     owner: Callable[[str], int] | None = None
+
+    def include_router(self, router: APIRouter, **options: Any) -> None:
+        """Take in a plain router's routes as if they were declared here, when that is what
+        including it would mean: this router adds no prefix, tags or dependencies, and the
+        other holds path operations only. Otherwise FastAPI's own include.
+
+        This FastAPI keeps an included router nested, and the app's own include of this
+        router (app.py) builds every nested route's parameters once more just to check their
+        paths, about 100 ms of start-up (docs/architecture.md, Start-up); flat, they are checked as
+        they are.
+        """
+        flat = (not options and not self.prefix and not self.tags and not self.dependencies
+                and not self.responses and not self.callbacks
+                and not router.on_startup and not router.on_shutdown
+                and not getattr(router, "_low_priority_routes", None)
+                and all(isinstance(route, APIRoute) for route in router.routes))
+        if not flat:
+            super().include_router(router, **options)
+            return
+        self.routes.extend(router.routes)
+        mark_changed = getattr(self, "_mark_routes_changed", None)  # FastAPI's route caches
+        if mark_changed is not None:
+            mark_changed()
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if (self.owner is not None and scope.get("type") == "http"
