@@ -51,6 +51,13 @@ class Settings(BaseSettings):
         description="A snapshot file to start from: it replaces the stored state at each start "
         "(a sandbox snapshot replaces that sandbox) and is kept under its name for restores",
     )
+    response_cache: bool = Field(
+        default=True,
+        description="Answer a repeated vendor GET from memory while the store says it is fresh "
+        "(core.response_cache); 0 turns it off")
+    response_cache_mb: float = Field(
+        default=32, gt=0, le=2**14,
+        description="Memory the response cache may hold, in MiB (least recently used goes first)")
     log_level: str = "info"
     base_url: str | None = Field(
         default=None,
