@@ -9,8 +9,8 @@ fault rules) and sends the bytes the vendor sent last time.
 An answer is kept for a key of (method, path, query, the base URL's sandbox, every request
 header but a few routine ones: so the caller's credentials, cookies, Accept and Host; and the
 body), only if
-- it is a 200 to a GET (HEAD is a GET to this layer, see core.http_rules) of a vendor route,
-  or to a POST of a vendor named in `posts` (BackupRun, whose every call, reads included, is
+- it is a 200 without a Set-Cookie to a GET (HEAD is a GET to this layer, see
+  core.http_rules) of a vendor route, or to a POST of a vendor named in `posts` (BackupRun, whose every call, reads included, is
   a form POST), whose handler named its world (Emulator.ctx);
 - that world's clock is frozen: a running clock moves the virtual `now` every answer may show
   (a "last check-in", a token's expiry, due work becoming due), so its answers are not kept;
@@ -187,7 +187,9 @@ class ResponseCache:
             nonlocal start, keep
             if message["type"] == "http.response.start":
                 start = message
-                keep = message["status"] == 200
+                # A cookie set (or cleared, with a real-time expiry) is the caller's own.
+                keep = message["status"] == 200 and not any(
+                    k.lower() == b"set-cookie" for k, _ in message.get("headers", ()))
             elif message["type"] == "http.response.body" and keep:
                 chunks.append(message.get("body", b""))
             else:

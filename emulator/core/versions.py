@@ -12,7 +12,8 @@ same database. The counters live in one small table, `response_version`, one row
   so an answer that raced a write (its own, another request's, another process's) is not kept.
 
 The bumps happen in ONE place, SQLAlchemy session events, inside the transaction that writes
-(so they commit or roll back with it): vendor code needs nothing. A write must therefore go
+(so they commit or roll back with it), each counter once per transaction: vendor code needs
+nothing. A write must therefore go
 through a Session (`session.add`, `session.execute`); a statement on `session.connection()`
 or a connection of its own bypasses them and must call `bump` itself.
 
@@ -67,6 +68,23 @@ def bump(connection: Connection, worlds: Iterable[str], everything: bool = False
     connection.execute(_BUMP, [{"scope": s} for s in scopes])
 
 
+_BUMPED = "emulator.versions.bumped"  # in Session.info: the scopes this transaction bumped
+
+
+def _bump_once(session: OrmSession, scopes: Iterable[str]) -> None:
+    """Bump each scope once per transaction: readers only ever see it committed, so a
+    second bump in the same transaction would tell them nothing more."""
+    done: set[str] = session.info.setdefault(_BUMPED, set())
+    new = {*scopes, ANY} - done
+    if new:
+        bump(session.connection(), new)
+        done.update(new)
+
+
+def _transaction_ended(session: OrmSession, _transaction: Any) -> None:
+    session.info.pop(_BUMPED, None)  # (a savepoint's end too: its bumps may be rolled back)
+
+
 # -- the one place writes are seen ---------------------------------------------------------
 
 def _world_of_row(obj: Any) -> str | None:
@@ -87,7 +105,7 @@ def _after_flush(session: OrmSession, _context: Any) -> None:
     scopes = {_world_of_row(o) for o in chain(session.new, session.deleted, modified)}
     scopes.discard(None)
     if scopes:
-        bump(session.connection(), (s for s in scopes if s is not None))
+        _bump_once(session, (s for s in scopes if s is not None))
 
 
 def _conjuncts(clause: Any) -> Sequence[Any]:
@@ -130,13 +148,14 @@ def _world_of_statement(statement: Any, parameters: Any) -> tuple[bool, set[str]
 def _on_execute(state: ORMExecuteState) -> None:
     writes, worlds = _world_of_statement(state.statement, state.parameters)
     if writes:
-        bump(state.session.connection(), worlds, everything=not worlds)
+        _bump_once(state.session, worlds or (ALL,))
 
 
 def _install() -> None:
     if not event.contains(OrmSession, "after_flush", _after_flush):
         event.listen(OrmSession, "after_flush", _after_flush)
         event.listen(OrmSession, "do_orm_execute", _on_execute)
+        event.listen(OrmSession, "after_transaction_end", _transaction_ended)
 
 
 _install()

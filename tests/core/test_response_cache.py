@@ -61,6 +61,15 @@ READS = [r for r in ROUTES if r[1] == "GET"] + CALLS
 WRITES = [r for r in ROUTES if r[1] != "GET"] + CALLS
 
 
+_EXPIRES = re.compile(r"expires=[^;]*; ")
+
+
+def _headers(response: httpx.Response) -> list[tuple[str, str]]:
+    """Its headers; a cookie's `expires` is left out (Starlette stamps it with real time)."""
+    return [(k, _EXPIRES.sub("", v) if k == "set-cookie" else v)
+            for k, v in response.headers.multi_items()]
+
+
 def _cache_of(app: Any) -> ResponseCache:
     layer = app.middleware_stack
     while layer is not None and not isinstance(layer, ResponseCache):
@@ -88,8 +97,8 @@ class Pair:
         if path.startswith(("/_emulator/faults", "/_emulator/snapshots")):  # real-time stamps
             assert one.status_code == two.status_code, (method, path, one.text)
             return one
-        assert (one.status_code, one.headers.multi_items(), one.content) == \
-            (two.status_code, two.headers.multi_items(), two.content), (method, path)
+        assert (one.status_code, _headers(one), one.content) == \
+            (two.status_code, _headers(two), two.content), (method, path)
         if one.status_code == 200 and len(self.seen) < 64 and \
                 one.headers.get("content-type", "").startswith("application/json"):
             self.seen.extend(v for v in _IDS.findall(one.text)[:8] if v not in self.seen)
@@ -276,3 +285,89 @@ def test_a_steering_call_is_seen_by_the_next_read(pair: Pair, steer: tuple[str, 
         _run(pair, ("steer", steer, index))
         for read in lists:
             _run(pair, ("read", read, "1", ""))
+
+
+def _cf(client: TestClient) -> dict[str, str]:
+    key = client.get("/_emulator/credentials").json()["cleverfox"]["api_key"]
+    return {"Authorization": httpx.BasicAuth(key, "")._auth_header}
+
+
+@pytest.fixture
+def cached(client: TestClient) -> TestClient:
+    assert _has_cache(client.app)
+    return client
+
+
+def test_a_write_by_another_process_is_seen(tmp_path: Path) -> None:
+    """Two servers on one database: the one with the cache sees the other's write at once,
+    because an answer's validity is read from the store, not from its memory."""
+    db = str(tmp_path / "shared.db")
+    first = Emulator(make_settings(db=db))
+    first.open()
+    second = Emulator(make_settings(db=db, response_cache=False))
+    with TestClient(create_app(first.settings, emulator=first)) as one, \
+            TestClient(create_app(second.settings, emulator=second)) as two:
+        headers = _cf(one)
+        kept = one.get("/api/devices/1", headers=headers)
+        assert kept.status_code == 200
+        hits = _cache_of(one.app).hits
+        assert one.get("/api/devices/1", headers=headers).content == kept.content
+        assert _cache_of(one.app).hits == hits + 1
+        assert two.delete("/api/devices/1", headers=headers).status_code == 200
+        assert one.get("/api/devices/1", headers=headers).status_code == 404
+
+
+def test_a_fault_rule_fires_on_a_kept_answer(cached: TestClient) -> None:
+    headers = _cf(cached)
+    for _ in range(2):
+        assert cached.get("/api/devices", headers=headers).status_code == 200
+    hits = _cache_of(cached.app).hits
+    rule = cached.post("/_emulator/faults", json={"vendor": "cleverfox", "action": "error",
+                                                  "status": 503, "times": 1})
+    assert rule.status_code == 201
+    assert cached.get("/api/devices", headers=headers).status_code == 503
+    assert cached.get("/api/devices", headers=headers).status_code == 200
+    assert _cache_of(cached.app).hits == hits + 1
+
+
+def test_a_sandbox_fault_rule_fires_on_a_kept_answer(cached: TestClient) -> None:
+    sandbox = cached.post("/_emulator/sandboxes").json()
+    headers = {"Authorization": httpx.BasicAuth(sandbox["credentials"]["cleverfox"]["api_key"],
+                                                "")._auth_header}
+    for _ in range(2):
+        assert cached.get("/api/companies", headers=headers).status_code == 200
+    cached.post("/_emulator/faults", json={"sandbox": sandbox["id"], "action": "error",
+                                           "status": 500, "times": 1})
+    assert cached.get("/api/companies", headers=headers).status_code == 500
+    assert cached.get("/api/companies", headers=headers).status_code == 200
+
+
+def test_the_journal_records_a_kept_answer(cached: TestClient) -> None:
+    headers = _cf(cached)
+    answers = [cached.get("/api/devices/1", headers=headers) for _ in range(3)]
+    journal = cached.get("/_emulator/requests", params={"vendor": "cleverfox"}).json()
+    mine = [e for e in journal["data"] if e["path"] == "/api/devices/1"]
+    assert len(mine) == 3
+    assert {e["status"] for e in mine} == {200}
+    assert {e["world"] for e in mine} == {"default"}
+    assert len({e["response"]["body"] for e in mine}) == 1
+    assert answers[0].content == answers[2].content
+
+
+def test_wrong_credentials_are_never_answered_from_a_valid_callers_answer(
+        cached: TestClient) -> None:
+    headers = _cf(cached)
+    for _ in range(2):
+        assert cached.get("/api/devices", headers=headers).status_code == 200
+    wrong = {"Authorization": httpx.BasicAuth("not-a-key", "")._auth_header}
+    assert cached.get("/api/devices", headers=wrong).status_code == 401
+    assert cached.get("/api/devices").status_code == 401
+
+
+def test_a_running_clock_keeps_nothing(cached: TestClient) -> None:
+    headers = _cf(cached)
+    cached.post("/_emulator/clock", json={"freeze": False, "speed": 1000})
+    hits = _cache_of(cached.app).hits
+    for _ in range(3):
+        assert cached.get("/api/devices/1", headers=headers).status_code == 200
+    assert _cache_of(cached.app).hits == hits
