@@ -10,8 +10,9 @@ An answer is kept for a key of (method, path, query, the base URL's sandbox, eve
 header but a few routine ones: so the caller's credentials, cookies, Accept and Host; and the
 body), only if
 - it is a 200 without a Set-Cookie to a GET (HEAD is a GET to this layer, see
-  core.http_rules) of a vendor route, or to a POST of a vendor named in `posts` (BackupRun, whose every call, reads included, is
-  a form POST), whose handler named its world (Emulator.ctx);
+  core.http_rules) of a vendor route, or to a POST of a vendor named in `posts` (BackupRun,
+  whose every call, reads included, is a form POST), whose handler named its world
+  (Emulator.ctx);
 - that world's clock is frozen: a running clock moves the virtual `now` every answer may show
   (a "last check-in", a token's expiry, due work becoming due), so its answers are not kept;
 - no write happened anywhere while it was made (the store's ANY counter did not move), so
