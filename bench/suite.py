@@ -1,6 +1,7 @@
 """The whole speed table in one run: every vendor's hot reads against bare FastAPI, Prism and moto.
 
-    python bench/suite.py [--seconds 5] [--connections 8] [--no-anchors] [--markdown]
+    python bench/suite.py [--seconds 5] [--connections 8] [--no-anchors] [--reads-only]
+                          [--cache-off-too]
 
 One command for issue 15's table. Every server runs here on loopback, one after the other,
 under the same wrk load (`apt-get install wrk`; without it a bounded httpx generator stands
@@ -47,11 +48,11 @@ class Request:
 
 
 @contextlib.contextmanager
-def emulator(db: Path, *flags: str) -> Iterator[str]:
+def emulator(db: Path, *flags: str, env: dict[str, str] | None = None) -> Iterator[str]:
     """`backup-emulator serve` on a new database file; yields its URL."""
     port = free_port()
     _, process = time_to_health([*emulator_command(), "serve", "--port", str(port), "--db",
-                                 str(db), "--log-level", "warning", *flags], port, {})
+                                 str(db), "--log-level", "warning", *flags], port, env or {})
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -149,6 +150,10 @@ def main() -> int:
     parser.add_argument("--no-anchors", action="store_true", help="skip Prism and moto")
     parser.add_argument("--figures-only", action="store_true",
                         help="only the sandbox, reset and cold-start figures (no load rows)")
+    parser.add_argument("--reads-only", action="store_true",
+                        help="only bare and the vendor rows (no anchors, figures, cold starts)")
+    parser.add_argument("--cache-off-too", action="store_true",
+                        help="also the vendor rows with EMULATOR_RESPONSE_CACHE=0, same run")
     args = parser.parse_args()
 
     def measure(request: Request) -> dict[str, float]:
@@ -160,20 +165,27 @@ def main() -> int:
     if not args.figures_only:
         with bare_fastapi() as bare:
             baseline = measure(Request("bare", bare))
+    extra: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
+        if args.cache_off_too and not args.figures_only:
+            with emulator(Path(tmp) / "nocache.db", "--now", NOW, "--freeze",
+                          env={"EMULATOR_RESPONSE_CACHE": "0"}) as base:
+                rows += [(f"{r.label} (cache off)", measure(r)) for r in vendor_requests(base)]
         if not args.figures_only:
             with emulator(Path(tmp) / "reads.db", "--now", NOW, "--freeze") as base:
                 rows += [(r.label, measure(r)) for r in vendor_requests(base)]
-        with emulator(Path(tmp) / "figures.db") as base:
-            extra = figures(base, args.calls)
-    if not args.no_anchors and not args.figures_only:
+        if not args.reads_only:
+            with emulator(Path(tmp) / "figures.db") as base:
+                extra = figures(base, args.calls)
+    if not (args.no_anchors or args.reads_only or args.figures_only):
         with prism() as mock:
             rows.append(("anchor: Prism 5 serving a static OpenAPI example",
                          measure(Request("prism", mock)) if mock else None))
         with moto_server() as s3:
             rows.append(("anchor: moto_server GET of an S3 object",
                          measure(Request("moto", s3, headers=S3_AUTH)) if s3 else None))
-    extra["bare FastAPI start (s)"], extra["cold start, new db (s)"] = cold_starts(args.runs)
+    if not args.reads_only:
+        extra["bare FastAPI start (s)"], extra["cold start, new db (s)"] = cold_starts(args.runs)
 
     print(f"machine: {machine()}; {args.connections} connections, {args.seconds:g} s a row")
     print(f"bare FastAPI hello: {baseline['rps']:.0f} req/s, p99 {baseline['p99_ms']:.1f} ms\n")

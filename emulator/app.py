@@ -14,6 +14,7 @@ from emulator.core.caseless import CaselessPaths
 from emulator.core.guard import Guard, GuardMiddleware
 from emulator.core.http_rules import HttpRules
 from emulator.core.middleware import ToolkitMiddleware
+from emulator.core.response_cache import ResponseCache
 from emulator.core.runtime import Emulator
 from emulator.core.surface import Surface, install_error_handlers
 from emulator.settings import Settings
@@ -58,6 +59,11 @@ def create_app(settings: Settings | None = None, *, emulator: Emulator | None = 
     mount_console(app)  # loads itself on its first request: see emulator/console/
     install_error_handlers(app, SURFACES, fallback=CONTROL)
     vendors = [s for s in SURFACES if s is not CONTROL]
+    if emu.settings.response_cache:
+        # Inside the toolkit: fault rules, the journal and masking see a hit as any answer.
+        # BackupRun's reads are form POSTs: its POST answers are kept too (by body), on the
+        # same terms, so a call that writes anything is never kept.
+        app.add_middleware(ResponseCache, emulator=emu, posts=[BACKUPRUN.name])
     app.add_middleware(ToolkitMiddleware, emulator=emu, surfaces=vendors)
     # Outside the toolkit, so the journal and fault rules see the canonical spelling; inside
     # the HTTP rules, which take a sandbox's /sandbox/{id} prefix off first.

@@ -3,6 +3,7 @@
 from emulator.core.engine import DueTransition
 from emulator.core.secrets import SecretEpoch
 from emulator.core.sequence import WorldSequence
+from emulator.core.versions import ResponseVersion
 from emulator.core.world import Counter, World
 from emulator.vendors.backuprun import models as backuprun_models
 from emulator.vendors.cleverfox import models as cleverfox_models
@@ -12,6 +13,7 @@ from emulator.vendors.rackspace import models as rackspace_models
 __all__ = [
            "Counter",
            "DueTransition",
+           "ResponseVersion",
            "SecretEpoch",
            "World",
            "WorldSequence",

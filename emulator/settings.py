@@ -55,6 +55,13 @@ class Settings(BaseSettings):
         default=True,
         description="Make sandboxes and resets by copying a template world of the same seed "
         "(fixtures.templates) instead of building each; 0 builds every world")
+    response_cache: bool = Field(
+        default=True,
+        description="Answer a repeated vendor GET from memory while the store says it is fresh "
+        "(core.response_cache); 0 turns it off")
+    response_cache_mb: float = Field(
+        default=32, gt=0, le=2**14,
+        description="Memory the response cache may hold, in MiB (least recently used goes first)")
     log_level: str = "info"
     base_url: str | None = Field(
         default=None,

@@ -22,6 +22,7 @@ from emulator.core.journal import Journal
 from emulator.core.snapshot_files import read as read_snapshot
 from emulator.core.snapshots import Snapshot, SnapshotStore, capture, put_back
 from emulator.core.timeutil import UTC
+from emulator.core.versions import StoreVersions
 from emulator.core.world import DEFAULT_WORLD_ID, TEMPLATE, World
 from emulator.settings import Settings
 
@@ -47,6 +48,8 @@ class Emulator:
         self.settings = settings
         self.db = Database(settings.db)
         self.sim = Simulation()
+        # The store's world versions (core.versions: importing it installs the write hooks).
+        self.versions = StoreVersions(self.db.engine)
         self.clocks: dict[str, Clock] = {}
         # Detached copies of the World rows: a world's id, seed and credentials never change,
         # so a request resolves its world without a query. Clocks are kept beside them.
@@ -123,6 +126,7 @@ class Emulator:
         self._engine_task = None
         self._runs.clear()
         self._reached.clear()
+        self.versions.close()
         self.db.dispose()
         self._opened = False
 
@@ -170,6 +174,10 @@ class Emulator:
         task = asyncio.get_running_loop().create_task(self.settle(world_id))
         self._runs.add(task)
         task.add_done_callback(self._runs.discard)
+
+    def catching_up(self, world_id: str) -> bool:
+        """Whether due work of `world_id` is being applied in the background (`settle`)."""
+        return world_id in self._reached
 
     def hold(self, world_id: str, at: datetime) -> None:
         """A world's clock jumped from `at`: requests keep seeing the world at `at` (and then

@@ -1,0 +1,218 @@
+"""The response cache: a repeated vendor GET answered before routing, while provably fresh.
+
+It sits just inside the toolkit (core.middleware), so every request, hit or miss, still goes
+through the guard, the fault rules decided before serving, the journal and request masking
+exactly as it would without it; on a hit this layer does what the vendor would have done up to
+its answer: it names the request's world to the exchange (which decides that sandbox's own
+fault rules) and sends the bytes the vendor sent last time.
+
+An answer is kept for a key of (method, path, query, the base URL's sandbox, every request
+header but a few routine ones: so the caller's credentials, cookies, Accept and Host; and the
+body), only if
+- it is a 200 without a Set-Cookie to a GET (HEAD is a GET to this layer, see
+  core.http_rules) of a vendor route, or to a POST of a vendor named in `posts` (BackupRun,
+  whose every call, reads included, is a form POST), whose handler named its world
+  (Emulator.ctx);
+- that world's clock is frozen: a running clock moves the virtual `now` every answer may show
+  (a "last check-in", a token's expiry, due work becoming due), so its answers are not kept;
+- no write happened anywhere while it was made (the store's ANY counter did not move), so
+  it was not made from a state that was already changing, and a GET that writes (a session
+  touch) is never kept.
+It is served again only if the world is the same incarnation (not reset or dropped), its
+clock is still frozen at the same `now`, no due work is being caught up, and the store's
+counters of that world and of ALL still hold the values it was made at (core.versions): one
+indexed read per hit, so another process's write is seen as surely as this one's.
+
+Memory is bounded by `response_cache_mb` (least recently used answers go first); an answer
+bigger than an eighth of it is not kept. EMULATOR_RESPONSE_CACHE=0 turns the cache off.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from emulator.core.exchange import CURRENT, pinned_world
+from emulator.core.runtime import Emulator
+from emulator.core.versions import ALL, ANY
+from emulator.core.world import World
+
+__all__ = ["ResponseCache"]
+
+# Request headers no vendor answer depends on: left out of the key, so clients that differ
+# only in these share answers.
+ROUTINE_HEADERS = frozenset({b"connection", b"user-agent", b"accept-encoding", b"keep-alive",
+                             b"content-length", b"te"})
+
+_BODY_HEADERS = frozenset({b"content-length", b"transfer-encoding"})
+
+Key = tuple[str, str, bytes, str | None, tuple[tuple[bytes, bytes], ...], bytes]
+
+
+def _replay(first: Message, receive: Receive) -> Receive:
+    """A receive that gives `first` again, then whatever the server sends."""
+    given = False
+
+    async def replay() -> Message:
+        nonlocal given
+        if not given:
+            given = True
+            return first
+        return await receive()
+
+    return replay
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A kept answer and what it was made from."""
+
+    world: World  # the incarnation (Emulator.worlds holds a new object after a reset)
+    now: datetime
+    versions: tuple[int, int]  # the world's and ALL's counters
+    headers: tuple[tuple[bytes, bytes], ...]
+    body: bytes
+    running: bool = False  # only a mark: its world's clock runs, nothing to keep
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + sum(len(k) + len(v) for k, v in self.headers) + 200
+
+
+class Answers:
+    """An LRU of answers, bounded in bytes."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._items: OrderedDict[Key, Answer] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key: Key) -> Answer | None:
+        answer = self._items.get(key)
+        if answer is not None:
+            self._items.move_to_end(key)
+        return answer
+
+    def put(self, key: Key, answer: Answer) -> None:
+        if answer.size * 8 > self.max_bytes:
+            return
+        self.drop(key)
+        self._items[key] = answer
+        self.bytes += answer.size
+        while self.bytes > self.max_bytes:
+            _, old = self._items.popitem(last=False)
+            self.bytes -= old.size
+
+    def drop(self, key: Key) -> None:
+        old = self._items.pop(key, None)
+        if old is not None:
+            self.bytes -= old.size
+
+    def clear(self) -> None:
+        self._items.clear()
+        self.bytes = 0
+
+
+class ResponseCache:
+    """The ASGI layer; a pass-through for anything but a vendor GET."""
+
+    def __init__(self, app: ASGIApp, emulator: Emulator,
+                 posts: Collection[str] = ()) -> None:
+        self.app = app
+        self.emu = emulator
+        self.posts = frozenset(posts)
+        self.answers = Answers(int(emulator.settings.response_cache_mb * 2**20))
+        self.store = emulator.versions
+        self.hits = 0
+        self.misses = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        exchange = CURRENT.get()  # set by the toolkit for vendor requests only
+        method = scope.get("method")
+        if exchange is None or scope["type"] != "http" or not (
+                method == "GET" or (method == "POST" and exchange.facts.vendor in self.posts)):
+            await self.app(scope, receive, send)
+            return
+        headers = scope["headers"]
+        body = b""
+        if method == "POST":
+            first = await receive()  # the toolkit has read it all: one message
+            body = first.get("body", b"")
+            receive = _replay(first, receive)
+        elif any(k in _BODY_HEADERS and v != b"0" for k, v in headers):  # a GET with a body
+            await self.app(scope, receive, send)
+            return
+        key: Key = (method, scope["path"], scope["query_string"], pinned_world(),
+                    tuple(sorted(h for h in headers if h[0] not in ROUTINE_HEADERS)), body)
+        answer = self.answers.get(key)
+        if answer is not None and answer.running:
+            clock = self.emu.clocks.get(answer.world.id)
+            if clock is not None and not clock.frozen:  # still nothing to keep: no reads
+                await self.app(scope, receive, send)
+                return
+            self.answers.drop(key)
+        elif answer is not None:
+            if self._fresh(answer):
+                self.hits += 1
+                exchange.resolved(answer.world.id, answer.now)  # may raise FaultFired
+                await send({"type": "http.response.start", "status": 200,
+                            "headers": list(answer.headers)})
+                await send({"type": "http.response.body", "body": answer.body})
+                return
+            self.answers.drop(key)
+        self.misses += 1
+        await self._make(key, scope, receive, send)
+
+    def _fresh(self, answer: Answer) -> bool:
+        world = answer.world
+        clock = self.emu.clocks.get(world.id)
+        return (self.emu.worlds.get(world.id) is world and clock is not None and clock.frozen
+                and clock.now() == answer.now and not self.emu.catching_up(world.id)
+                and self.store.read(world.id, ALL) == answer.versions)
+
+    async def _make(self, key: Key, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve the request; keep its answer if it qualifies."""
+        before = self.store.read(ANY)[0]
+        start: Message | None = None
+        chunks: list[bytes] = []
+        keep = True
+
+        async def capture(message: Message) -> None:
+            nonlocal start, keep
+            if message["type"] == "http.response.start":
+                start = message
+                # A cookie set (or cleared, with a real-time expiry) is the caller's own.
+                keep = message["status"] == 200 and not any(
+                    k.lower() == b"set-cookie" for k, _ in message.get("headers", ()))
+            elif message["type"] == "http.response.body" and keep:
+                chunks.append(message.get("body", b""))
+            else:
+                keep = False
+            await send(message)
+
+        await self.app(scope, receive, capture)
+        exchange = CURRENT.get()
+        if not keep or start is None or exchange is None or exchange.world is None:
+            return
+        world_id, now = exchange.world, exchange.time
+        world = self.emu.worlds.get(world_id)
+        clock = self.emu.clocks.get(world_id)
+        if world is not None and clock is not None and not clock.frozen:
+            self.answers.put(key, Answer(world, now or clock.now(), (0, 0), (), b"",
+                                         running=True))
+            return
+        if (world is None or clock is None or now is None
+                or clock.now() != now or self.emu.catching_up(world_id)):
+            return
+        mine, everyone, anything = self.store.read(world_id, ALL, ANY)
+        if anything != before:
+            return
+        self.answers.put(key, Answer(world, now, (mine, everyone),
+                                     tuple(start.get("headers", ())), b"".join(chunks)))

@@ -1,0 +1,205 @@
+"""World versions: a counter per world in the store, bumped by every write that touches it.
+
+The response cache (core.response_cache) trusts an answer only while the versions it was made
+at are still the stored ones, so a cached answer stays right when another process writes the
+same database. The counters live in one small table, `response_version`, one row per scope:
+
+- a world's id: bumped by every flush that adds, changes or deletes a row of that world
+  (a `WorldScoped` row, or the `World` row itself: its clock, its credentials);
+- ALL: bumped by a write whose world cannot be told (a bulk statement without a
+  `world_id == ...` condition, raw SQL, a table with no world): every world's answers go stale;
+- ANY: bumped by every write at all; the cache compares it before and after making an answer,
+  so an answer that raced a write (its own, another request's, another process's) is not kept.
+
+The bumps happen in ONE place, SQLAlchemy session events, inside the transaction that writes
+(so they commit or roll back with it), each counter once per transaction: vendor code needs
+nothing. A write must therefore go
+through a Session (`session.add`, `session.execute`); a statement on `session.connection()`
+or a connection of its own bypasses them and must call `bump` itself.
+
+The table survives resets and is in no snapshot, so a counter never goes back to a value an
+old answer was stored with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from itertools import chain
+from typing import Any
+
+from sqlalchemy import Connection, event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import ORMExecuteState
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClauseList, TextClause
+from sqlmodel import Field, SQLModel
+
+from emulator.core.world import Counter, World
+
+__all__ = ["ALL", "ANY", "ResponseVersion", "StoreVersions", "bump"]
+
+ALL = "~all"
+ANY = "~any"
+TABLE = "response_version"
+
+
+class ResponseVersion(SQLModel, table=True):
+    """One counter: a world's, or ALL's or ANY's."""
+
+    __tablename__ = TABLE
+    __table_args__ = {"info": {"survives_reset": True}}
+
+    scope: str = Field(primary_key=True, max_length=40)
+    version: int = 0
+
+
+# Rows that no vendor answer reads: writing them changes no world's answers.
+_UNVERSIONED = frozenset({TABLE, str(Counter.__tablename__)})
+_WORLD_TABLE = str(World.__tablename__)
+_BUMP = text(f"INSERT INTO {TABLE} (scope, version) VALUES (:scope, 1) "
+             f"ON CONFLICT (scope) DO UPDATE SET version = {TABLE}.version + 1")
+_READ_ONLY_SQL = ("SELECT", "PRAGMA", "WITH", "EXPLAIN", "SHOW")
+
+
+def bump(connection: Connection, worlds: Iterable[str], everything: bool = False) -> None:
+    """Bump these worlds' counters (or ALL's) and ANY's, in `connection`'s transaction."""
+    scopes = sorted({*worlds, *((ALL,) if everything else ()), ANY})
+    connection.execute(_BUMP, [{"scope": s} for s in scopes])
+
+
+_BUMPED = "emulator.versions.bumped"  # in Session.info: the scopes this transaction bumped
+
+
+def _bump_once(session: OrmSession, scopes: Iterable[str]) -> None:
+    """Bump each scope once per transaction: readers only ever see it committed, so a
+    second bump in the same transaction would tell them nothing more."""
+    done: set[str] = session.info.setdefault(_BUMPED, set())
+    new = {*scopes, ANY} - done
+    if new:
+        bump(session.connection(), new)
+        done.update(new)
+
+
+def _transaction_ended(session: OrmSession, _transaction: Any) -> None:
+    session.info.pop(_BUMPED, None)  # (a savepoint's end too: its bumps may be rolled back)
+
+
+# -- the one place writes are seen ---------------------------------------------------------
+
+def _world_of_row(obj: Any) -> str | None:
+    """The counter a flushed object's write bumps: its world's, ALL when its world cannot be
+    told, None when no answer reads it."""
+    table = getattr(type(obj), "__table__", None)
+    name = getattr(table, "name", None)
+    if name in _UNVERSIONED:
+        return None
+    if name == _WORLD_TABLE:
+        return str(obj.id)
+    world = getattr(obj, "world_id", None)
+    return world if isinstance(world, str) else ALL
+
+
+def _after_flush(session: OrmSession, _context: Any) -> None:
+    modified = (o for o in session.dirty if session.is_modified(o, include_collections=False))
+    scopes = {_world_of_row(o) for o in chain(session.new, session.deleted, modified)}
+    scopes.discard(None)
+    if scopes:
+        _bump_once(session, (s for s in scopes if s is not None))
+
+
+def _conjuncts(clause: Any) -> Sequence[Any]:
+    if isinstance(clause, BooleanClauseList) and clause.operator is operators.and_:
+        return list(clause.clauses)
+    return [] if clause is None else [clause]
+
+
+def _world_of_statement(statement: Any, parameters: Any) -> tuple[bool, set[str]]:
+    """(is a write, the worlds it touches; empty: unknown) for a statement run by a Session."""
+    if isinstance(statement, TextClause):
+        sql = statement.text.lstrip().upper()
+        return (not sql.startswith(_READ_ONLY_SQL), set())
+    if not getattr(statement, "is_dml", False):
+        return (False, set())
+    table = getattr(statement, "table", None)
+    name = getattr(table, "name", None)
+    if name in _UNVERSIONED:
+        return (False, set())
+    key = "id" if name == _WORLD_TABLE else "world_id"
+    worlds: set[str] = set()
+    if getattr(statement, "is_insert", False):
+        rows = parameters if isinstance(parameters, list) else [parameters or {}]
+        for row in rows:
+            value = row.get(key) if isinstance(row, dict) else None
+            if not isinstance(value, str):
+                return (True, set())
+            worlds.add(value)
+        return (True, worlds)
+    for clause in _conjuncts(getattr(statement, "whereclause", None)):
+        if (isinstance(clause, BinaryExpression) and clause.operator is operators.eq
+                and getattr(clause.left, "key", None) == key
+                and getattr(clause.left, "table", None) is table
+                and isinstance(clause.right, BindParameter)
+                and isinstance(clause.right.value, str)):
+            return (True, {clause.right.value})
+    return (True, set())
+
+
+def _on_execute(state: ORMExecuteState) -> None:
+    writes, worlds = _world_of_statement(state.statement, state.parameters)
+    if writes:
+        _bump_once(state.session, worlds or (ALL,))
+
+
+def _install() -> None:
+    if not event.contains(OrmSession, "after_flush", _after_flush):
+        event.listen(OrmSession, "after_flush", _after_flush)
+        event.listen(OrmSession, "do_orm_execute", _on_execute)
+        event.listen(OrmSession, "after_transaction_end", _transaction_ended)
+
+
+_install()
+
+
+# -- the cheap read ------------------------------------------------------------------------
+
+class StoreVersions:
+    """Reads counters with one indexed SELECT on a raw DBAPI connection of its own (no ORM
+    session, no pool checkout per read), in autocommit, so each read sees the latest commit."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
+        self._sql = {n: f"SELECT scope, version FROM {TABLE} WHERE scope IN "
+                        f"({', '.join([mark] * n)})" for n in (1, 2, 3)}
+        self._held: Any = None
+
+    def _connection(self) -> Any:
+        if self._held is None:
+            held = self.engine.raw_connection()
+            if self.engine.dialect.name != "sqlite":  # pysqlite begins nothing for a SELECT
+                held.driver_connection.autocommit = True  # type: ignore[union-attr]
+            self._held = held
+        return self._held
+
+    def read(self, *scopes: str) -> tuple[int, ...]:
+        """The stored counters of `scopes`, in order (0 for one never bumped)."""
+        sql = self._sql[len(scopes)]
+        try:
+            cursor = self._connection().cursor()
+            cursor.execute(sql, scopes)
+        except Exception:  # a dropped connection: one more try on a new one
+            self.close(invalidate=True)
+            cursor = self._connection().cursor()
+            cursor.execute(sql, scopes)
+        found = dict(cursor.fetchall())
+        cursor.close()
+        return tuple(int(found.get(s, 0)) for s in scopes)
+
+    def close(self, invalidate: bool = False) -> None:
+        held, self._held = self._held, None
+        if held is not None:
+            if invalidate:
+                held.invalidate()
+            else:
+                held.close()

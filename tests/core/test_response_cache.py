@@ -1,0 +1,373 @@
+"""The response cache is invisible: the same requests give the same bytes with it and without.
+
+Two apps over separate in-memory databases (same seed, frozen clock), one with the cache and
+one without, are driven through random sequences of every vendor's GETs (generated from the
+route table and BackupRun's call table, so a new read is covered without a new test), writes
+(every non-GET route, whatever its answer), logins, clock advances (due work), fault rules,
+resets and sandboxes; every answer must match byte for byte, headers included.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from emulator.app import SURFACES, create_app
+from emulator.core.middleware import ConnectionDropped
+from emulator.core.response_cache import ResponseCache
+from emulator.core.runtime import Emulator
+from emulator.core.surface import app_routes, owner_of
+from emulator.vendors.backuprun.backend import CALL_NAMES
+from tests.conftest import SEED, T0, load_template, make_settings
+
+VENDORS = [s for s in SURFACES if s.name != "control"]
+_PARAM = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")
+_IDS = re.compile(r'"[A-Za-z]*(?:[Ii]d|[Gg]uid|ID)"\s*:\s*"?([A-Za-z0-9-]{1,40})"?[,}]')
+
+
+def _routes() -> list[tuple[str, str, str]]:
+    """(vendor, method, path template) of every vendor route, and of every control call that
+    steers a vendor's world (`/_emulator/<vendor>/...`)."""
+    app = create_app(make_settings())
+    found: set[tuple[str, str, str]] = set()
+    for route in app_routes(app):
+        path: str = getattr(route, "path", "")
+        owner = owner_of(path, VENDORS)
+        if any(path.startswith(f"/_emulator/{v.name}/") for v in VENDORS):
+            found.update(("steer", m, path) for m in getattr(route, "methods", None) or ()
+                         if m != "GET")
+        if owner is None:
+            continue
+        for method in getattr(route, "methods", None) or ():
+            if method != "HEAD":
+                found.add((owner.name, method, path))
+    return sorted(found)
+
+
+ROUTES = [r for r in _routes() if r[0] != "steer"]
+STEERS = [r for r in _routes() if r[0] == "steer"]
+# BackupRun's reads are form POSTs to /api.php (kept by the cache like GETs, by body).
+CALLS = [("backuprun", "POST", f"/api.php?apiCALL={name}") for name in CALL_NAMES]
+READS = [r for r in ROUTES if r[1] == "GET"] + CALLS
+WRITES = [r for r in ROUTES if r[1] != "GET"] + CALLS
+
+
+_EXPIRES = re.compile(r"expires=[^;]*; ")
+
+
+def _headers(response: httpx.Response) -> list[tuple[str, str]]:
+    """Its headers; a cookie's `expires` is left out (Starlette stamps it with real time)."""
+    return [(k, _EXPIRES.sub("", v) if k == "set-cookie" else v)
+            for k, v in response.headers.multi_items()]
+
+
+def _cache_of(app: Any) -> ResponseCache:
+    layer = app.middleware_stack
+    while layer is not None and not isinstance(layer, ResponseCache):
+        layer = getattr(layer, "app", None)
+    assert layer is not None, "the cache is not wired into the app"
+    return layer
+
+
+class Pair:
+    """The same request to both apps; the answers must be the same."""
+
+    def __init__(self, cached: TestClient, plain: TestClient) -> None:
+        self.cached, self.plain = cached, plain
+        self.headers: dict[str, dict[str, str]] = {}
+        self.tenant = "0"
+        self.sandbox: str | None = None
+        self.seen: list[str] = []  # ids and guids the answers have shown, to use in paths
+
+    def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        one, two = self._send(self.cached, method, path, kwargs), \
+            self._send(self.plain, method, path, kwargs)
+        if isinstance(one, Exception) or isinstance(two, Exception):  # a dropped connection
+            assert repr(one) == repr(two), (method, path)
+            return httpx.Response(599)
+        if path.startswith(("/_emulator/faults", "/_emulator/snapshots")):  # real-time stamps
+            assert one.status_code == two.status_code, (method, path, one.text)
+            return one
+        assert (one.status_code, _headers(one), one.content) == \
+            (two.status_code, _headers(two), two.content), (method, path)
+        if one.status_code == 200 and len(self.seen) < 64 and \
+                one.headers.get("content-type", "").startswith("application/json"):
+            self.seen.extend(v for v in _IDS.findall(one.text)[:8] if v not in self.seen)
+        return one
+
+    @staticmethod
+    def _send(client: TestClient, method: str, path: str,
+              kwargs: dict[str, Any]) -> httpx.Response | Exception:
+        try:
+            return client.request(method, path, **kwargs)
+        except ConnectionDropped as dropped:
+            return dropped
+
+    def login(self) -> None:
+        creds = self.call("GET", "/_emulator/credentials").json()
+        self.headers["cleverfox"] = {
+            "Authorization": httpx.BasicAuth(creds["cleverfox"]["api_key"], "")._auth_header}
+        rs = creds["rackspace"]
+        self.tenant = rs["tenant_id"]
+        token = self.call("POST", "/v2.0/tokens", json={"auth": {
+            "RAX-KSKEY:apiKeyCredentials": {"username": rs["username"],
+                                            "apiKey": rs["api_key"]}}})
+        self.headers["rackspace"] = {"X-Auth-Token": token.json()["access"]["token"]["id"]}
+        login = self.call("POST", "/api.php", data={"apiCALL": "login", "remember": "1",
+                                                    **creds["backuprun"]})
+        self.headers["backuprun"] = {"Cookie": f"PHPSESSID={login.cookies['PHPSESSID']}"}
+        self.cached.cookies.clear()
+        self.plain.cookies.clear()
+        c42 = creds["code42"]["sysadmin"]
+        self.headers["code42"] = {
+            "Authorization": httpx.BasicAuth(c42["username"], c42["password"])._auth_header}
+
+    def fill(self, template: str, value: str | int) -> str:
+        if isinstance(value, int):  # the n-th id seen so far
+            value = self.seen[value % len(self.seen)] if self.seen else "1"
+
+        def one(match: re.Match[str]) -> str:
+            return self.tenant if "tenant" in match.group(1).lower() else str(value)
+        return _PARAM.sub(one, template)
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
+    template = tmp_path_factory.mktemp("cache") / "world.db"
+    builder = Emulator(make_settings(db=str(template)))
+    builder.open()
+    builder.db.dispose()
+    clients = []
+    for on in (True, False):
+        emu = Emulator(make_settings(response_cache=on))
+        load_template(emu, Path(template))
+        clients.append(TestClient(create_app(emu.settings, emulator=emu)))
+    with clients[0] as cached, clients[1] as plain:
+        yield Pair(cached, plain)
+
+
+VALUES = st.one_of(st.sampled_from(["1", "2", "3", "7", "x"]), st.integers(0, 63))
+# Each example reads a few things again and again (a hit needs a repeat) while the other
+# operations change things between the reads.
+PARAMETRIZED = [r for r in READS if "{" in r[2].replace("{tenant_id}", "")] or READS
+READ = st.tuples(st.just("read"), st.sampled_from(READS) | st.sampled_from(
+    [r for r in READS if r not in PARAMETRIZED]), VALUES, st.sampled_from(
+    ["", "pgSize=2", "page=2&per_page=1", "pgSize=1&pgNum=2"]))
+AGAIN = st.tuples(st.just("again"), st.integers(0, 7))
+OPS = st.one_of(
+    AGAIN, AGAIN, AGAIN, AGAIN, READ,
+    st.tuples(st.just("write"), st.sampled_from(WRITES), VALUES, st.sampled_from([
+        None, {}, {"Name": "renamed"}, {"name": "renamed", "description": "x"}])),
+    st.tuples(st.just("steer"), st.sampled_from(STEERS), st.integers(0, 63)),
+    st.tuples(st.just("steer"), st.sampled_from(STEERS), st.integers(0, 63)),
+    st.tuples(st.just("advance"), st.sampled_from([1, 600, 3600, 86400 * 2])),
+    st.tuples(st.just("snapshot"), st.sampled_from(["save", "restore"])),
+    st.tuples(st.just("fault"), st.sampled_from(VENDORS).map(lambda s: s.name),
+              st.sampled_from(["error", "throttle", "truncate"]), st.sampled_from([1, 2])),
+    st.tuples(st.just("login")),
+    st.tuples(st.just("reset")),
+    st.tuples(st.just("sandbox")),
+)
+
+
+def _run(pair: Pair, op: tuple[Any, ...]) -> None:
+    kind = op[0]
+    if kind == "read":
+        (vendor, method, template), value, query = op[1], op[2], op[3]
+        path = pair.fill(template, value)
+        if query:
+            path += ("&" if "?" in path else "?") + query
+        base = f"/sandbox/{pair.sandbox}" if pair.sandbox and value == "7" else ""
+        headers = pair.headers.get(vendor, {})
+        if method == "POST":
+            path, _, call = path.partition("?")
+            pair.call("POST", base + path, data=dict(parse_qsl(call)), headers=headers)
+        else:
+            pair.call("GET", base + path, headers=headers)
+            pair.call("HEAD", base + path, headers=headers)
+    elif kind == "write":
+        (vendor, method, template), value, body = op[1], op[2], op[3]
+        pair.call(method, pair.fill(template, value), json=body,
+                  headers=pair.headers.get(vendor, {}))
+    elif kind == "steer":
+        (_, method, template), value = op[1], op[2]
+        pair.call(method, pair.fill(template, value), json={})
+    elif kind == "snapshot":
+        if op[1] == "save":
+            pair.call("POST", "/_emulator/snapshots", json={"name": "s"})
+        else:
+            pair.call("POST", "/_emulator/snapshots/s/restore")
+    elif kind == "advance":
+        pair.call("POST", "/_emulator/clock", json={"advance_seconds": op[1]})
+    elif kind == "fault":
+        pair.call("POST", "/_emulator/faults", json={
+            "vendor": op[1], "method": "GET", "action": op[2], "times": op[3],
+            **({"status": 503} if op[2] == "error" else {})})
+    elif kind == "login":
+        pair.login()
+    elif kind == "reset":
+        pair.call("POST", "/_emulator/reset", json={"seed": SEED, "now": T0, "freeze": True})
+        pair.sandbox = None
+        pair.seen.clear()
+        pair.login()
+    elif kind == "sandbox":
+        pair.sandbox = pair.call("POST", "/_emulator/sandboxes", json={"seed": 7}).json()["id"]
+
+
+@settings(max_examples=10, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                 HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(reads=st.lists(READ, min_size=1, max_size=4), ops=st.lists(OPS, min_size=5, max_size=30))
+def test_same_bytes_with_and_without_the_cache(pair: Pair, reads: list[tuple[Any, ...]],
+                                               ops: list[tuple[Any, ...]]) -> None:
+    _run(pair, ("reset",))
+    for op in ops:
+        if op[0] == "again":
+            op = reads[op[1] % len(reads)]
+        _run(pair, op)
+        if op[0] in ("read", "write"):
+            _run(pair, op)  # at once again: the second is the cache's to answer
+
+
+# One list read per vendor, answered 200: what a hit must look like.
+HOT = {"cleverfox": "/api/devices", "rackspace": "/v1.0/{tenant_id}/user/agents",
+       "backuprun": "/api.php", "code42": "/api/v1/Org"}
+
+
+def test_every_vendor_is_answered_from_the_cache(pair: Pair) -> None:
+    """A guard on the test above: a repeated read of each vendor is a hit, not a miss."""
+    _run(pair, ("reset",))
+    cache = _cache_of(pair.cached.app)
+    assert not _has_cache(pair.plain.app)
+    for vendor, template in HOT.items():
+        path = pair.fill(template, "1")
+        method, data = ("POST", {"apiCALL": "getStatus"}) if vendor == "backuprun" else \
+            ("GET", None)
+        first = pair.call(method, path, data=data, headers=pair.headers[vendor])
+        assert first.status_code == 200, (vendor, first.text)
+        hits = cache.hits
+        pair.call(method, path, data=data, headers=pair.headers[vendor])
+        assert cache.hits == hits + 1, vendor
+
+
+def _has_cache(app: Any) -> bool:
+    try:
+        _cache_of(app)
+    except AssertionError:
+        return False
+    return True
+
+
+def test_every_vendor_has_reads_and_writes() -> None:
+    assert {v for v, _, _ in READS} == {s.name for s in VENDORS}
+    assert {v for v, _, _ in WRITES} == {s.name for s in VENDORS}
+    assert {p.split("/")[2] for _, _, p in STEERS} == {s.name for s in VENDORS}
+
+
+@pytest.mark.parametrize("steer", STEERS, ids=[p for _, _, p in STEERS])
+def test_a_steering_call_is_seen_by_the_next_read(pair: Pair, steer: tuple[str, str, str]) -> None:
+    """Every vendor's list reads, kept, then a change of their world: the same bytes still."""
+    _run(pair, ("reset",))
+    vendor = steer[2].split("/")[2]
+    lists = [r for r in READS if r[0] == vendor and r not in PARAMETRIZED]
+    for read in lists:
+        _run(pair, ("read", read, "1", ""))
+    for index in range(len(pair.seen)):
+        _run(pair, ("steer", steer, index))
+        for read in lists:
+            _run(pair, ("read", read, "1", ""))
+
+
+def _cf(client: TestClient) -> dict[str, str]:
+    key = client.get("/_emulator/credentials").json()["cleverfox"]["api_key"]
+    return {"Authorization": httpx.BasicAuth(key, "")._auth_header}
+
+
+@pytest.fixture
+def cached(client: TestClient) -> TestClient:
+    assert _has_cache(client.app)
+    return client
+
+
+def test_a_write_by_another_process_is_seen(tmp_path: Path) -> None:
+    """Two servers on one database: the one with the cache sees the other's write at once,
+    because an answer's validity is read from the store, not from its memory."""
+    db = str(tmp_path / "shared.db")
+    first = Emulator(make_settings(db=db))
+    first.open()
+    second = Emulator(make_settings(db=db, response_cache=False))
+    with TestClient(create_app(first.settings, emulator=first)) as one, \
+            TestClient(create_app(second.settings, emulator=second)) as two:
+        headers = _cf(one)
+        kept = one.get("/api/devices/1", headers=headers)
+        assert kept.status_code == 200
+        hits = _cache_of(one.app).hits
+        assert one.get("/api/devices/1", headers=headers).content == kept.content
+        assert _cache_of(one.app).hits == hits + 1
+        assert two.delete("/api/devices/1", headers=headers).status_code == 200
+        assert one.get("/api/devices/1", headers=headers).status_code == 404
+
+
+def test_a_fault_rule_fires_on_a_kept_answer(cached: TestClient) -> None:
+    headers = _cf(cached)
+    for _ in range(2):
+        assert cached.get("/api/devices", headers=headers).status_code == 200
+    hits = _cache_of(cached.app).hits
+    rule = cached.post("/_emulator/faults", json={"vendor": "cleverfox", "action": "error",
+                                                  "status": 503, "times": 1})
+    assert rule.status_code == 201
+    assert cached.get("/api/devices", headers=headers).status_code == 503
+    assert cached.get("/api/devices", headers=headers).status_code == 200
+    assert _cache_of(cached.app).hits == hits + 1
+
+
+def test_a_sandbox_fault_rule_fires_on_a_kept_answer(cached: TestClient) -> None:
+    sandbox = cached.post("/_emulator/sandboxes").json()
+    headers = {"Authorization": httpx.BasicAuth(sandbox["credentials"]["cleverfox"]["api_key"],
+                                                "")._auth_header}
+    for _ in range(2):
+        assert cached.get("/api/companies", headers=headers).status_code == 200
+    cached.post("/_emulator/faults", json={"sandbox": sandbox["id"], "action": "error",
+                                           "status": 500, "times": 1})
+    assert cached.get("/api/companies", headers=headers).status_code == 500
+    assert cached.get("/api/companies", headers=headers).status_code == 200
+
+
+def test_the_journal_records_a_kept_answer(cached: TestClient) -> None:
+    headers = _cf(cached)
+    answers = [cached.get("/api/devices/1", headers=headers) for _ in range(3)]
+    journal = cached.get("/_emulator/requests", params={"vendor": "cleverfox"}).json()
+    mine = [e for e in journal["data"] if e["path"] == "/api/devices/1"]
+    assert len(mine) == 3
+    assert {e["status"] for e in mine} == {200}
+    assert {e["world"] for e in mine} == {"default"}
+    assert len({e["response"]["body"] for e in mine}) == 1
+    assert answers[0].content == answers[2].content
+
+
+def test_wrong_credentials_are_never_answered_from_a_valid_callers_answer(
+        cached: TestClient) -> None:
+    headers = _cf(cached)
+    for _ in range(2):
+        assert cached.get("/api/devices", headers=headers).status_code == 200
+    wrong = {"Authorization": httpx.BasicAuth("not-a-key", "")._auth_header}
+    assert cached.get("/api/devices", headers=wrong).status_code == 401
+    assert cached.get("/api/devices").status_code == 401
+
+
+def test_a_running_clock_keeps_nothing(cached: TestClient) -> None:
+    headers = _cf(cached)
+    cached.post("/_emulator/clock", json={"freeze": False, "speed": 1000})
+    hits = _cache_of(cached.app).hits
+    for _ in range(3):
+        assert cached.get("/api/devices/1", headers=headers).status_code == 200
+    assert _cache_of(cached.app).hits == hits
