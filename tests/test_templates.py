@@ -54,6 +54,8 @@ def _rows(session: Session, world_id: str) -> dict[str, list[tuple[Any, ...]]]:
         order = [key] if key is not None else list(table.primary_key.columns)
         rows = [tuple(r) for r in session.execute(
             select(*columns).where(table.c.world_id == world_id).order_by(*order)).all()]
+        if table.name == "world_sequence":
+            rows.sort()  # one counter per name: which vendor's came first means nothing
         if table.name == DueTransition.__tablename__:
             kind = [c.name for c in columns].index("kind")
             rows.sort(key=lambda r: r[kind].removeprefix("sm:").split(".")[0])
