@@ -23,7 +23,7 @@ from emulator.core import engine
 from emulator.core.engine import Ctx, Due, DueTransition, on_due, rng_for
 from emulator.core.runtime import Emulator
 from emulator.core.timeutil import iso_z
-from emulator.core.world import DEFAULT_WORLD_ID
+from emulator.core.world import DEFAULT_WORLD_ID, TEMPLATE, World
 from emulator.fixtures import world as world_fixtures
 from tests.conftest import make_settings
 from tests.vendors.cleverfox.helpers import auth
@@ -36,12 +36,18 @@ def _rows(client: TestClient) -> dict[str, list[tuple[Any, ...]]]:
     emu = client.app.state.emulator  # type: ignore[attr-defined]
     dump: dict[str, list[tuple[Any, ...]]] = {}
     with emu.db.session() as session:
+        # Template worlds (fixtures.templates) are named afresh by every build: left out.
+        templates = set(session.execute(select(World.id).where(  # type: ignore[call-overload]
+            World.kind == TEMPLATE)).scalars())
         for table in SQLModel.metadata.sorted_tables:
             # The internal key, and the wall-clock instant a world's clock was last set at.
             internal = {"pk", "clock_anchor_real"} | ({"id"} if table.name == "due_transition"
                                                       else set())
-            rows = session.execute(select(
-                *(c for c in table.columns if c.name not in internal))).all()
+            owner = table.c.id if table.name == "world" else table.c.get("world_id")
+            query = select(*(c for c in table.columns if c.name not in internal))
+            if owner is not None:
+                query = query.where(owner.not_in(templates))
+            rows = session.execute(query).all()
             dump[table.name] = sorted(tuple(map(repr, row)) for row in rows)
     return dump
 
@@ -68,7 +74,8 @@ def test_batched_advance_gives_the_bytes_of_one_transition_at_a_time(
     for name, one, other in zip(LISTS, batched, single, strict=True):
         assert one == other, name
     for table, rows in batched_rows.items():
-        assert rows == single_rows[table], table
+        if table != "response_version":  # the cache's write counters count transactions
+            assert rows == single_rows[table], table
 
 
 # -- the engine alone: generated work that schedules and cancels, at equal and later times --
