@@ -29,8 +29,10 @@ __all__ = ["Redraw", "WorldColumns", "copy_world", "delete_worlds", "internal_ke
            "world_tables"]
 
 Row = Mapping[str, Any]
-Redraw = Callable[[World, Row], dict[str, Any]]
-"""A row's key-decided values for a world: (the world, the row as copied) -> {column: value}."""
+Redraw = Callable[[World, Row, World], dict[str, Any]]
+"""A row's key-decided values for a world: (the world, the row as copied, the world copied
+from) -> {column: value}. The source tells what its own key and ordinal put in the row (a
+login name tagged with its ordinal, say), so the redraw can put the target's in its place."""
 WorldColumns = Mapping[type[SQLModel], Redraw]
 """Per model, how the columns a world's key decides are drawn (a vendor's declaration)."""
 
@@ -48,7 +50,7 @@ def internal_key(table: Table) -> Column[Any] | None:
     return None
 
 
-def copy_world(session: Session, source: str, target: World, columns: WorldColumns) -> int:
+def copy_world(session: Session, source: World, target: World, columns: WorldColumns) -> int:
     """Copy every row of world `source` into `target` (its World row already flushed), with
     the columns `columns` declares drawn for `target`; returns the rows copied. The caller
     commits."""
@@ -56,20 +58,20 @@ def copy_world(session: Session, source: str, target: World, columns: WorldColum
                for model, redraw in columns.items()}
     dialect = session.get_bind().dialect
     copied = 0
-    for table in _filled(session, source):
+    for table in _filled(session, source.id):
         redraw = redraws.get(table.name)
         if redraw is None:
             result = session.execute(_insert_select(table, dialect),
-                                     {"source": source, "target": target.id})
+                                     {"source": source.id, "target": target.id})
             copied += max(int(getattr(result, "rowcount", 0) or 0), 0)
             continue
         key = internal_key(table)
         kept = [c for c in table.c if c is not key]
         rows = [dict(row) for row in session.execute(
-            select(*kept).where(table.c.world_id == source).order_by(key)).mappings()]
+            select(*kept).where(table.c.world_id == source.id).order_by(key)).mappings()]
         for row in rows:
             row["world_id"] = target.id
-            row.update(redraw(target, row))
+            row.update(redraw(target, row, source))
         session.execute(table.insert(), rows)
         copied += len(rows)
     return copied

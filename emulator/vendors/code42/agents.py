@@ -54,6 +54,7 @@ CONNECTION = StateMachine(
         Edge("deactivated", "online", event="reactivate"),
     ],
     on_enter=_entered,
+    key="id",
 )
 
 
