@@ -137,7 +137,7 @@ def test_another_tenants_path_is_403_and_its_ids_404(client: TestClient, rax: Ra
 
 def test_sandbox_tokens_are_isolated_and_die_with_the_sandbox(client: TestClient,
                                                              rax: Rax) -> None:
-    sandbox = client.post("/_emulator/sandboxes").json()
+    sandbox = client.post("/_emulator/sandboxes", json={"seed": 7}).json()  # other data
     mine = as_tenant(client, sandbox=sandbox["id"])
     assert mine.tenant == sandbox["credentials"]["rackspace"]["tenant_id"]
     assert mine.get("/user/agents").status_code == 200
