@@ -154,7 +154,7 @@ def _insert_renamed(table: Table, renamed: Renamed, source: World,
     values: list[Any] = []
     for c in kept:
         if c.name == "world_id":
-            values.append(bindparam("target").label(c.name))
+            values.append(bindparam("target", type_=c.type).label(c.name))
         elif c.name in renamed.columns:
             values.append(renamed.columns[c.name](c, target, source).label(c.name))
         else:

@@ -15,15 +15,14 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
-from sqlmodel import SQLModel, col
+from sqlmodel import SQLModel, col, select
 
 from emulator.app import create_app
 from emulator.core import engine
 from emulator.core.engine import Ctx, Due, DueTransition, on_due, rng_for
 from emulator.core.runtime import Emulator
 from emulator.core.timeutil import iso_z
-from emulator.core.world import DEFAULT_WORLD_ID
+from emulator.core.world import DEFAULT_WORLD_ID, TEMPLATE, World
 from emulator.fixtures import world as world_fixtures
 from tests.conftest import make_settings
 from tests.vendors.cleverfox.helpers import auth
@@ -36,12 +35,17 @@ def _rows(client: TestClient) -> dict[str, list[tuple[Any, ...]]]:
     emu = client.app.state.emulator  # type: ignore[attr-defined]
     dump: dict[str, list[tuple[Any, ...]]] = {}
     with emu.db.session() as session:
+        # Template worlds are named per build (fixtures.templates): not the state compared.
+        templates = session.exec(select(World.id).where(World.kind == TEMPLATE)).all()
         for table in SQLModel.metadata.sorted_tables:
             # The internal key, and the wall-clock instant a world's clock was last set at.
             internal = {"pk", "clock_anchor_real"} | ({"id"} if table.name == "due_transition"
                                                       else set())
-            rows = session.execute(select(
-                *(c for c in table.columns if c.name not in internal))).all()
+            query = select(*(c for c in table.columns if c.name not in internal))
+            owner = table.c.id if table.name == "world" else table.c.get("world_id")
+            if owner is not None:
+                query = query.where(owner.not_in(templates))
+            rows = session.execute(query).all()
             dump[table.name] = sorted(tuple(map(repr, row)) for row in rows)
     return dump
 

@@ -99,7 +99,8 @@ def sweep(ctx: Ctx, intervals: int = 1) -> None:
     table = Code42Device.__table__  # type: ignore[attr-defined]
     c = table.c
     mine = (c.world_id == ctx.world_id) & c.online
-    step = func.min(c.pct_per_day * share, 100.0 - c.backup_pct)
+    wanted, left = c.pct_per_day * share, 100.0 - c.backup_pct
+    step = case((wanted < left, wanted), else_=left)  # min() of two: SQLite only (PG: least)
     ctx.session.execute(
         update(table).where(mine & (c.backup_pct < 100.0)).values(
             archive_bytes=c.archive_bytes + cast(c.selected_bytes * step / 100.0 * 0.7, BigInteger),
