@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, case, cast, func, literal, update
+from sqlalchemy import BigInteger, Float, Numeric, case, cast, func, literal, update
 from sqlmodel import select
 
 from emulator.core.db import UTCDateTime
@@ -104,7 +104,8 @@ def sweep(ctx: Ctx, intervals: int = 1) -> None:
     ctx.session.execute(
         update(table).where(mine & (c.backup_pct < 100.0)).values(
             archive_bytes=c.archive_bytes + cast(c.selected_bytes * step / 100.0 * 0.7, BigInteger),
-            backup_pct=func.round(c.backup_pct + step, 1),
+            # round(x, 1) of a double is SQLite's; PostgreSQL rounds numerics only
+            backup_pct=cast(func.round(cast(c.backup_pct + step, Numeric), 1), Float),
         ))
     grow = cast(c.growth_per_day * share, BigInteger)
     ctx.session.execute(
