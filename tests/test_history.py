@@ -127,9 +127,12 @@ def test_cleverfox_history_logs_obey_the_job_rules(client: TestClient) -> None:
 def test_rackspace_history_follows_schedules_and_last_success(client: TestClient) -> None:
     emu: Emulator = client.app.state.emulator  # type: ignore[attr-defined]
     with emu.db.session() as session:
-        configs = {c.id: c for c in session.exec(select(Configuration)).all()}
-        backups = session.exec(select(Backup).order_by(col(Backup.id))).all()
-        agents = session.exec(select(Agent)).all()
+        # ids are numbered per world, and the store also holds template worlds
+        configs = {c.id: c for c in session.exec(select(Configuration).where(
+            Configuration.world_id == DEFAULT_WORLD_ID)).all()}
+        backups = session.exec(select(Backup).where(Backup.world_id == DEFAULT_WORLD_ID)
+                               .order_by(col(Backup.id))).all()
+        agents = session.exec(select(Agent).where(Agent.world_id == DEFAULT_WORLD_ID)).all()
     scheduled = [b for b in backups if configs[b.config_id].frequency != "Manually"]
     assert len(scheduled) > 10
     for backup in scheduled:  # each run started at a time its configuration's schedule names

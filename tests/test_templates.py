@@ -34,6 +34,7 @@ from emulator.core.timeutil import UTC
 from emulator.core.world import TEMPLATE, World
 from emulator.fixtures import templates
 from emulator.fixtures import world as worlds
+from emulator.vendors.backuprun.services import SERVICE_NUMBER_BASE
 from emulator.vendors.cleverfox.models import CfJob, CfLog
 from tests.conftest import SEED, T0, make_settings
 
@@ -109,30 +110,74 @@ def test_a_copied_world_holds_the_rows_a_build_makes_and_its_own_secrets() -> No
                 == (copying and bool(CLONABLE))
             stores[copying] = {w: _rows(session, w) for w in ("sb-one", "sb-two")}
     assert stores[True] == stores[False]
-    # Two copies of one template share no secret: each draws its own.
+    # Two copies of one template share no secret: each draws its own. The values that differ
+    # between them are the drawn ones; no value drawn for one is drawn for the other.
     one, two = (stores[True][w] for w in ("sb-one", "sb-two"))
     for vendor in CLONABLE:
         for model, _ in worlds.secret_columns(vendor):
             table = model.__table__.name
-            assert one[table] and not set(one[table]) & set(two[table]), table
+            assert one[table] and len(one[table]) == len(two[table]), table
+            pairs = list(zip(one[table], two[table], strict=True))
+            drawn = [i for i in range(len(one[table][0])) if any(a[i] != b[i] for a, b in pairs)]
+            assert drawn, f"{table}: two copies hold the same rows"
+            for i in drawn:
+                firsts = {a[i] for a, b in pairs if a[i] != b[i]}
+                assert not firsts & {b[i] for a, b in pairs if a[i] != b[i]}, \
+                    f"{table}: a value drawn for both copies"
 
 
 # -- over HTTP: every list route of every clonable vendor ------------------------------------
 
-def _cleverfox_auth(creds: dict[str, Any]) -> dict[str, Any]:
+Auth = dict[str, Any]
+"""What a client sends with each request: keyword arguments of TestClient.request."""
+
+
+def _cleverfox_auth(_client: TestClient, _base: str, creds: dict[str, Any]) -> Auth:
     return {"auth": (creds["cleverfox"]["api_key"], "")}
 
 
-AUTH = {"cleverfox": _cleverfox_auth}
-"""How a client of each clonable vendor authenticates (a vendor made clonable needs one)."""
+def _rackspace_auth(client: TestClient, base: str, creds: dict[str, Any]) -> Auth:
+    login = creds["rackspace"]
+    answer = client.post(base + "/v2.0/tokens", json={"auth": {"RAX-KSKEY:apiKeyCredentials": {
+        "username": login["username"], "apiKey": login["api_key"]}}})
+    token = answer.json()["access"]["token"]["id"] if answer.status_code == 200 else ""
+    return {"headers": {"X-Auth-Token": token}}  # a world gone (reset) answers 404 to all
 
 
-def _list_paths(vendor: str) -> list[str]:
+def _backuprun_auth(client: TestClient, base: str, creds: dict[str, Any]) -> Auth:
+    login = creds["backuprun"]
+    answer = client.post(base + "/api.php", data={
+        "apiCALL": "login", "email": login["email"], "password": login["password"]})
+    client.cookies.clear()  # each world's requests carry their own session
+    return {"headers": {"Cookie": f"PHPSESSID={answer.cookies.get('PHPSESSID', '')}"}}
+
+
+def _code42_auth(_client: TestClient, _base: str, creds: dict[str, Any]) -> Auth:
+    login = creds["code42"]["sysadmin"]
+    return {"auth": (login["username"], login["password"])}
+
+
+AUTH = {"cleverfox": _cleverfox_auth, "rackspace": _rackspace_auth,
+        "backuprun": _backuprun_auth, "code42": _code42_auth}
+"""How a client of each clonable vendor logs in (a vendor made clonable needs one)."""
+
+PATH_VALUES = {"rackspace": lambda creds: {"tenant_id": creds["rackspace"]["tenant_id"]}}
+"""A vendor's path parameters that name the caller's account, not a numbered row."""
+
+CALLS = {"backuprun": [{"apiCALL": "getStatus"}, *(
+    {"apiCALL": "getBackupStatus", "service_id": f"{prefix}{SERVICE_NUMBER_BASE + number}"}
+    for number in range(1, 6) for prefix in "SV")]}
+"""A vendor's reads that are not GET routes: form posts to one endpoint."""
+
+
+def _list_paths(vendor: str, creds: dict[str, Any]) -> list[str]:
     surface = next(s for s in SURFACES if s.name == vendor)
+    values = PATH_VALUES.get(vendor, lambda _: {})(creds)
     paths = set()
     for route in surface.router.routes:
         if "GET" in (getattr(route, "methods", None) or ()):
-            paths.add(re.sub(r"\{[^}]+\}", "1", getattr(route, "path", "")))
+            paths.add(re.sub(r"\{([^}]+)\}", lambda m: str(values.get(m.group(1), 1)),
+                             getattr(route, "path", "")))
     return sorted(paths)
 
 
@@ -150,10 +195,13 @@ def _answers(copying: bool) -> list[tuple[str, int, bytes]]:
             (f"/sandbox/{s['id']}", s["credentials"]) for s in made]
         for vendor in CLONABLE:
             for base, creds in targets:
-                for path in _list_paths(vendor):
-                    answer = client.get(base + path, params={"PageSize": 1000},
-                                        **AUTH[vendor](creds))
+                auth = AUTH[vendor](client, base, creds)
+                for path in _list_paths(vendor, creds):
+                    answer = client.get(base + path, params={"PageSize": 1000}, **auth)
                     out.append((base + path, answer.status_code, answer.content))
+                for form in CALLS.get(vendor, []):
+                    answer = client.post(base + "/api.php", data=form, **auth)
+                    out.append((f"{base}/api.php {form}", answer.status_code, answer.content))
         out.append(("sandboxes", 200, client.get("/_emulator/sandboxes").content))
     return out
 

@@ -7,31 +7,57 @@ which is only right when rows name each other by per-world vendor id, never by t
 (docs/architecture.md, "Template worlds"); the vendors whose data may be copied say so
 (fixtures.world).
 
-A copy must not carry its source's secrets: whatever a world's key decides (API keys, and any
-column derived from its credentials) is declared once per vendor as `WorldColumns`, a function
-per model giving the row's values for the target world, and those tables' rows are copied
-through Python with the values drawn again for the target (a handful of rows).
+A copy must not carry its source's secrets: whatever a world's key (or its ordinal) decides
+(API keys, and any column derived from its credentials) is declared once per vendor as
+`WorldColumns`, per model either a function giving the row's values for the target world (its
+rows are copied through Python with the values drawn again for the target: a handful of rows),
+or `Renamed`, a rule in SQL per column (a tenant id or login name that carries the world's
+ordinal), which keeps the table's copy one INSERT ... SELECT.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, Integer, Table, TextClause, select, text
+from sqlalchemy import Column, Executable, Integer, Table, TextClause, bindparam, case, select, text
 from sqlalchemy.engine import Dialect
 from sqlmodel import Session, SQLModel
 
 from emulator.core.db import state_tables
 from emulator.core.world import World
 
-__all__ = ["Redraw", "WorldColumns", "copy_world", "delete_worlds", "internal_key",
-           "world_tables"]
+__all__ = ["Redraw", "Rename", "Renamed", "WorldColumns", "copy_world", "delete_worlds",
+           "internal_key", "world_tables"]
 
 Row = Mapping[str, Any]
-Redraw = Callable[[World, Row], dict[str, Any]]
-"""A row's key-decided values for a world: (the world, the row as copied) -> {column: value}."""
-WorldColumns = Mapping[type[SQLModel], Redraw]
+Redraw = Callable[[World, Row, World], dict[str, Any]]
+"""A row's key-decided values for a world: (the world, the row as copied, the world copied
+from) -> {column: value}. The source tells what its own key and ordinal put in the row (a
+login name tagged with its ordinal, say), so the redraw can put the target's in its place."""
+
+
+Rename = Callable[[Any, World, World], Any]
+"""A column's value in the copy as SQL: (the source's column, target, source) -> expression."""
+
+
+@dataclass(frozen=True)
+class Renamed:
+    """Columns whose values a copy rewrites by a rule, not by drawing per row (a tenant id that
+    ends in the world's ordinal, say): per column, an SQL expression over the source's value.
+    Such a table is still copied by one INSERT ... SELECT."""
+
+    columns: Mapping[str, Rename]
+
+    @staticmethod
+    def mapped(mapping: Callable[[World, World], Mapping[Any, Any]]) -> Rename:
+        """A rule that maps the source's values one to one (others stay as they are)."""
+        return lambda column, target, source: case(
+            dict(mapping(target, source)), value=column, else_=column)
+
+
+WorldColumns = Mapping[type[SQLModel], Redraw | Renamed]
 """Per model, how the columns a world's key decides are drawn (a vendor's declaration)."""
 
 
@@ -48,7 +74,7 @@ def internal_key(table: Table) -> Column[Any] | None:
     return None
 
 
-def copy_world(session: Session, source: str, target: World, columns: WorldColumns) -> int:
+def copy_world(session: Session, source: World, target: World, columns: WorldColumns) -> int:
     """Copy every row of world `source` into `target` (its World row already flushed), with
     the columns `columns` declares drawn for `target`; returns the rows copied. The caller
     commits."""
@@ -56,20 +82,21 @@ def copy_world(session: Session, source: str, target: World, columns: WorldColum
                for model, redraw in columns.items()}
     dialect = session.get_bind().dialect
     copied = 0
-    for table in _filled(session, source):
+    for table in _filled(session, source.id):
         redraw = redraws.get(table.name)
-        if redraw is None:
-            result = session.execute(_insert_select(table, dialect),
-                                     {"source": source, "target": target.id})
+        if redraw is None or isinstance(redraw, Renamed):
+            statement: Executable = _insert_select(table, dialect) if redraw is None else \
+                _insert_renamed(table, redraw, source, target)
+            result = session.execute(statement, {"source": source.id, "target": target.id})
             copied += max(int(getattr(result, "rowcount", 0) or 0), 0)
             continue
         key = internal_key(table)
         kept = [c for c in table.c if c is not key]
         rows = [dict(row) for row in session.execute(
-            select(*kept).where(table.c.world_id == source).order_by(key)).mappings()]
+            select(*kept).where(table.c.world_id == source.id).order_by(key)).mappings()]
         for row in rows:
             row["world_id"] = target.id
-            row.update(redraw(target, row))
+            row.update(redraw(target, row, source))
         session.execute(table.insert(), rows)
         copied += len(rows)
     return copied
@@ -117,6 +144,23 @@ def _insert_select(table: Table, dialect: Dialect) -> TextClause:
                          f"WHERE world_id = :source ORDER BY {quote(key.name)}")
         _STATEMENTS[(table.name, dialect.name)] = statement
     return statement
+
+
+def _insert_renamed(table: Table, renamed: Renamed, source: World,
+                    target: World) -> Executable:
+    """_insert_select, with each renamed column mapped by a CASE over its values."""
+    key = internal_key(table)
+    kept = [c for c in table.c if c is not key]
+    values: list[Any] = []
+    for c in kept:
+        if c.name == "world_id":
+            values.append(bindparam("target", type_=c.type).label(c.name))
+        elif c.name in renamed.columns:
+            values.append(renamed.columns[c.name](c, target, source).label(c.name))
+        else:
+            values.append(c)
+    return table.insert().from_select(
+        kept, select(*values).where(table.c.world_id == bindparam("source")).order_by(key))
 
 
 def delete_worlds(session: Session, world_ids: Collection[str]) -> None:

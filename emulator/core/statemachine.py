@@ -22,12 +22,22 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import SQLModel, select
+from sqlalchemy import event, inspect
+from sqlmodel import Session, SQLModel, select
 
 from emulator.core.engine import Ctx, DueTransition, on_due
 from emulator.core.errors import Conflict
 
 __all__ = ["Edge", "IllegalTransition", "StateMachine"]
+
+_ROWS = "statemachine.rows"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget(session: Session, transaction: Any) -> None:
+    # Only the end of the outermost transaction (commit or rollback): see core.sequence.
+    if transaction.parent is None:
+        session.info.pop(_ROWS, None)
 
 
 class IllegalTransition(Conflict):
@@ -149,10 +159,7 @@ class StateMachine:
 
     def _on_due(self, ctx: Ctx, due: DueTransition) -> None:
         if "key" in due.payload and self.key is not None:
-            column = getattr(self.model, self.key)
-            entity = ctx.session.exec(select(self.model).where(
-                self.model.world_id == ctx.world_id,  # type: ignore[attr-defined]
-                column == due.payload["key"])).first()
+            entity = self._keyed(ctx, due.payload["key"])
         else:
             entity = ctx.session.get(self.model, due.payload["pk"])
         if entity is None or getattr(entity, "world_id", ctx.world_id) != ctx.world_id:
@@ -160,6 +167,24 @@ class StateMachine:
         if self.state_of(entity) != due.payload["source"]:
             return  # stale: an event moved it on first
         self._enter(ctx, entity, due.payload["source"], due.payload["target"], pending=False)
+
+    def _keyed(self, ctx: Ctx, key: Any) -> Any:
+        """The entity named `key` in ctx's world. Remembered for the session's transaction (as
+        the identity map remembers rows by primary key): a job's due steps find the same row
+        again and again, and a query with its autoflush each time was most of their cost."""
+        cache: dict[tuple[str, str, Any], Any] = ctx.session.info.setdefault(_ROWS, {})
+        entity = cache.get((self.name, ctx.world_id, key))
+        if entity is not None:
+            state = inspect(entity)
+            if not (state.deleted or state.detached or state.was_deleted):
+                return entity
+        column = getattr(self.model, self.key or "")
+        entity = ctx.session.exec(select(self.model).where(
+            self.model.world_id == ctx.world_id,  # type: ignore[attr-defined]
+            column == key)).first()
+        if entity is not None:
+            cache[(self.name, ctx.world_id, key)] = entity
+        return entity
 
     def _pk(self, ctx: Ctx, entity: Any) -> Any:
         keys = self.model.__table__.primary_key.columns  # type: ignore[attr-defined]

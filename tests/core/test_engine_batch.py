@@ -15,8 +15,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
-from sqlmodel import SQLModel, col
+from sqlmodel import SQLModel, col, select
 
 from emulator.app import create_app
 from emulator.core import engine
@@ -36,15 +35,14 @@ def _rows(client: TestClient) -> dict[str, list[tuple[Any, ...]]]:
     emu = client.app.state.emulator  # type: ignore[attr-defined]
     dump: dict[str, list[tuple[Any, ...]]] = {}
     with emu.db.session() as session:
-        # Template worlds (fixtures.templates) are named afresh by every build: left out.
-        templates = set(session.execute(select(World.id).where(  # type: ignore[call-overload]
-            World.kind == TEMPLATE)).scalars())
+        # Template worlds are named per build (fixtures.templates): not the state compared.
+        templates = session.exec(select(World.id).where(World.kind == TEMPLATE)).all()
         for table in SQLModel.metadata.sorted_tables:
             # The internal key, and the wall-clock instant a world's clock was last set at.
             internal = {"pk", "clock_anchor_real"} | ({"id"} if table.name == "due_transition"
                                                       else set())
-            owner = table.c.id if table.name == "world" else table.c.get("world_id")
             query = select(*(c for c in table.columns if c.name not in internal))
+            owner = table.c.id if table.name == "world" else table.c.get("world_id")
             if owner is not None:
                 query = query.where(owner.not_in(templates))
             rows = session.execute(query).all()

@@ -22,6 +22,7 @@ from sqlmodel import col, select
 
 from emulator.core import secrets
 from emulator.core.engine import Ctx, DueTransition, on_due
+from emulator.core.secrets import WorldKeys
 from emulator.core.sequence import next_id
 from emulator.core.statemachine import Edge, StateMachine
 from emulator.vendors.backuprun.call import in_world
@@ -30,7 +31,7 @@ from emulator.vendors.backuprun.models import BrService, BrTask, BrTaskMessage
 from emulator.vendors.backuprun.schemas import WINDOWS_HINTS
 from emulator.vendors.backuprun.timefmt import HISTORY_LENGTH, clock_text
 
-__all__ = ["CREATE", "DAY", "REMOVE_AFTER", "TASK", "remove_service", "replay_task",
+__all__ = ["CREATE", "DAY", "REMOVE_AFTER", "TASK", "cdp_password", "remove_service", "replay_task",
            "schedule_backups", "start_task", "terminate"]
 
 DAY = 86400.0
@@ -43,44 +44,29 @@ CDP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # of the CDP user's password
 ENDED = ("FINISHED", "ERROR")
 
 
-class _WorldMachine(StateMachine):
-    """A state machine whose due steps name a row by its vendor id, found within the due
-    transition's world (its entity_id, and the payload's "pk"), instead of by the table's
-    internal `pk`.
-
-    The vendor id is what the row is called in its world: it stays right when a world is
-    copied table by table (pk left to the database), and the delays drawn from it (keyed by
-    it) are the same in same-seed worlds, as their data must be.
-    """
-
-    def _pk(self, ctx: Ctx, entity: Any) -> Any:
-        return entity.id
-
-    def _on_due(self, ctx: Ctx, due: DueTransition) -> None:
-        entity = in_world(ctx.session, self.model, ctx.world_id,  # type: ignore[type-var]
-                          int(due.payload["pk"]))
-        if entity is None or self.state_of(entity) != due.payload["source"]:
-            return  # deleted meanwhile, or stale: an event moved it on first
-        self._enter(ctx, entity, due.payload["source"], due.payload["target"], pending=False)
+def cdp_password(world: WorldKeys, service_id: str) -> str:
+    """The password of a service's CDP user (a secret: core.secrets)."""
+    return secrets.text_token(world, "backuprun.cdp-user", service_id, length=12,
+                              alphabet=CDP_ALPHABET)
 
 
 def _created(ctx: Ctx, service: BrService, _source: str, target: str) -> None:
     if target == "2" and not service.username:  # "2 if user was created"
         service.username = service.service_id.lower()
-        service.password = secrets.text_token(ctx.world, "backuprun.cdp-user", service.id,
-                                              length=12, alphabet=CDP_ALPHABET)
+        service.password = cdp_password(ctx.world, service.service_id)
     elif target == "-4":
         service.readonly = 1
         service.running = 0
 
 
-CREATE = _WorldMachine(
+CREATE = StateMachine(
     "backuprun.create",
     BrService,
     [*(Edge(a, b, after=(3, 12)) for a, b in itertools.pairwise(CREATE_STAGES)),
      *(Edge(s, "-4", event="terminate") for s in ("-1", *CREATE_STAGES))],
     field="create_status",
     on_enter=_created,
+    key="id",
 )
 
 
@@ -149,7 +135,7 @@ def _task_choice(_ctx: Ctx, task: BrTask, edges: Sequence[Edge]) -> Edge | None:
     return next((e for e in edges if e.target == wanted), None)
 
 
-TASK = _WorldMachine(
+TASK = StateMachine(
     "backuprun.task",
     BrTask,
     [Edge("INITIALIZING", "RUNNING", after=(3, 10)),
@@ -158,6 +144,7 @@ TASK = _WorldMachine(
      Edge("RUNNING", "ERROR", after=(30, 300))],
     on_enter=_task_entered,
     choose=_task_choice,
+    key="id",
 )
 
 

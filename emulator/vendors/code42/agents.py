@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, case, cast, func, literal, update
+from sqlalchemy import BigInteger, Float, Numeric, case, cast, func, literal, update
 from sqlmodel import select
 
 from emulator.core.db import UTCDateTime
@@ -54,6 +54,7 @@ CONNECTION = StateMachine(
         Edge("deactivated", "online", event="reactivate"),
     ],
     on_enter=_entered,
+    key="id",
 )
 
 
@@ -98,11 +99,13 @@ def sweep(ctx: Ctx, intervals: int = 1) -> None:
     table = Code42Device.__table__  # type: ignore[attr-defined]
     c = table.c
     mine = (c.world_id == ctx.world_id) & c.online
-    step = func.min(c.pct_per_day * share, 100.0 - c.backup_pct)
+    wanted, left = c.pct_per_day * share, 100.0 - c.backup_pct
+    step = case((wanted < left, wanted), else_=left)  # min() of two: SQLite only (PG: least)
     ctx.session.execute(
         update(table).where(mine & (c.backup_pct < 100.0)).values(
             archive_bytes=c.archive_bytes + cast(c.selected_bytes * step / 100.0 * 0.7, BigInteger),
-            backup_pct=func.round(c.backup_pct + step, 1),
+            # round(x, 1) of a double is SQLite's; PostgreSQL rounds numerics only
+            backup_pct=cast(func.round(cast(c.backup_pct + step, Numeric), 1), Float),
         ))
     grow = cast(c.growth_per_day * share, BigInteger)
     ctx.session.execute(

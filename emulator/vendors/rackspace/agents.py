@@ -17,9 +17,9 @@ from sqlmodel import col, func, select
 
 from emulator.core.engine import Ctx
 from emulator.core.sequence import next_id
-from emulator.core.statemachine import Edge
+from emulator.core.statemachine import Edge, StateMachine
 from emulator.vendors.rackspace.models import Agent, Backup, Configuration, Restore
-from emulator.vendors.rackspace.perworld import WorldMachine, by_id
+from emulator.vendors.rackspace.perworld import by_id
 
 __all__ = ["AGENT", "BACKUP", "BACKUP_FINAL", "BACKUP_RUNNING", "RESTORE", "RESTORE_FINAL",
            "RESTORE_RUNNING", "RESTORE_STATE_IDS", "finish_backup", "finish_restore", "heartbeat",
@@ -27,7 +27,7 @@ __all__ = ["AGENT", "BACKUP", "BACKUP_FINAL", "BACKUP_RUNNING", "RESTORE", "REST
 
 IDLE = (3600.0, 7200.0)
 
-AGENT = WorldMachine("rackspace.agent", Agent, [
+AGENT = StateMachine("rackspace.agent", Agent, [
     Edge("Online", "Offline", after=IDLE),
     Edge("Online", "Online", event="heartbeat"),
     Edge("Offline", "Online", event="heartbeat"),
@@ -36,7 +36,7 @@ AGENT = WorldMachine("rackspace.agent", Agent, [
     Edge("Waking", "Online", after=(10, 20)),
     Edge("Online", "Offline", event="down"),
     Edge("Waking", "Offline", event="down"),
-], field="status")
+], field="status", key="id")
 
 
 def heartbeat(ctx: Ctx, agent: Agent) -> None:
@@ -103,9 +103,9 @@ def _job_edges(after_run: tuple[float, float], after_fail: tuple[float, float],
     return edges
 
 
-BACKUP = WorldMachine("rackspace.backup", Backup,
+BACKUP = StateMachine("rackspace.backup", Backup,
                       _job_edges((120, 900), (30, 300), ("StartRequested", "StartScheduled")),
-                      on_enter=_backup_entered, choose=_choose_backup)
+                      on_enter=_backup_entered, choose=_choose_backup, key="id")
 
 
 def new_backup(ctx: Ctx, config: Configuration, agent: Agent, *, scheduled: bool,
@@ -269,7 +269,7 @@ def finish_restore(ctx: Ctx, restore: Restore, agent: Agent | None, outcome: str
         restore.num_errors = 1
 
 
-RESTORE = WorldMachine("rackspace.restore", Restore,
+RESTORE = StateMachine("rackspace.restore", Restore,
                        [Edge("Creating", "StartRequested", event="start"),
                         *_job_edges((30, 600), (10, 120), ("StartRequested",))],
-                       on_enter=_restore_entered, choose=_choose_restore)
+                       on_enter=_restore_entered, choose=_choose_restore, key="id")

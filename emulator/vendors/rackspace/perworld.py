@@ -1,11 +1,8 @@
-"""Rackspace rows by vendor id within a world, and state machines that name them that way.
+"""Rackspace rows by vendor id within a world.
 
 Ids (MachineAgentId, BackupId ...) are numbered per world (models.py), so a row is only ever
-found by its world and its id together: `by_id`. The core StateMachine names an entity by its
-table's primary key, the internal `pk`, which differs between same-seed worlds and between a
-world and a copy of it; its draws (delays, outcomes) are keyed on that name. `WorldMachine`
-names an entity by its vendor id instead, in its due transitions and in its draws, and finds it
-again within the due transition's world.
+found by its world and its id together: `by_id`. The state machines name their entities the
+same way (core StateMachine with key="id"), never by the internal `pk`.
 """
 
 from __future__ import annotations
@@ -15,11 +12,10 @@ from typing import Any, TypeVar
 from sqlalchemy import event, inspect
 from sqlmodel import Session, select
 
-from emulator.core.engine import Ctx, DueTransition
-from emulator.core.statemachine import StateMachine
+from emulator.core.engine import Ctx
 from emulator.vendors.rackspace.models import RaxRow
 
-__all__ = ["WorldMachine", "by_id", "storable"]
+__all__ = ["by_id", "storable"]
 
 R = TypeVar("R", bound=RaxRow)
 
@@ -60,20 +56,3 @@ def _forget(session: Session, transaction: Any) -> None:
     # Only the end of the outermost transaction (commit or rollback): see core.sequence.
     if transaction.parent is None:
         session.info.pop(_KEY, None)
-
-
-class WorldMachine(StateMachine):
-    """A state machine over a Rackspace table, naming each entity by its per-world vendor id.
-
-    The due transition's entity id and its payload's "pk" hold the vendor id; the due
-    transition itself belongs to the entity's world.
-    """
-
-    def _pk(self, ctx: Ctx, entity: Any) -> Any:
-        return entity.id
-
-    def _on_due(self, ctx: Ctx, due: DueTransition) -> None:
-        entity = by_id(ctx, self.model, int(due.payload["pk"]))  # type: ignore[type-var]
-        if entity is None or self.state_of(entity) != due.payload["source"]:
-            return  # deleted meanwhile, or stale: an event moved it on first
-        self._enter(ctx, entity, due.payload["source"], due.payload["target"], pending=False)

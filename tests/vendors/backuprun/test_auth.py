@@ -137,7 +137,7 @@ def test_recovery_code_expires_after_a_day(client: TestClient) -> None:
 
 
 def test_sandbox_credentials_reach_the_sandbox_only(client: TestClient) -> None:
-    # another seed than the default world's, so the services tell the worlds apart
+    # a seed of its own: a sandbox of the default world's seed holds the same data (by design)
     sandbox = client.post("/_emulator/sandboxes", json={"seed": 7}).json()
     creds = sandbox["credentials"]["backuprun"]
     login(client, creds["email"], creds["password"])

@@ -126,8 +126,7 @@ def test_current_tenant(client: TestClient) -> None:
     assert tenant["tenantUid"] and tenant["name"] == _orgs(client)[0]["orgName"]
     for role in ("org_manager", "user"):
         assert _data(client, "/api/v3/customer/my", role)["tenantUid"] == tenant["tenantUid"]
-    # the tenant follows the seed: another seed, another tenant
-    sandbox = client.post("/_emulator/sandboxes", json={"seed": 7}).json()
+    sandbox = client.post("/_emulator/sandboxes", json={"seed": 7}).json()  # other data
     creds = sandbox["credentials"]["code42"]["sysadmin"]
     other = client.get("/api/v3/customer/my", auth=(creds["username"], creds["password"]))
     assert other.status_code == 200 and other.json()["tenantUid"] != tenant["tenantUid"]
