@@ -46,6 +46,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from emulator.core.errors import EmulatorError
 from emulator.core.surface import Surface, owner_of
+from emulator.core.transport import replaying
 
 __all__ = ["CONTROL_PREFIX", "TOKEN_HEADER", "Guard", "GuardMiddleware", "lone_surrogate"]
 
@@ -128,7 +129,8 @@ class GuardMiddleware:
         except _Refused as refused:
             await self._refuse(scope, send, refused)
             return
-        await self.app(scope, _replay(body, receive), send)
+        await self.app(scope, replaying(
+            {"type": "http.request", "body": body, "more_body": False}, receive), send)
 
     def _check_host(self, scope: Scope, headers: dict[str, str]) -> None:
         host = headers.get("host")
@@ -296,18 +298,6 @@ def _origin_host(origin: str) -> str | None:
     except ValueError:
         return None
 
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
 
 
 def _check_text(body: bytes, content_type: str | None) -> None:

@@ -38,6 +38,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from emulator.core.exchange import CURRENT, pinned_world
 from emulator.core.runtime import Emulator
+from emulator.core.transport import replaying
 from emulator.core.versions import ALL, ANY
 from emulator.core.world import World
 
@@ -52,19 +53,6 @@ _BODY_HEADERS = frozenset({b"content-length", b"transfer-encoding"})
 
 Key = tuple[str, str, bytes, str | None, tuple[tuple[bytes, bytes], ...], bytes]
 
-
-def _replay(first: Message, receive: Receive) -> Receive:
-    """A receive that gives `first` again, then whatever the server sends."""
-    given = False
-
-    async def replay() -> Message:
-        nonlocal given
-        if not given:
-            given = True
-            return first
-        return await receive()
-
-    return replay
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +133,7 @@ class ResponseCache:
         if method == "POST":
             first = await receive()  # the toolkit has read it all: one message
             body = first.get("body", b"")
-            receive = _replay(first, receive)
+            receive = replaying(first, receive)
         elif any(k in _BODY_HEADERS and v != b"0" for k, v in headers):  # a GET with a body
             await self.app(scope, receive, send)
             return

@@ -12,12 +12,27 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["TRANSPORT", "http_protocol", "transport_of", "uvicorn_config"]
+__all__ = ["TRANSPORT", "http_protocol", "replaying", "transport_of", "uvicorn_config"]
 
 TRANSPORT = "backup_emulator.transport"
 DEFAULT_HEADER_TIMEOUT = 10.0
+
+
+def replaying(first: Message, receive: Receive) -> Receive:
+    """A receive that gives `first` again (a message a middleware already read), then whatever
+    the server sends."""
+    given = False
+
+    async def replay() -> Message:
+        nonlocal given
+        if not given:
+            given = True
+            return first
+        return await receive()
+
+    return replay
 
 
 def transport_of(scope: Scope) -> asyncio.Transport | None:
