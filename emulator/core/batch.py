@@ -9,6 +9,12 @@ set-based delete at the end). Handlers keep what they looked up in `state` and b
 executemany per table and statement, one delete of the applied rows and one insert of the new
 pending ones. Nothing a handler buffered is visible to SQL before `write`: handlers that need
 their own rows back keep them in `state`.
+
+Buffered rows are written at the driver level (`_RowWriter`): each table's INSERT is made once,
+each row becomes a plain tuple with only the columns that need it converted (datetimes, JSON),
+and the DBAPI cursor's executemany gets them through the session's connection. Binding them
+through the ORM session cost most of a replayed run. Such a write passes by the session's
+events, so `write` bumps the world's version itself (core.versions).
 """
 
 from __future__ import annotations
@@ -17,10 +23,14 @@ import heapq
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, TypeVar
 
-from sqlalchemy import Executable, Table, bindparam, delete, insert
+from sqlalchemy import Connection, Executable, Table, bindparam, delete, insert
+from sqlalchemy.engine import Dialect
 from sqlmodel import Session
+
+from emulator.core.versions import ALL, wrote
 
 __all__ = ["NEW_SEQ", "Batch", "Due", "blank_row"]
 
@@ -46,6 +56,75 @@ def blank_row(table: Table) -> dict[str, Any]:
                     else None)
             for c in table.columns if not c.primary_key}
     return dict(blank)
+
+
+class _RowWriter:
+    """One table's INSERT at the driver level, for rows with one set of keys (`blank_row`'s)."""
+
+    def __init__(self, table: Table, keys: tuple[str, ...], dialect: Dialect) -> None:
+        self.keys = keys
+        columns = [table.c[k] for k in keys]
+        self.world = keys.index("world_id") if "world_id" in keys else None
+        self.values = itemgetter(*keys) if len(keys) > 1 else lambda row: (row[keys[0]],)
+        # (position, converter) for the columns whose values the driver cannot take as they are
+        self.converters = [(i, p) for i, p in enumerate(
+            c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns)
+            if p is not None]
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        quote = dialect.identifier_preparer
+        self.sql = (f"INSERT INTO {quote.format_table(table)} "
+                    f"({', '.join(quote.format_column(c) for c in columns)}) "
+                    f"VALUES ({', '.join([mark] * len(columns))})")
+
+    @staticmethod
+    def fits(table: Table, keys: Iterable[str], dialect: Dialect) -> bool:
+        """Whether the driver-level path writes what `insert(table)` would: a positional
+        paramstyle, and no column left out that SQLAlchemy would fill with a default."""
+        given = set(keys)
+        if dialect.paramstyle not in ("qmark", "format", "pyformat") or not given <= set(table.c.keys()):
+            return False
+        return all(c.default is None and c.server_default is None or c.primary_key
+                   for c in table.columns if c.key not in given)
+
+    def write(self, connection: Connection, rows: list[dict[str, Any]]) -> set[str | None]:
+        """Insert `rows`; returns the worlds they belong to (None: a row with no world)."""
+        width, values, converters = len(self.keys), self.values, self.converters
+        if any(len(row) != width for row in rows):
+            raise ValueError(f"{self.sql}: every buffered row needs the keys {self.keys}")
+        params: list[tuple[Any, ...]]
+        if converters:
+            params = []
+            for row in rows:
+                out = list(values(row))
+                for i, convert in converters:
+                    out[i] = convert(out[i])
+                params.append(tuple(out))
+        else:
+            params = [values(row) for row in rows]
+        connection.exec_driver_sql(self.sql, params)
+        if self.world is None:
+            return {None}
+        w = self.world
+        return {p[w] for p in params}
+
+
+_WRITERS: dict[tuple[Table, tuple[str, ...], str], _RowWriter | None] = {}
+
+
+def _insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> set[str | None]:
+    """Insert rows of one key set; the driver-level path when it fits, else the ORM's."""
+    connection = session.connection()
+    dialect = connection.dialect
+    keys = tuple(rows[0])
+    cache_key = (table, keys, dialect.name)
+    if cache_key not in _WRITERS:
+        _WRITERS[cache_key] = (_RowWriter(table, keys, dialect)
+                               if _RowWriter.fits(table, keys, dialect) else None)
+    writer = _WRITERS[cache_key]
+    if writer is None:
+        session.execute(insert(table), rows)  # the session's events bump its versions
+        return set()
+    return writer.write(connection, rows)
 
 
 @dataclass(slots=True, eq=False)
@@ -163,14 +242,15 @@ class Batch:
         session.flush()
         for hook in self._hooks.values():
             hook(session)
+        worlds: set[str | None] = set()
         for table, rows in self._inserts.items():
-            session.execute(insert(table), rows)
+            worlds |= _insert_rows(session, table, rows)
         for statement, params in self._updates.values():
             session.execute(statement, params)
         t = self.table.c
         for start in range(0, len(self._applied), _IN_CHUNK):
             session.execute(delete(self.table).where(
-                t.id.in_(self._applied[start:start + _IN_CHUNK])))
+                t.world_id == self.world_id, t.id.in_(self._applied[start:start + _IN_CHUNK])))
         if self._cancelled:
             session.execute(delete(self.table).where(
                 t.world_id == self.world_id, t.kind == bindparam("k"),
@@ -180,7 +260,9 @@ class Batch:
                     "entity_id": d.entity_id, "payload": d.payload}
                    for d in self._new if d.alive]
         if pending:
-            session.execute(insert(self.table), pending)
+            worlds |= _insert_rows(session, self.table, pending)
+        if worlds:
+            wrote(session, {ALL if w is None else w for w in worlds})
         self._inserts.clear()
         self._updates.clear()
         self._hooks.clear()

@@ -15,7 +15,8 @@ The bumps happen in ONE place, SQLAlchemy session events, inside the transaction
 (so they commit or roll back with it), each counter once per transaction: vendor code needs
 nothing. A write must therefore go
 through a Session (`session.add`, `session.execute`); a statement on `session.connection()`
-or a connection of its own bypasses them and must call `bump` itself.
+or a connection of its own bypasses them and must call `bump` itself (`wrote`, for one on
+`session.connection()`: once per transaction, as the events do).
 
 The table survives resets and is in no snapshot, so a counter never goes back to a value an
 old answer was stored with.
@@ -37,7 +38,7 @@ from sqlmodel import Field, SQLModel
 
 from emulator.core.world import Counter, World
 
-__all__ = ["ALL", "ANY", "ResponseVersion", "StoreVersions", "bump"]
+__all__ = ["ALL", "ANY", "ResponseVersion", "StoreVersions", "bump", "wrote"]
 
 ALL = "~all"
 ANY = "~any"
@@ -79,6 +80,12 @@ def _bump_once(session: OrmSession, scopes: Iterable[str]) -> None:
     if new:
         bump(session.connection(), new)
         done.update(new)
+
+
+def wrote(session: OrmSession, scopes: Iterable[str]) -> None:
+    """A session's write that passed by its events (a statement on `session.connection()`)
+    touched these worlds (or ALL): bump them, once per transaction as the events do."""
+    _bump_once(session, scopes)
 
 
 def _transaction_ended(session: OrmSession, _transaction: Any) -> None:
