@@ -81,9 +81,10 @@ class _RowWriter:
         """Whether the driver-level path writes what `insert(table)` would: a positional
         paramstyle, and no column left out that SQLAlchemy would fill with a default."""
         given = set(keys)
-        if dialect.paramstyle not in ("qmark", "format", "pyformat") or not given <= set(table.c.keys()):
+        positional = dialect.paramstyle in ("qmark", "format", "pyformat")
+        if not positional or not given <= set(table.c.keys()):
             return False
-        return all(c.default is None and c.server_default is None or c.primary_key
+        return all((c.default is None and c.server_default is None) or c.primary_key
                    for c in table.columns if c.key not in given)
 
     def write(self, connection: Connection, rows: list[dict[str, Any]]) -> set[str | None]:
