@@ -170,15 +170,13 @@ def new_backup(ctx: Ctx, config: Configuration, agent: Agent, *, scheduled: bool
     elif state in BACKUP_RUNNING:
         BACKUP.start(ctx, backup, state)
     else:
-        ctx.session.add(backup)
-        ctx.session.flush()
+        ctx.session.add(backup)  # written with the batch's flush: nothing needs its pk
     return backup
 
 
 def _replay(ctx: Ctx, backup: Backup, agent: Agent) -> None:
     rng = ctx.rng("rackspace", "replay", backup.config_id, ctx.now.isoformat())
     ctx.session.add(backup)
-    ctx.session.flush()
     heartbeat(ctx, agent)
     finals = [e for e in BACKUP.edges if e.source == "InProgress" and e.after is not None]
     edge = _forced(backup, "force_backup", ctx, finals) or rng.choices(
