@@ -187,7 +187,8 @@ def _replay(ctx: Ctx, backup: Backup, agent: Agent) -> None:
     _moved(ctx, backup.config_id, backup.state, edge.target)
     backup.state = edge.target
     backup.state_change_time = end
-    finish_backup(Ctx(ctx.session, ctx.world, end, ctx.sim), backup, agent, edge.target)
+    ended = Ctx(ctx.session, ctx.world, end, ctx.sim, ctx.until, ctx.batch)
+    finish_backup(ended, backup, agent, edge.target)
 
 
 def _dataset(ctx: Ctx, config_id: int) -> tuple[int, int]:
