@@ -76,7 +76,39 @@ def _choose_backup(ctx: Ctx, backup: Backup, edges: Sequence[Edge]) -> Edge | No
     return _forced(backup, "force_backup", ctx, edges)
 
 
-def _backup_entered(ctx: Ctx, backup: Backup, _source: str, target: str) -> None:
+_DONE = ("Completed", "CompletedWithErrors")
+
+
+def _counts(ctx: Ctx, config_id: int) -> list[int] | None:
+    """[running, completed] backups of a configuration, kept for the engine's batch (None on
+    the request path): counted once per batch, then moved along with each state change, instead
+    of two COUNT queries (each with its autoflush) per run."""
+    if ctx.batch is None:
+        return None
+    known: dict[int, list[int]] = ctx.batch.remember("rackspace.counts", dict)
+    counts = known.get(config_id)
+    if counts is None:
+        where = (col(Backup.world_id) == ctx.world_id, col(Backup.config_id) == config_id)
+        counts = known[config_id] = [
+            ctx.session.exec(select(func.count()).select_from(Backup).where(
+                *where, col(Backup.state).in_(states))).one()
+            for states in (BACKUP_RUNNING, _DONE)]
+    return counts
+
+
+def _moved(ctx: Ctx, config_id: int, source: str | None, target: str) -> None:
+    """A backup of `config_id` went from `source` (None: new) to `target`: keep the counts."""
+    known = None if ctx.batch is None else ctx.batch.state.get("rackspace.counts")
+    counts = None if known is None else known.get(config_id)
+    if counts is None:
+        return  # not counted yet: the first count will see it
+    for i, states in enumerate((BACKUP_RUNNING, _DONE)):
+        counts[i] += (target in states) - (source is not None and source in states)
+
+
+def _backup_entered(ctx: Ctx, backup: Backup, source: str, target: str) -> None:
+    if source != target:
+        _moved(ctx, backup.config_id, source, target)
     backup.state_change_time = ctx.now
     agent = by_id(ctx, Agent, backup.agent_id)
     if agent is not None:
@@ -116,7 +148,8 @@ def new_backup(ctx: Ctx, config: Configuration, agent: Agent, *, scheduled: bool
     `replay` (a run the clock has long passed) records the finished run at once, with the same
     timings and outcome odds, instead of stepping through five due transitions.
     """
-    running = ctx.session.exec(
+    counts = _counts(ctx, config.id)
+    running = counts[0] if counts is not None else ctx.session.exec(
         select(func.count()).select_from(Backup)
         .where(col(Backup.world_id) == ctx.world_id, col(Backup.config_id) == config.id,
                col(Backup.state).in_(BACKUP_RUNNING))
@@ -131,20 +164,19 @@ def new_backup(ctx: Ctx, config: Configuration, agent: Agent, *, scheduled: bool
                     tenant_id=config.tenant_id, config_id=config.id, agent_id=agent.id,
                     state=state, is_encrypted=agent.is_encrypted, created=ctx.now,
                     state_change_time=ctx.now)
+    _moved(ctx, config.id, None, state)
     if state in BACKUP_RUNNING and replay:
         _replay(ctx, backup, agent)
     elif state in BACKUP_RUNNING:
         BACKUP.start(ctx, backup, state)
     else:
-        ctx.session.add(backup)
-        ctx.session.flush()
+        ctx.session.add(backup)  # written with the batch's flush: nothing needs its pk
     return backup
 
 
 def _replay(ctx: Ctx, backup: Backup, agent: Agent) -> None:
     rng = ctx.rng("rackspace", "replay", backup.config_id, ctx.now.isoformat())
     ctx.session.add(backup)
-    ctx.session.flush()
     heartbeat(ctx, agent)
     finals = [e for e in BACKUP.edges if e.source == "InProgress" and e.after is not None]
     edge = _forced(backup, "force_backup", ctx, finals) or rng.choices(
@@ -152,9 +184,11 @@ def _replay(ctx: Ctx, backup: Backup, agent: Agent) -> None:
     assert edge.after is not None
     backup.start_time = ctx.now + timedelta(seconds=rng.uniform(2, 8) + rng.uniform(5, 30))
     end = backup.start_time + timedelta(seconds=rng.uniform(10, 60) + rng.uniform(*edge.after))
+    _moved(ctx, backup.config_id, backup.state, edge.target)
     backup.state = edge.target
     backup.state_change_time = end
-    finish_backup(Ctx(ctx.session, ctx.world, end, ctx.sim), backup, agent, edge.target)
+    ended = Ctx(ctx.session, ctx.world, end, ctx.sim, ctx.until, ctx.batch)
+    finish_backup(ended, backup, agent, edge.target)
 
 
 def _dataset(ctx: Ctx, config_id: int) -> tuple[int, int]:
@@ -183,7 +217,8 @@ def _locked_paths(agent: Agent | None) -> list[str]:
 def finish_backup(ctx: Ctx, backup: Backup, agent: Agent | None, outcome: str) -> None:
     rng = ctx.rng("rackspace", "backup-report", backup.id, outcome)
     files, size = _dataset(ctx, backup.config_id)
-    earlier = ctx.session.exec(
+    counts = _counts(ctx, backup.config_id)
+    earlier = counts[1] - (backup.state in _DONE) if counts is not None else ctx.session.exec(
         select(func.count()).select_from(Backup).where(
             col(Backup.world_id) == ctx.world_id, col(Backup.config_id) == backup.config_id,
             col(Backup.id) != backup.id,
