@@ -162,8 +162,8 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         if args.http_only:
-            latency = latency_while_advancing(args.scale, args.days, tmp)
-            print(json.dumps({"latency": latency}, indent=2))
+            alone = latency_while_advancing(args.scale, args.days, tmp)
+            print(json.dumps({"latency": alone}, indent=2))
             return 0
         throughput = [job_runs_per_cpu_second(args.scale, args.days, tmp, vendor)
                       for vendor in (*RUN_TABLES, None)]
