@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -134,12 +135,14 @@ def latency_while_advancing(scale: int, days: float, tmp: str) -> dict[str, Any]
             sandbox = http.post("/_emulator/sandboxes", json={}).raise_for_status().json()
             auth = (sandbox["credentials"]["cleverfox"]["api_key"], "")
             idle, _ = _sample(base, auth, 3.0)
+            idle["load_1min"] = round(os.getloadavg()[0], 2)
 
             def advance() -> None:
                 http.post("/_emulator/clock",
                           json={"advance_seconds": days * 86400}).raise_for_status()
 
             busy, took = _sample(base, auth, None, advance)
+            busy["load_1min"] = round(os.getloadavg()[0], 2)
     finally:
         stop(process)
     return {"idle": idle, "advancing": busy, "advance_s": round(took, 2)}
@@ -154,8 +157,14 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="print JSON only")
     parser.add_argument("--no-http", action="store_true",
                         help="in-process numbers only (no server, no latency table)")
+    parser.add_argument("--http-only", action="store_true",
+                        help="the latency table only (idle and advancing, same server)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
+        if args.http_only:
+            alone = latency_while_advancing(args.scale, args.days, tmp)
+            print(json.dumps({"latency": alone}, indent=2))
+            return 0
         throughput = [job_runs_per_cpu_second(args.scale, args.days, tmp, vendor)
                       for vendor in (*RUN_TABLES, None)]
         month = job_runs_per_cpu_second(1, args.month, tmp)
@@ -178,11 +187,13 @@ def main() -> int:
     if latency is None:
         return 0
     print(f"  advance over HTTP took {latency['advance_s']} s")
-    print("  | while | health p99 | health max | other-world read p50 | p99 | max | reads |")
-    print("  | --- | --- | --- | --- | --- | --- | --- |")
+    print("  | while | load (1 min) | health p99 | health max | other-world read p50 | p99 | max "
+          "| reads |")
+    print("  | --- | --- | --- | --- | --- | --- | --- | --- |")
     for name in ("idle", "advancing"):
         row = latency[name]
-        print(f"  | {name} | {row['health_p99_ms']} ms | {row['health_max_ms']} ms | "
+        print(f"  | {name} | {row['load_1min']} | {row['health_p99_ms']} ms | "
+              f"{row['health_max_ms']} ms | "
               f"{row['read_p50_ms']} ms | {row['read_p99_ms']} ms | {row['read_max_ms']} ms | "
               f"{row['reads']} |")
     ratio = latency["advancing"]["read_p99_ms"] / max(latency["idle"]["read_p99_ms"], 0.01)

@@ -71,7 +71,7 @@ def create_app(settings: Settings | None = None, *, emulator: Emulator | None = 
     # Nothing reaches the case folding, the toolkit or a router unchecked; it runs after the
     # HTTP rules, so it sees the path with any /sandbox/{id} prefix already taken off.
     app.add_middleware(GuardMiddleware, guard=Guard.of(emu.settings), surfaces=SURFACES,
-                       fallback=CONTROL)
+                       fallback=CONTROL, emulator=emu)
     app.add_middleware(HttpRules, worlds=emu.worlds, surfaces=vendors, control=CONTROL,
                        base_url=emu.settings.base_url)
     return app

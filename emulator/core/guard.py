@@ -24,7 +24,8 @@ Checked once per request, before any router or the toolkit middleware, for every
   replayed to the app, so nothing downstream buffers more than the limit.
 
 Errors are rendered by the surface owning the path, in its vendor's format, with the status
-named here (BackupRun's errors otherwise answer 200). Refused requests are not journaled.
+named here (BackupRun's errors otherwise answer 200). Refused requests are journaled like any
+other (masked when read), under the surface owning the path, so a user sees why.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import hmac
 import html
 import json
 import re
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
@@ -96,9 +98,10 @@ class GuardMiddleware:
     """Refuses what `Guard` forbids, in the owning surface's error format."""
 
     def __init__(self, app: ASGIApp, guard: Guard, surfaces: Sequence[Surface],
-                 fallback: Surface) -> None:
+                 fallback: Surface, emulator: Any = None) -> None:
         self.app, self.guard = app, guard
         self.surfaces, self.fallback = tuple(surfaces), fallback
+        self.emu = emulator  # its journal records refusals; None: not recorded
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -238,11 +241,34 @@ class GuardMiddleware:
         response.status_code = error.status_code  # e.g. BackupRun answers its errors with 200
         if refused.close:
             response.headers["Connection"] = "close"
+        self._record(scope, surface, response)
 
         async def nothing() -> Message:
             return {"type": "http.disconnect"}
 
         await response(scope, nothing, send)
+
+
+    def _record(self, scope: Scope, surface: Surface, response: Response) -> None:
+        """Journal the refusal: the request's headers (no body: it was not read, or too big)
+        and the error answered."""
+        from emulator.core.journal import Entry, Message
+        from emulator.core.world import DEFAULT_WORLD_ID
+
+        journal = None if self.emu is None else self.emu.journal
+        if journal is None or journal.capacity == 0:
+            return
+        clock = self.emu.clocks.get(DEFAULT_WORLD_ID)
+        real = time.time()
+        when = clock.now() if clock is not None else None
+        if when is None:
+            return
+        body = bytes(response.body)
+        journal.record(Entry(
+            journal.next_id(), surface.name, scope["method"], scope["path"],
+            scope["query_string"].decode("latin-1"), None, None, when, real, 0.0,
+            response.status_code, (), Message(tuple(scope["headers"]), b"", 0),
+            Message(tuple(response.raw_headers), body[:journal.body_bytes], len(body))))
 
 
 def _is_control(path: str) -> bool:

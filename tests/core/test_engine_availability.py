@@ -185,3 +185,21 @@ def _assert_in_due_order(applied: list[tuple[str, str]],
                          key: Callable[[tuple[str, str]], str] = lambda a: a[1]) -> None:
     times = [key(a) for a in applied]
     assert times == sorted(times)
+
+
+async def test_without_a_hold_other_requests_are_answered_between_chunks(rig: Rig) -> None:
+    """The engine's own pause between chunks (no test gate) lets health and another world's
+    read through long before the advance is done."""
+    created = await rig.client.post("/_emulator/sandboxes", json={})
+    sandbox = created.json()["id"]
+    _schedule_ticks(rig.emu, DEFAULT_WORLD_ID, jobs=4, runs=40)
+    advance = asyncio.create_task(_advance(rig.client, 86400))
+    while not APPLIED:
+        await asyncio.sleep(0)
+    health = await rig.client.get("/_emulator/health")
+    theirs = await rig.client.get("/fake/probes", headers={"X-World": sandbox})
+    assert (health.status_code, theirs.status_code) == (200, 200)
+    assert not advance.done()
+    assert len(APPLIED) < 4 * 41  # answered while the world was still being caught up
+    assert (await advance).status_code == 200
+    assert len([a for a in APPLIED if not a[0].startswith("echo:")]) == 4 * 41

@@ -222,3 +222,19 @@ def test_invalid_utf8_in_json_is_refused_naming_the_body(client: TestClient) -> 
                            headers={"Content-Type": "application/json"})
     assert response.status_code == 400
     assert "UTF-8" in response.json()["badRequest"]["message"]
+
+
+def test_refused_requests_are_journaled_with_why_and_masked(client: TestClient) -> None:
+    key = client.get("/_emulator/credentials").json()["cleverfox"]["api_key"]
+    refused = client.get("/api/devices", headers={"Host": "evil.example"}, auth=(key, ""))
+    assert refused.status_code == 400
+    reset = client.post("/_emulator/reset", content=b"x", headers={"Content-Type": "text/plain"})
+    assert reset.status_code == 415
+    page = client.get("/_emulator/requests").json()
+    entries = {e["path"]: e for e in page["data"]}
+    host = entries["/api/devices"]
+    assert host["status"] == 400 and host["vendor"] == "cleverfox"
+    assert "evil.example" in host["response"]["body"]
+    assert key not in str(host["request"]["headers"])  # credentials masked as in every entry
+    control = entries["/_emulator/reset"]
+    assert control["status"] == 415 and "text/plain" in control["response"]["body"]
