@@ -42,9 +42,6 @@ LAZY = {
 # Still imported at start by modules being rewritten elsewhere; the mark fails as soon as they
 # stop (strict), so the case then guards the gain.
 STILL_EAGER = {
-    "faker": "fixtures/rackspace.py, fixtures/backuprun.py and fixtures/code42.py import "
-             "faker at module level (for annotations); emulator.vendors.code42.control "
-             "imports fixtures/code42.py",
     "lxml": "emulator/vendors/backuprun/*.py import lxml.etree at module level",
 }
 
