@@ -15,6 +15,8 @@ from emulator.core.exchange import depends_on_now, valid_until
 
 __all__ = ["Present"]
 
+_TICK = timedelta(microseconds=1)  # the resolution of datetime: "later than t" is ">= t + 1us"
+
 
 class Present:
     """The virtual now of one context, asked through questions whose answers hold until a
@@ -38,6 +40,10 @@ class Present:
             return True
         valid_until(instant)
         return False
+
+    def passed(self, instant: datetime) -> bool:
+        """Whether now is later than `instant`; "not yet" holds while it is not."""
+        return self.reached(instant + _TICK)
 
     def floor(self, since: datetime, every: timedelta) -> datetime:
         """The last of the instants `since`, `since + every`, ... that has come (`since`
