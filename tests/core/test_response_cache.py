@@ -450,19 +450,41 @@ def _kept(cache: ResponseCache, path: str) -> Any:
 
 
 def test_a_read_is_kept_until_the_next_due_work(running: Pair) -> None:
+    """A Rackspace backup walks its states as due work: its kept answer holds until the
+    next state change is due, and the first read after it shows the new state."""
     pair, cache = running, _cache_of(running.cached.app)
     assert pair.wall is not None
-    pair.call("GET", "/api/logs", headers=pair.headers["cleverfox"])
-    answer = _kept(cache, "/api/logs")
+    base, headers = f"/v1.0/{pair.tenant}", pair.headers["rackspace"]
+    config = pair.call("GET", f"{base}/backup-configuration", headers=headers).json()[0]
+    started = pair.call("POST", f"{base}/backup/action-requested", headers=headers,
+                        json={"Action": "StartManual", "Id": config["BackupConfigurationId"]})
+    path = f"{base}/backup/{int(started.content)}"
+    for _ in range(2):
+        state = pair.call("GET", path, headers=headers).json()["CurrentState"]
+    answer = _kept(cache, path)
     assert answer.horizon is not None and not answer.uses_now
-    left = (answer.horizon - answer.now).total_seconds()
     hits = cache.hits
-    pair.wall.at += left - 0.001
-    pair.call("GET", "/api/logs", headers=pair.headers["cleverfox"])
+    pair.wall.at += (answer.horizon - answer.now).total_seconds() - 0.001
+    assert pair.call("GET", path, headers=headers).json()["CurrentState"] == state
     assert cache.hits == hits + 1
-    pair.wall.at += 0.002  # the work falls due: the read applies it, as without the cache
-    pair.call("GET", "/api/logs", headers=pair.headers["cleverfox"])
+    pair.wall.at += 0.002  # the state change falls due: the read applies it
+    assert pair.call("GET", path, headers=headers).json()["CurrentState"] != state
     assert cache.hits == hits + 1
+
+
+def test_a_check_in_moves_on_under_kept_answers(running: Pair) -> None:
+    """A CleverFox agent's LastApiCheckAt moves on every five minutes: a kept answer holds
+    until the next check-in only. Second by second through one check-in period."""
+    pair, cache = running, _cache_of(running.cached.app)
+    assert pair.wall is not None
+    headers = pair.headers["cleverfox"]
+    hits, shown = cache.hits, set()
+    for _ in range(301):
+        for _ in range(2):
+            devices = pair.call("GET", "/api/devices", headers=headers).json()["data"]
+        shown.add(tuple(d["LastApiCheckAt"] for d in devices))
+        pair.wall.at += 1
+    assert len(shown) > 1 and cache.hits > hits
 
 
 def test_a_rackspace_token_expires_on_a_kept_answer(running: Pair) -> None:
