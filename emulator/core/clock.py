@@ -44,6 +44,12 @@ def check_in_range(field: str, when: datetime) -> datetime:
     return when
 
 
+def _wall_time() -> float:
+    # time.time looked up at each call, as every anchor_real is, so that a test standing in
+    # for the wall clock moves the clocks and their anchors alike.
+    return time.time()
+
+
 @dataclass(frozen=True)
 class ClockState:
     """What is stored for a clock: virtual `anchor` was current at real time `anchor_real`."""
@@ -57,8 +63,8 @@ class ClockState:
 class Clock:
     """One world's virtual time: anchor + (real elapsed x speed), or the anchor while frozen."""
 
-    def __init__(self, state: ClockState, real: Callable[[], float] = time.time) -> None:
-        self._real = real
+    def __init__(self, state: ClockState, real: Callable[[], float] | None = None) -> None:
+        self._real = real or _wall_time
         self._state = ClockState(as_utc(state.anchor), state.anchor_real, state.speed, state.frozen)
         self._last = self._state.anchor
 

@@ -24,6 +24,8 @@ from sqlmodel import Field, Session, col, select
 
 from emulator.core.batch import Batch, Due
 from emulator.core.db import UTCDateTime
+from emulator.core.exchange import depends_on_now
+from emulator.core.present import Present
 from emulator.core.world import World, WorldScoped
 
 __all__ = ["Batch", "Ctx", "Due", "DueTransition", "Handler", "Simulation", "Step", "on_due",
@@ -64,11 +66,17 @@ def rng_for(*keys: object) -> random.Random:
 
 @dataclass
 class Ctx:
-    """What backends and handlers work with: a session, their world and the virtual `now`."""
+    """What backends and handlers work with: a session, their world and the virtual `now`.
+
+    `now` is read through a property that tells the request in flight its answer was made
+    from that instant (core.exchange); code that only compares it with a stored instant asks
+    `time` (core.present), so the answer can be served again until that instant comes.
+    """
 
     session: Session
     world: World
-    now: datetime
+    instant: datetime
+    """The virtual now; read it as `now` or through `time`, never directly in vendor code."""
     sim: Simulation
     until: datetime | None = None
     """In a due handler, the time the engine is catching the world up to (now is the due time)."""
@@ -78,6 +86,17 @@ class Ctx:
     @property
     def world_id(self) -> str:
         return self.world.id
+
+    @property
+    def now(self) -> datetime:
+        """The virtual now (the due time, in a due handler)."""
+        depends_on_now()
+        return self.instant
+
+    @property
+    def time(self) -> Present:
+        """The virtual now, asked in questions whose answers hold until a known instant."""
+        return Present(self.instant)
 
     @property
     def present(self) -> datetime:
@@ -98,7 +117,7 @@ class Ctx:
         """Store work of `kind` for `entity_id`, due `at` a time or `after` seconds from now."""
         if at is None:
             delay = after if isinstance(after, timedelta) else timedelta(seconds=after or 0)
-            at = self.now + delay
+            at = self.instant + delay
         self.sim.schedule(self.session, self.world.id, kind, str(entity_id), at, payload or {})
 
     def cancel(self, kind: str, entity_id: object) -> int:

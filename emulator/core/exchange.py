@@ -5,6 +5,11 @@ context variable. A vendor learns the request's world from its own credentials a
 `Emulator.ctx`, which reports the world here: that names the request's sandbox in the journal
 and is the moment a sandbox's own fault rules are decided, before any due work is applied, so
 a fault that replaces the answer leaves the world exactly as it was.
+
+It also carries what the answer made from the world's virtual time, for the response cache
+(core.response_cache): whether it used `now` itself (`depends_on_now`: reading `Ctx.now`
+does it) or only compared it with stored instants, which keeps it true until the earliest
+of them still ahead (`valid_until`: core.present does it).
 """
 
 from __future__ import annotations
@@ -12,10 +17,13 @@ from __future__ import annotations
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from emulator.core.faults import FaultBook, Firing, RequestFacts
+if TYPE_CHECKING:  # faults needs the engine, whose Ctx reports here
+    from emulator.core.faults import FaultBook, Firing, RequestFacts
 
-__all__ = ["CURRENT", "PINNED", "Exchange", "FaultFired", "pinned_world", "world_resolved"]
+__all__ = ["CURRENT", "PINNED", "Exchange", "FaultFired", "depends_on_now", "pinned_world",
+           "valid_until", "world_resolved"]
 
 PINNED: ContextVar[str | None] = ContextVar("backup_emulator_pinned_world", default=None)
 """The world whose sandbox base URL the request in flight came under (core.http_rules)."""
@@ -46,6 +54,8 @@ class Exchange:
     firings: list[Firing] = field(default_factory=list)
     delay: float = 0.0  # seconds before the answer starts
     cut: Firing | None = None  # cut the vendor's real answer short
+    uses_now: bool = False  # the answer was made from the virtual now itself
+    horizon: datetime | None = None  # the answer holds only while virtual time is before it
 
     def add(self, firings: list[Firing]) -> Firing | None:
         """Take in the firings of one check; returns the one that replaces the answer, if any."""
@@ -77,3 +87,17 @@ def world_resolved(world_id: str, now: datetime) -> None:
     exchange = CURRENT.get()
     if exchange is not None:
         exchange.resolved(world_id, now)
+
+
+def depends_on_now() -> None:
+    """The answer in flight, if any, is made from the virtual now: true only at that instant."""
+    exchange = CURRENT.get()
+    if exchange is not None:
+        exchange.uses_now = True
+
+
+def valid_until(instant: datetime) -> None:
+    """The answer in flight, if any, holds only while virtual time is before `instant`."""
+    exchange = CURRENT.get()
+    if exchange is not None and (exchange.horizon is None or instant < exchange.horizon):
+        exchange.horizon = instant

@@ -13,15 +13,26 @@ body), only if
   core.http_rules) of a vendor route, or to a POST of a vendor named in `posts` (BackupRun,
   whose every call, reads included, is a form POST), whose handler named its world
   (Emulator.ctx);
-- that world's clock is frozen: a running clock moves the virtual `now` every answer may show
-  (a "last check-in", a token's expiry, due work becoming due), so its answers are not kept;
 - no write happened anywhere while it was made (the store's ANY counter did not move), so
   it was not made from a state that was already changing, and a GET that writes (a session
-  touch) is never kept.
+  touch, due work applied) is never kept;
+- its world's due work was not being caught up, and the virtual time it was made at is before
+  its horizon (below).
+
+What an answer made of virtual time decides how long it holds (core.exchange):
+- made from the instant itself (it read `Ctx.now`: a timestamp shown, an age, a seed): it
+  holds while the world's clock still shows that instant, so only under a frozen clock;
+- otherwise it holds until its horizon: the earliest of the world's next due transition (read
+  from the store when the answer is made; scheduling work is a write, so anything earlier
+  bumps the world's counter) and the instants the handler compared the clock with and has
+  not reached (core.present: a token's expiry, a session's next idle minute, an agent's next
+  check-in). Under a running clock such an answer is served again until then.
 It is served again only if the world is the same incarnation (not reset or dropped), its
-clock is still frozen at the same `now`, no due work is being caught up, and the store's
-counters of that world and of ALL still hold the values it was made at (core.versions): one
-indexed read per hit, so another process's write is seen as surely as this one's.
+clock says the answer still holds, no due work is being caught up, and the store's counters
+of that world and of ALL still hold the values it was made at (core.versions): one indexed
+read per hit, so another process's write is seen as surely as this one's. Virtual time only
+moves forward within an incarnation, and every move of a clock but its running is a write of
+the world's row, so "before the horizon" is all time can change.
 
 Memory is bounded by `response_cache_mb` (least recently used answers go first); an answer
 bigger than an eighth of it is not kept. EMULATOR_RESPONSE_CACHE=0 turns the cache off.
@@ -34,9 +45,11 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import func, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from emulator.core.exchange import CURRENT, pinned_world
+from emulator.core.engine import DueTransition
+from emulator.core.exchange import CURRENT, Exchange, pinned_world
 from emulator.core.runtime import Emulator
 from emulator.core.transport import replaying
 from emulator.core.versions import ALL, ANY
@@ -54,17 +67,23 @@ _BODY_HEADERS = frozenset({b"content-length", b"transfer-encoding"})
 Key = tuple[str, str, bytes, str | None, tuple[tuple[bytes, bytes], ...], bytes]
 
 
-
 @dataclass(frozen=True, slots=True)
 class Answer:
     """A kept answer and what it was made from."""
 
     world: World  # the incarnation (Emulator.worlds holds a new object after a reset)
-    now: datetime
+    now: datetime  # the virtual time it was made at
     versions: tuple[int, int]  # the world's and ALL's counters
     headers: tuple[tuple[bytes, bytes], ...]
     body: bytes
-    running: bool = False  # only a mark: its world's clock runs, nothing to keep
+    uses_now: bool  # made from `now` itself: holds at that instant only
+    horizon: datetime | None  # else it holds while virtual time is before this (None: ever)
+
+    def holds_at(self, now: datetime) -> bool:
+        """Whether it is still the answer at virtual time `now` (versions apart)."""
+        if self.uses_now:
+            return now == self.now
+        return self.horizon is None or now < self.horizon
 
     @property
     def size(self) -> int:
@@ -140,16 +159,11 @@ class ResponseCache:
         key: Key = (method, scope["path"], scope["query_string"], pinned_world(),
                     tuple(sorted(h for h in headers if h[0] not in ROUTINE_HEADERS)), body)
         answer = self.answers.get(key)
-        if answer is not None and answer.running:
-            clock = self.emu.clocks.get(answer.world.id)
-            if clock is not None and not clock.frozen:  # still nothing to keep: no reads
-                await self.app(scope, receive, send)
-                return
-            self.answers.drop(key)
-        elif answer is not None:
-            if self._fresh(answer):
+        if answer is not None:
+            now = self._fresh(answer)
+            if now is not None:
                 self.hits += 1
-                exchange.resolved(answer.world.id, answer.now)  # may raise FaultFired
+                exchange.resolved(answer.world.id, now)  # may raise FaultFired
                 await send({"type": "http.response.start", "status": 200,
                             "headers": list(answer.headers)})
                 await send({"type": "http.response.body", "body": answer.body})
@@ -158,12 +172,17 @@ class ResponseCache:
         self.misses += 1
         await self._make(key, scope, receive, send)
 
-    def _fresh(self, answer: Answer) -> bool:
+    def _fresh(self, answer: Answer) -> datetime | None:
+        """The world's virtual now if `answer` still holds, else None."""
         world = answer.world
         clock = self.emu.clocks.get(world.id)
-        return (self.emu.worlds.get(world.id) is world and clock is not None and clock.frozen
-                and clock.now() == answer.now and not self.emu.catching_up(world.id)
-                and self.store.read(world.id, ALL) == answer.versions)
+        if (self.emu.worlds.get(world.id) is not world or clock is None
+                or self.emu.catching_up(world.id)):
+            return None
+        now = clock.now()
+        if not answer.holds_at(now) or self.store.read(world.id, ALL) != answer.versions:
+            return None
+        return now
 
     async def _make(self, key: Key, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve the request; keep its answer if it qualifies."""
@@ -187,20 +206,40 @@ class ResponseCache:
 
         await self.app(scope, receive, capture)
         exchange = CURRENT.get()
-        if not keep or start is None or exchange is None or exchange.world is None:
+        if not keep or start is None or exchange is None:
             return
-        world_id, now = exchange.world, exchange.time
-        world = self.emu.worlds.get(world_id)
-        clock = self.emu.clocks.get(world_id)
-        if world is not None and clock is not None and not clock.frozen:
-            self.answers.put(key, Answer(world, now or clock.now(), (0, 0), (), b"",
-                                         running=True))
+        made = self._made(exchange)
+        if made is None:
             return
-        if (world is None or clock is None or now is None
-                or clock.now() != now or self.emu.catching_up(world_id)):
-            return
-        mine, everyone, anything = self.store.read(world_id, ALL, ANY)
+        world, now, horizon = made
+        mine, everyone, anything = self.store.read(world.id, ALL, ANY)
         if anything != before:
             return
         self.answers.put(key, Answer(world, now, (mine, everyone),
-                                     tuple(start.get("headers", ())), b"".join(chunks)))
+                                     tuple(start.get("headers", ())), b"".join(chunks),
+                                     exchange.uses_now, horizon))
+
+    def _made(self, exchange: Exchange) -> tuple[World, datetime, datetime | None] | None:
+        """The world, virtual time and horizon of the answer just made, if it may be kept."""
+        world_id, now = exchange.world, exchange.time
+        if world_id is None or now is None:
+            return None
+        world = self.emu.worlds.get(world_id)
+        clock = self.emu.clocks.get(world_id)
+        if world is None or clock is None or self.emu.catching_up(world_id):
+            return None
+        if exchange.uses_now and clock.now() != now:  # its instant has already passed
+            return None
+        due = self._next_due(world_id)
+        horizon = min((h for h in (due, exchange.horizon) if h is not None), default=None)
+        if horizon is not None and horizon <= now:  # made with work due and not applied
+            return None
+        return world, now, horizon
+
+    def _next_due(self, world_id: str) -> datetime | None:
+        """The earliest due time of the world's pending work, as the store holds it now."""
+        table = DueTransition.__table__  # type: ignore[attr-defined]
+        with self.emu.db.engine.connect() as connection:
+            due: datetime | None = connection.execute(
+                select(func.min(table.c.due_at)).where(table.c.world_id == world_id)).scalar()
+        return due

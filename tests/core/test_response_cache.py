@@ -5,12 +5,18 @@ one without, are driven through random sequences of every vendor's GETs (generat
 route table and BackupRun's call table, so a new read is covered without a new test), writes
 (every non-GET route, whatever its answer), logins, clock advances (due work), fault rules,
 resets and sandboxes; every answer must match byte for byte, headers included.
+
+The same again under a running clock: both apps' clocks follow a wall clock the test stands
+in for (`Wall`), so real seconds pass only when the test says, across due work, check-ins,
+idle minutes and token expiries, and both apps see the same virtual now at every step.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -87,6 +93,8 @@ class Pair:
         self.tenant = "0"
         self.sandbox: str | None = None
         self.seen: list[str] = []  # ids and guids the answers have shown, to use in paths
+        self.running = False  # resets start a running clock (see Wall)
+        self.wall: Wall | None = None
 
     def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         one, two = self._send(self.cached, method, path, kwargs), \
@@ -112,7 +120,7 @@ class Pair:
         except ConnectionDropped as dropped:
             return dropped
 
-    def login(self) -> None:
+    def login(self, remember: bool = True) -> None:
         creds = self.call("GET", "/_emulator/credentials").json()
         self.headers["cleverfox"] = {
             "Authorization": httpx.BasicAuth(creds["cleverfox"]["api_key"], "")._auth_header}
@@ -122,8 +130,8 @@ class Pair:
             "RAX-KSKEY:apiKeyCredentials": {"username": rs["username"],
                                             "apiKey": rs["api_key"]}}})
         self.headers["rackspace"] = {"X-Auth-Token": token.json()["access"]["token"]["id"]}
-        login = self.call("POST", "/api.php", data={"apiCALL": "login", "remember": "1",
-                                                    **creds["backuprun"]})
+        login = self.call("POST", "/api.php", data={
+            "apiCALL": "login", "remember": "1" if remember else "0", **creds["backuprun"]})
         self.headers["backuprun"] = {"Cookie": f"PHPSESSID={login.cookies['PHPSESSID']}"}
         self.cached.cookies.clear()
         self.plain.cookies.clear()
@@ -208,6 +216,9 @@ def _run(pair: Pair, op: tuple[Any, ...]) -> None:
             pair.call("POST", "/_emulator/snapshots/s/restore")
     elif kind == "advance":
         pair.call("POST", "/_emulator/clock", json={"advance_seconds": op[1]})
+    elif kind == "pass":
+        assert pair.wall is not None, "real time passes only under a running clock"
+        pair.wall.at += op[1]
     elif kind == "fault":
         pair.call("POST", "/_emulator/faults", json={
             "vendor": op[1], "method": "GET", "action": op[2], "times": op[3],
@@ -215,7 +226,8 @@ def _run(pair: Pair, op: tuple[Any, ...]) -> None:
     elif kind == "login":
         pair.login()
     elif kind == "reset":
-        pair.call("POST", "/_emulator/reset", json={"seed": SEED, "now": T0, "freeze": True})
+        pair.call("POST", "/_emulator/reset", json={"seed": SEED, "now": T0,
+                                                    "freeze": not pair.running})
         pair.sandbox = None
         pair.seen.clear()
         pair.login()
@@ -364,10 +376,150 @@ def test_wrong_credentials_are_never_answered_from_a_valid_callers_answer(
     assert cached.get("/api/devices").status_code == 401
 
 
-def test_a_running_clock_keeps_nothing(cached: TestClient) -> None:
-    headers = _cf(cached)
-    cached.post("/_emulator/clock", json={"freeze": False, "speed": 1000})
-    hits = _cache_of(cached.app).hits
-    for _ in range(3):
-        assert cached.get("/api/devices/1", headers=headers).status_code == 200
-    assert _cache_of(cached.app).hits == hits
+# -- under a running clock -------------------------------------------------------------------
+
+class Wall:
+    """Stands in for time.time: real seconds pass only when a test moves `at`."""
+
+    def __init__(self) -> None:
+        self.at = time.time()
+
+    def __call__(self) -> float:
+        return self.at
+
+
+@pytest.fixture
+def running(monkeypatch: pytest.MonkeyPatch, default_world_template: Path) -> Iterator[Pair]:
+    """The pair of apps with running clocks (speed 1) that follow one stand-in wall clock."""
+    wall = Wall()
+    monkeypatch.setattr(time, "time", wall)
+    clients = []
+    for on in (True, False):
+        emu = Emulator(make_settings(response_cache=on, freeze=False))
+        emu.chunk_seconds = 3600.0  # due work applied within the request, in both apps alike
+        load_template(emu, default_world_template)
+        clients.append(TestClient(create_app(emu.settings, emulator=emu)))
+    with clients[0] as cached, clients[1] as plain:
+        pair = Pair(cached, plain)
+        pair.running, pair.wall = True, wall
+        _run(pair, ("reset",))
+        yield pair
+
+
+# Seconds of real time: within a check-in, across BackupRun's idle minute, CleverFox's
+# five-minute check-in, an hour of due work, a Rackspace token's day.
+PASS = st.tuples(st.just("pass"), st.sampled_from([0.25, 1, 59, 61, 301, 3600, 86401]))
+RUNNING_OPS = st.one_of(OPS, PASS, PASS, PASS)
+
+
+@settings(max_examples=6, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                 HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(reads=st.lists(READ, min_size=1, max_size=4),
+       ops=st.lists(RUNNING_OPS, min_size=5, max_size=30))
+def test_same_bytes_with_and_without_the_cache_under_a_running_clock(
+        running: Pair, reads: list[tuple[Any, ...]], ops: list[tuple[Any, ...]]) -> None:
+    test_same_bytes_with_and_without_the_cache.hypothesis.inner_test(  # type: ignore[attr-defined]
+        running, reads, ops)
+
+
+def test_every_get_route_holds_as_time_passes(running: Pair) -> None:
+    """The generic rule, walked over the route table: whatever a vendor read shows, its kept
+    answer is the vendor's answer at every later instant it is served at. Every read is made
+    again at once (the cache's to answer) and after real time passes, across check-ins, idle
+    minutes, due work and a token's expiry; the answers must match the app without a cache."""
+    pair, cache = running, _cache_of(running.cached.app)
+    pair.login(remember=False)
+    plain = [r for r in READS if r not in PARAMETRIZED]
+    for read in plain:
+        _run(pair, ("read", read, "1", ""))  # ids to fill the other routes with
+    hits = cache.hits
+    for seconds in (0.25, 59, 61, 301, 3600, 86401):
+        _run(pair, ("pass", seconds))
+        for read in READS:
+            _run(pair, ("read", read, 0 if read in PARAMETRIZED else "1", ""))
+            _run(pair, ("read", read, 0 if read in PARAMETRIZED else "1", ""))
+    assert cache.hits > hits, "nothing was answered from the cache under a running clock"
+
+
+def _kept(cache: ResponseCache, path: str) -> Any:
+    """The kept answer of the one key with this path."""
+    found = [a for k, a in cache.answers._items.items() if k[1] == path]
+    assert len(found) == 1, path
+    return found[0]
+
+
+def test_a_read_is_kept_until_the_next_due_work(running: Pair) -> None:
+    """A Rackspace backup walks its states as due work: its kept answer holds until the
+    next state change is due, and the first read after it shows the new state."""
+    pair, cache = running, _cache_of(running.cached.app)
+    assert pair.wall is not None
+    base, headers = f"/v1.0/{pair.tenant}", pair.headers["rackspace"]
+    config = pair.call("GET", f"{base}/backup-configuration", headers=headers).json()[0]
+    started = pair.call("POST", f"{base}/backup/action-requested", headers=headers,
+                        json={"Action": "StartManual", "Id": config["BackupConfigurationId"]})
+    path = f"{base}/backup/{int(started.content)}"
+    for _ in range(2):
+        state = pair.call("GET", path, headers=headers).json()["CurrentState"]
+    answer = _kept(cache, path)
+    assert answer.horizon is not None and not answer.uses_now
+    hits = cache.hits
+    pair.wall.at += (answer.horizon - answer.now).total_seconds() - 0.001
+    assert pair.call("GET", path, headers=headers).json()["CurrentState"] == state
+    assert cache.hits == hits + 1
+    pair.wall.at += 0.002  # the state change falls due: the read applies it
+    assert pair.call("GET", path, headers=headers).json()["CurrentState"] != state
+    assert cache.hits == hits + 1
+
+
+def test_a_check_in_moves_on_under_kept_answers(running: Pair) -> None:
+    """A CleverFox agent's LastApiCheckAt moves on every five minutes: a kept answer holds
+    until the next check-in only. Second by second through one check-in period."""
+    pair, cache = running, _cache_of(running.cached.app)
+    assert pair.wall is not None
+    headers = pair.headers["cleverfox"]
+    hits, shown = cache.hits, set()
+    for _ in range(301):
+        for _ in range(2):
+            devices = pair.call("GET", "/api/devices", headers=headers).json()["data"]
+        shown.add(tuple(d["LastApiCheckAt"] for d in devices))
+        pair.wall.at += 1
+    assert len(shown) > 1 and cache.hits > hits
+
+
+def test_a_rackspace_token_expires_on_a_kept_answer(running: Pair) -> None:
+    """A token's expiry is a horizon: a kept answer holds until it, then the vendor's 401."""
+    pair, cache = running, _cache_of(running.cached.app)
+    assert pair.wall is not None
+    path, headers = f"/v1.0/{pair.tenant}/user/agents", pair.headers["rackspace"]
+    pair.wall.at += 86400 - 0.001  # the token was made at T0, for a day
+    for _ in range(2):  # the first applies the day's due work (a write): the second is kept
+        assert pair.call("GET", path, headers=headers).status_code == 200
+    answer = _kept(cache, path)
+    assert answer.horizon == datetime.fromisoformat(T0) + timedelta(days=1)
+    hits = cache.hits
+    assert pair.call("GET", path, headers=headers).status_code == 200
+    assert cache.hits == hits + 1
+    pair.wall.at += 0.002
+    expired = pair.call("GET", path, headers=headers)
+    assert expired.status_code == 401 and "expired" in expired.text
+
+
+def test_a_backuprun_session_is_touched_through_kept_answers(running: Pair) -> None:
+    """A session's next idle minute is a horizon: a read after it touches the session (a
+    write), so a session in use never expires, with the cache as without it."""
+    pair, cache = running, _cache_of(running.cached.app)
+    assert pair.wall is not None
+    pair.login(remember=False)
+    status = {"apiCALL": "getStatus"}
+    headers = pair.headers["backuprun"]
+    pair.call("POST", "/api.php", data=status, headers=headers)
+    hits = cache.hits
+    pair.call("POST", "/api.php", data=status, headers=headers)
+    assert cache.hits == hits + 1
+    kept = _kept(cache, "/api.php")
+    assert kept.horizon is not None and not kept.uses_now
+    for _ in range(3):  # 3 x 1000 s: past the idle life of 1440 s unless touched
+        pair.wall.at += 1000
+        answer = pair.call("POST", "/api.php", data=status, headers=headers)
+        assert "not_logged_in" not in answer.text and "expired" not in answer.text

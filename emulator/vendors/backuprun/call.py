@@ -61,7 +61,7 @@ class Call:
             return None
         # Due work never touches sessions, so the row read before it is still current.
         ctx = self.emu.ctx(self.session, row.world_id)
-        if row.expires_at <= ctx.now:
+        if ctx.time.reached(row.expires_at):
             self.clear_cookie = True
             return None
         user = in_world(self.session, BrUser, row.world_id, row.user_id)
@@ -83,12 +83,13 @@ class Call:
         if self.login is None and (not self.cookie or self.resolve_login() is None):
             return
         assert self.login is not None
-        life = REMEMBER_SECONDS if self.login.persistent else IDLE_SECONDS
-        expires = self.c.now + timedelta(seconds=life)
+        life = timedelta(seconds=REMEMBER_SECONDS if self.login.persistent else IDLE_SECONDS)
         # Written at most once a minute: a read call then writes nothing (the idle time is
-        # kept to the minute, which no client can tell from PHP's).
-        if expires - self.login.expires_at >= timedelta(seconds=TOUCH_SECONDS):
-            self.login.expires_at = expires
+        # kept to the minute, which no client can tell from PHP's), and its answer holds
+        # until that minute has passed.
+        touched = self.login.expires_at - life
+        if self.c.time.reached(touched + timedelta(seconds=TOUCH_SECONDS)):
+            self.login.expires_at = self.c.now + life
             self.session.add(self.login)
 
 

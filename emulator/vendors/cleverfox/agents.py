@@ -327,7 +327,7 @@ def check_in(ctx: Ctx, device: CfDevice) -> list[Any]:
 
 def go_offline(ctx: Ctx, device: CfDevice) -> None:
     """The agent stops checking in; its last check-in stays where it was."""
-    device.last_api_check_at = last_check(device, ctx.now)
+    device.last_api_check_at = last_check(device, ctx.time)
     device.agent_online = False
     ctx.session.add(device)
 

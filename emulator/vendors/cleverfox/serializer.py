@@ -15,6 +15,7 @@ from sqlmodel import select
 
 from emulator.core.engine import Ctx
 from emulator.core.http_rules import public_base
+from emulator.core.present import Present
 from emulator.vendors.cleverfox.models import (
     CfBackupType,
     CfBase,
@@ -171,16 +172,16 @@ def subscription(r: CfSubscription | None, g: Graph | None = None) -> Obj | None
             "SendNotificationOnStorageLimit": r.send_notification_on_storage_limit, **_stamps(r)}
 
 
-def last_check(r: CfDevice, now: datetime) -> datetime | None:
-    """The agent's last check-in: moves on every CHECKIN_SECONDS while the agent is online."""
+def last_check(r: CfDevice, now: Present) -> datetime | None:
+    """The agent's last check-in: moves on every CHECKIN_SECONDS while the agent is online
+    (so the answer showing it holds until the next one)."""
     last = r.last_api_check_at
-    if last is None or not r.agent_online or r.is_inactive or now <= last:
+    if last is None or not r.agent_online or r.is_inactive:
         return last
-    ticks = int((now - last).total_seconds() // CHECKIN_SECONDS)
-    return last + timedelta(seconds=ticks * CHECKIN_SECONDS)
+    return now.floor(last, timedelta(seconds=CHECKIN_SECONDS))
 
 
-def device(r: CfDevice | None, now: datetime, g: Graph | None = None,
+def device(r: CfDevice | None, now: Present, g: Graph | None = None,
            log_aliases: bool = False) -> Obj | None:
     if r is None:
         return None
@@ -224,7 +225,7 @@ def job_item(r: CfJobItem, g: Graph) -> Obj:
             "OptionLogOnly": r.option_log_only, **_stamps(r)}
 
 
-def job(r: CfJob | None, now: datetime, g: Graph | None = None,
+def job(r: CfJob | None, now: Present, g: Graph | None = None,
         items: list[CfJobItem] | None = None) -> Obj | None:
     if r is None:
         return None
@@ -258,7 +259,7 @@ def log_item(r: CfLogItem) -> Obj:
             **_stamps(r, token=False)}
 
 
-def log(r: CfLog, now: datetime, g: Graph, items: list[CfLogItem]) -> Obj:
+def log(r: CfLog, now: Present, g: Graph, items: list[CfLogItem]) -> Obj:
     return {
         "LogId": r.id, "CompanyId": r.company_id, "Company": company(g.get(CfCompany,
                                                                              r.company_id)),
@@ -330,14 +331,14 @@ def render(ctx: Ctx, rows: Sequence[Any], model: type[CfBase] | None = None) -> 
 def _render_devices(ctx: Ctx, g: Graph, rows: Sequence[Any]) -> list[Obj]:
     g.load(CfCompany, [r.company_id for r in rows])
     g.load(CfSubscription, [r.subscription_id for r in rows])
-    return [device(r, ctx.now, g) for r in rows]  # type: ignore[misc]
+    return [device(r, ctx.time, g) for r in rows]  # type: ignore[misc]
 
 
 def _render_jobs(ctx: Ctx, g: Graph, rows: Sequence[Any]) -> list[Obj]:
     g.load(CfDevice, [r.device_id for r in rows])
     items = g.children(CfJobItem, "job_id", [r.id for r in rows])
     g.load(CfBackupType, [i.backup_type_id for v in items.values() for i in v])
-    return [job(r, ctx.now, g, items[r.id]) for r in rows]  # type: ignore[misc]
+    return [job(r, ctx.time, g, items[r.id]) for r in rows]  # type: ignore[misc]
 
 
 def _render_logs(ctx: Ctx, g: Graph, logs: Sequence[Any]) -> list[Obj]:
@@ -347,7 +348,7 @@ def _render_logs(ctx: Ctx, g: Graph, logs: Sequence[Any]) -> list[Obj]:
     g.load(CfPlan, [r.plan_id for r in logs])
     g.load(CfJob, [r.job_id for r in logs])
     litems = g.children(CfLogItem, "log_id", [r.id for r in logs])
-    return [log(r, ctx.now, g, litems[r.id]) for r in logs]
+    return [log(r, ctx.time, g, litems[r.id]) for r in logs]
 
 
 def _simple(fn: Any, with_graph: bool) -> Any:

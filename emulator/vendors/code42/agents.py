@@ -77,13 +77,13 @@ def catch_up(ctx: Ctx) -> int:
     the updates ran. Returns how many intervals were applied (the caller commits).
     """
     known = _NEXT_SWEEP.get(ctx.world_id)
-    if known is not None and known[0] is ctx.world and ctx.now < known[1]:
+    if known is not None and known[0] is ctx.world and not ctx.time.reached(known[1]):
         return 0
     marker = ctx.session.exec(select(Code42Sweep).where(
         Code42Sweep.world_id == ctx.world_id)).first()
     if marker is None:
         return 0
-    if ctx.now < marker.swept_until + SWEEP_INTERVAL:
+    if not ctx.time.reached(marker.swept_until + SWEEP_INTERVAL):
         _NEXT_SWEEP[ctx.world_id] = (ctx.world, marker.swept_until + SWEEP_INTERVAL)
         return 0
     intervals = int((ctx.now - marker.swept_until) / SWEEP_INTERVAL)

@@ -108,8 +108,9 @@ def restorable(ctx: Ctx, config: Configuration) -> list[Backup]:
         col(Backup.state).in_(DONE))
         .order_by(col(Backup.completed_time).desc(), col(Backup.id).desc())).all())
     if config.version_retention and rows:
-        horizon = ctx.now - timedelta(days=config.version_retention)
-        rows = rows[:1] + [b for b in rows[1:] if b.completed_time and b.completed_time >= horizon]
+        kept = timedelta(days=config.version_retention)
+        rows = rows[:1] + [b for b in rows[1:] if b.completed_time
+                           and not ctx.time.passed(b.completed_time + kept)]
     return rows
 
 

@@ -151,7 +151,7 @@ async def current_auth(
         raise NotAuthorized("No X-Auth-Token header was supplied.")
     world_id, tenant_id, expires = _lookup(emu, session, token_id)
     ctx = emu.ctx(session, world_id)
-    if ctx.now >= expires:
+    if ctx.time.reached(expires):
         raise NotAuthorized("The supplied token has expired.")
     path_tenant = request.path_params.get("tenant_id")
     if path_tenant is not None and path_tenant != tenant_id:
