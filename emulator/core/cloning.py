@@ -11,25 +11,31 @@ A copy must not carry its source's secrets: whatever a world's key (or its ordin
 (API keys, and any column derived from its credentials) is declared once per vendor as
 `WorldColumns`, per model either a function giving the row's values for the target world (its
 rows are copied through Python with the values drawn again for the target: a handful of rows),
-or `Renamed`, a rule in SQL per column (a tenant id or login name that carries the world's
-ordinal), which keeps the table's copy one INSERT ... SELECT.
+or `Renamed`, a rule per column (a tenant id or login name that carries the world's ordinal),
+which keeps the table's copy one INSERT ... SELECT.
+
+Copies and deletes are the hot part of a new sandbox and of every reset, so they run at the
+driver level: each statement's SQL is made once per table, dialect and shape, and executed on
+the session's DBAPI cursor, in the session's transaction. Such statements pass by the
+session's events, so the caller's world versions are bumped here (core.versions.wrote).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Column, Executable, Integer, Table, TextClause, bindparam, case, select, text
+from sqlalchemy import Column, Integer, Table
 from sqlalchemy.engine import Dialect
 from sqlmodel import Session, SQLModel
 
-from emulator.core.db import state_tables
+from emulator.core.db import restart_sequences, state_tables
+from emulator.core.versions import ALL, wrote
 from emulator.core.world import World
 
-__all__ = ["Redraw", "Rename", "Renamed", "WorldColumns", "copy_world", "delete_worlds",
-           "internal_key", "world_tables"]
+__all__ = ["Redraw", "Rename", "Renamed", "Rewrite", "WorldColumns", "copy_world",
+           "delete_worlds", "internal_key", "wipe_worlds", "world_tables"]
 
 Row = Mapping[str, Any]
 Redraw = Callable[[World, Row, World], dict[str, Any]]
@@ -38,23 +44,31 @@ from) -> {column: value}. The source tells what its own key and ordinal put in t
 login name tagged with its ordinal, say), so the redraw can put the target's in its place."""
 
 
-Rename = Callable[[Any, World, World], Any]
-"""A column's value in the copy as SQL: (the source's column, target, source) -> expression."""
+@dataclass(frozen=True)
+class Rewrite:
+    """How a copy rewrites one column: each value in `values` becomes its image; any other
+    has `replace[0]` replaced by `replace[1]` inside it (if given), else stays as it is."""
+
+    values: Mapping[str, str] = field(default_factory=dict)
+    replace: tuple[str, str] | None = None
+
+
+Rename = Callable[[World, World], Rewrite]
+"""A column's rewrite for a copy: (target, source) -> Rewrite."""
 
 
 @dataclass(frozen=True)
 class Renamed:
     """Columns whose values a copy rewrites by a rule, not by drawing per row (a tenant id that
-    ends in the world's ordinal, say): per column, an SQL expression over the source's value.
-    Such a table is still copied by one INSERT ... SELECT."""
+    ends in the world's ordinal, say): per column, a Rewrite of the source's values. Such a
+    table is still copied by one INSERT ... SELECT."""
 
     columns: Mapping[str, Rename]
 
     @staticmethod
     def mapped(mapping: Callable[[World, World], Mapping[Any, Any]]) -> Rename:
         """A rule that maps the source's values one to one (others stay as they are)."""
-        return lambda column, target, source: case(
-            dict(mapping(target, source)), value=column, else_=column)
+        return lambda target, source: Rewrite(dict(mapping(target, source)))
 
 
 WorldColumns = Mapping[type[SQLModel], Redraw | Renamed]
@@ -80,97 +94,217 @@ def copy_world(session: Session, source: World, target: World, columns: WorldCol
     commits."""
     redraws = {model.__table__.name: redraw  # type: ignore[attr-defined]
                for model, redraw in columns.items()}
-    dialect = session.get_bind().dialect
+    connection = session.connection()
+    dialect = connection.dialect
+    wrote(session, [target.id])  # the statements below pass by the session's events
+    cursor = connection.connection.cursor()
     copied = 0
-    for table in _filled(session, source.id):
-        redraw = redraws.get(table.name)
-        if redraw is None or isinstance(redraw, Renamed):
-            statement: Executable = _insert_select(table, dialect) if redraw is None else \
-                _insert_renamed(table, redraw, source, target)
-            result = session.execute(statement, {"source": source.id, "target": target.id})
-            copied += max(int(getattr(result, "rowcount", 0) or 0), 0)
-            continue
-        key = internal_key(table)
-        kept = [c for c in table.c if c is not key]
-        rows = [dict(row) for row in session.execute(
-            select(*kept).where(table.c.world_id == source.id).order_by(key)).mappings()]
-        for row in rows:
-            row["world_id"] = target.id
-            row.update(redraw(target, row, source))
-        session.execute(table.insert(), rows)
-        copied += len(rows)
+    try:
+        for table in _filled(cursor, dialect, source.id):
+            redraw = redraws.get(table.name)
+            if isinstance(redraw, Renamed):
+                sql, params = _insert_renamed(table, dialect, redraw, source, target)
+                cursor.execute(sql, params)
+            elif redraw is None:
+                cursor.execute(_sql(_insert_select, table, dialect), (target.id, source.id))
+            else:
+                copied += _copy_redrawn(cursor, table, dialect, redraw, source, target)
+                continue
+            copied += max(cursor.rowcount or 0, 0)
+    finally:
+        cursor.close()
     return copied
 
 
+# -- statements, made once per table and dialect ---------------------------------------------
+
+_SQL: dict[tuple[Any, ...], str] = {}
+
+
+def _sql(make: Callable[[Table, Dialect], str], table: Table, dialect: Dialect) -> str:
+    key = (make.__name__, table.name, dialect.name)
+    sql = _SQL.get(key)
+    if sql is None:
+        sql = _SQL[key] = make(table, dialect)
+    return sql
+
+
+def _mark(dialect: Dialect) -> str:
+    return "?" if dialect.paramstyle == "qmark" else "%s"
+
+
+def _kept(table: Table) -> list[Column[Any]]:
+    """The columns a copy writes: all but the internal key, which the database numbers."""
+    key = internal_key(table)
+    if key is None:
+        raise TypeError(f"{table.name}: a world is copied only through an internal "
+                        "integer key the database numbers")
+    return [c for c in table.c if c is not key]
+
+
+def _insert_select(table: Table, dialect: Dialect, values: Mapping[str, str] | None = None,
+                   ) -> str:
+    """INSERT INTO t (every column but the key) SELECT them, world_id := target, FROM t
+    WHERE world_id = source, in key order (`values`: other columns' SELECT expressions)."""
+    quote, mark = dialect.identifier_preparer.quote, _mark(dialect)
+    kept = [c.name for c in _kept(table)]
+    values = {"world_id": mark, **(values or {})}
+    name = quote(table.name)
+    return (f"INSERT INTO {name} ({', '.join(quote(n) for n in kept)}) "
+            f"SELECT {', '.join(values.get(n, quote(n)) for n in kept)} FROM {name} "
+            f"WHERE world_id = {mark} ORDER BY {quote(str(internal_key(table).name))}")  # type: ignore[union-attr]
+
+
+def _insert_renamed(table: Table, dialect: Dialect, renamed: Renamed, source: World,
+                    target: World) -> tuple[str, list[Any]]:
+    """_insert_select, each renamed column a CASE over its Rewrite; its SQL is made once per
+    shape (how many values each rewrite maps, and whether it replaces)."""
+    rewrites = {name: rule(target, source) for name, rule in renamed.columns.items()}
+    shape = tuple((name, len(r.values), r.replace is not None) for name, r in rewrites.items())
+    key = ("renamed", table.name, dialect.name, shape)
+    sql = _SQL.get(key)
+    if sql is None:
+        quote, mark = dialect.identifier_preparer.quote, _mark(dialect)
+        exprs = {}
+        for name, size, replaces in shape:
+            column = quote(name)
+            otherwise = f"REPLACE({column}, {mark}, {mark})" if replaces else column
+            whens = "".join(f" WHEN {mark} THEN {mark}" for _ in range(size))
+            exprs[name] = f"CASE {column}{whens} ELSE {otherwise} END" if size else otherwise
+        sql = _SQL[key] = _insert_select(table, dialect, exprs)
+    params: list[Any] = []
+    for column in _kept(table):  # in the order the marks appear
+        rewrite = rewrites.get(column.name)
+        if column.name == "world_id":
+            params.append(target.id)
+        elif rewrite is not None:
+            for pair in rewrite.values.items():
+                params.extend(pair)
+            params.extend(rewrite.replace or ())
+    params.append(source.id)
+    return sql, params
+
+
+def _select_rows(table: Table, dialect: Dialect) -> str:
+    quote = dialect.identifier_preparer.quote
+    return (f"SELECT {', '.join(quote(c.name) for c in _kept(table))} "
+            f"FROM {quote(table.name)} WHERE world_id = {_mark(dialect)} "
+            f"ORDER BY {quote(str(internal_key(table).name))}")  # type: ignore[union-attr]
+
+
+def _insert_rows(table: Table, dialect: Dialect) -> str:
+    quote, kept = dialect.identifier_preparer.quote, _kept(table)
+    return (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c.name) for c in kept)}) "
+            f"VALUES ({', '.join([_mark(dialect)] * len(kept))})")
+
+
+_PROCESSORS: dict[tuple[str, str], list[tuple[Any, Any]]] = {}
+
+
+def _processors(table: Table, dialect: Dialect) -> list[tuple[Any, Any]]:
+    """Per kept column, (result processor, bind processor): the driver's values to Python's
+    and back, as the ORM would convert them."""
+    key = (table.name, dialect.name)
+    found = _PROCESSORS.get(key)
+    if found is None:
+        found = _PROCESSORS[key] = []
+        for c in _kept(table):
+            impl = c.type.dialect_impl(dialect)
+            found.append((impl.result_processor(dialect, None), impl.bind_processor(dialect)))
+    return found
+
+
+def _copy_redrawn(cursor: Any, table: Table, dialect: Dialect, redraw: Redraw, source: World,
+                  target: World) -> int:
+    """Copy a table whose rows have values drawn per row for the target: read, redraw, write."""
+    cursor.execute(_sql(_select_rows, table, dialect), (source.id,))
+    raw_rows = cursor.fetchall()
+    if not raw_rows:
+        return 0
+    names = [c.name for c in _kept(table)]
+    processors = _processors(table, dialect)
+    params = []
+    for raw in raw_rows:
+        row = {n: (value if out is None else out(value))
+               for n, value, (out, _bind) in zip(names, raw, processors, strict=True)}
+        row["world_id"] = target.id
+        row.update(redraw(target, row, source))
+        params.append(tuple(row[n] if bind is None else bind(row[n])
+                            for n, (_out, bind) in zip(names, processors, strict=True)))
+    cursor.executemany(_sql(_insert_rows, table, dialect), params)
+    return len(params)
+
+
 # A world copied from is never changed (a template), so which tables hold its rows is
-# remembered by its id; the statements are made once per table and dialect.
-_FILLED: dict[str, list[Table]] = {}
-_STATEMENTS: dict[tuple[str, str], TextClause] = {}
+# remembered by its id.
+_FILLED: dict[tuple[str, str], list[Table]] = {}
 
 
-def _filled(session: Session, source: str) -> list[Table]:
+def _filled(cursor: Any, dialect: Dialect, source: str) -> list[Table]:
     """The tables (foreign-key order) holding rows of `source`."""
-    known = _FILLED.get(source)
+    known = _FILLED.get((source, dialect.name))
     if known is not None:
         return known
     filled = []
+    quote, mark = dialect.identifier_preparer.quote, _mark(dialect)
     for table in world_tables():
-        if session.execute(select(table.c.world_id).where(table.c.world_id == source)
-                           .limit(1)).first() is None:
-            continue
-        if internal_key(table) is None:
-            raise TypeError(f"{table.name}: a world is copied only through an internal "
-                            "integer key the database numbers")
-        filled.append(table)
+        cursor.execute(f"SELECT 1 FROM {quote(table.name)} WHERE world_id = {mark} LIMIT 1",
+                       (source,))
+        if cursor.fetchone() is not None:
+            _kept(table)  # a table with rows must have an internal key
+            filled.append(table)
     if len(_FILLED) > 64:
         _FILLED.clear()
-    _FILLED[source] = filled
+    _FILLED[(source, dialect.name)] = filled
     return filled
 
 
-def _insert_select(table: Table, dialect: Dialect) -> TextClause:
-    """INSERT INTO t (every column but the key) SELECT them, world_id := :target, FROM t
-    WHERE world_id = :source, in key order."""
-    statement = _STATEMENTS.get((table.name, dialect.name))
-    if statement is None:
-        quote = dialect.identifier_preparer.quote
-        key = internal_key(table)
-        assert key is not None
-        kept = [c.name for c in table.c if c is not key]
-        names = ", ".join(quote(n) for n in kept)
-        values = ", ".join(":target" if n == "world_id" else quote(n) for n in kept)
-        name = quote(table.name)
-        statement = text(f"INSERT INTO {name} ({names}) SELECT {values} FROM {name} "
-                         f"WHERE world_id = :source ORDER BY {quote(key.name)}")
-        _STATEMENTS[(table.name, dialect.name)] = statement
-    return statement
-
-
-def _insert_renamed(table: Table, renamed: Renamed, source: World,
-                    target: World) -> Executable:
-    """_insert_select, with each renamed column mapped by a CASE over its values."""
-    key = internal_key(table)
-    kept = [c for c in table.c if c is not key]
-    values: list[Any] = []
-    for c in kept:
-        if c.name == "world_id":
-            values.append(bindparam("target", type_=c.type).label(c.name))
-        elif c.name in renamed.columns:
-            values.append(renamed.columns[c.name](c, target, source).label(c.name))
-        else:
-            values.append(c)
-    return table.insert().from_select(
-        kept, select(*values).where(table.c.world_id == bindparam("source")).order_by(key))
+def _delete_where(table: Table, dialect: Dialect) -> str:
+    quote = dialect.identifier_preparer.quote
+    column = "id" if table.name == "world" else "world_id"
+    return f"DELETE FROM {quote(table.name)} WHERE {quote(column)} = {_mark(dialect)}"
 
 
 def delete_worlds(session: Session, world_ids: Collection[str]) -> None:
     """Delete these worlds and every row they own, in every table (the caller commits)."""
     if not world_ids:
         return
-    ids = list(world_ids)
-    for world_id in ids:
-        _FILLED.pop(world_id, None)
-    for table in reversed(world_tables()):
-        session.execute(table.delete().where(table.c.world_id.in_(ids)))
-    world = World.__table__  # type: ignore[attr-defined]
-    session.execute(world.delete().where(world.c.id.in_(ids)))
+    ids = sorted(world_ids)
+    for key in [k for k in _FILLED if k[0] in world_ids]:
+        del _FILLED[key]
+    connection = session.connection()
+    dialect = connection.dialect
+    wrote(session, ids)  # the statements below pass by the session's events
+    cursor = connection.connection.cursor()
+    try:
+        for table in [*reversed(world_tables()), World.__table__]:  # type: ignore[attr-defined]
+            cursor.executemany(_sql(_delete_where, table, dialect), [(i,) for i in ids])
+    finally:
+        cursor.close()
+
+
+def _delete_others(table: Table, dialect: Dialect) -> str:
+    quote = dialect.identifier_preparer.quote
+    if table.name == "world":
+        return f"DELETE FROM world WHERE kind != {_mark(dialect)}"
+    if "world_id" not in table.c:
+        return f"DELETE FROM {quote(table.name)}"
+    return (f"DELETE FROM {quote(table.name)} WHERE world_id IN "
+            f"(SELECT id FROM world WHERE kind != {_mark(dialect)})")
+
+
+def wipe_worlds(session: Session, keep_kind: str) -> None:
+    """Delete every world but those of kind `keep_kind` (template worlds) with every row they
+    own, empty the tables no world owns, and restart id sequences (the caller commits)."""
+    connection = session.connection()
+    dialect = connection.dialect
+    wrote(session, [ALL])  # every world's answers go; the statements pass by the events
+    cursor = connection.connection.cursor()
+    try:
+        for table in reversed(state_tables()):
+            sql = _sql(_delete_others, table, dialect)
+            cursor.execute(sql, () if "world_id" not in table.c and table.name != "world"
+                           else (keep_kind,))
+    finally:
+        cursor.close()
+    restart_sequences(session)

@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, Table, TextClause, event, text
+from sqlalchemy import DateTime, Integer, Table, event, text
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
@@ -82,7 +82,6 @@ class Database:
     def __init__(self, db: str) -> None:
         self.url = database_url(db)
         self.engine: Engine = self._create_engine(self.url)
-        self._statements: dict[str, TextClause] = {}
 
     @staticmethod
     def _create_engine(url: str) -> Engine:
@@ -111,32 +110,18 @@ class Database:
         with Session(self.engine, expire_on_commit=False) as session:
             yield session
 
-    def truncate_all(self, session: Session, keep_kind: str | None = None) -> None:
-        """Empty every table but the rows of worlds of kind `keep_kind` (template worlds),
-        and restart id sequences, so a rebuilt world gets the same ids."""
+    def truncate_all(self, session: Session) -> None:
+        """Empty every table and restart id sequences, so a rebuilt world gets the same ids
+        (a reset, which keeps the template worlds, is core.cloning.wipe_worlds)."""
         tables = list(reversed(state_tables()))
-        if self.engine.dialect.name == "postgresql" and keep_kind is None:
+        if self.engine.dialect.name == "postgresql":
             names = ", ".join(self.engine.dialect.identifier_preparer.quote(t.name)
                               for t in tables)
             session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
             return
         for table in tables:
-            if keep_kind is None or ("world_id" not in table.c and table.name != "world"):
-                session.execute(table.delete())
-            else:  # through the world_id index, one prepared statement a table
-                session.execute(self._delete_others(table), {"kind": keep_kind})
+            session.execute(table.delete())
         restart_sequences(session)
-
-    def _delete_others(self, table: Table) -> TextClause:
-        """DELETE the rows of `table` owned by worlds not of kind :kind."""
-        statement = self._statements.get(table.name)
-        if statement is None:
-            quote = self.engine.dialect.identifier_preparer.quote
-            column = "id" if table.name == "world" else "world_id"
-            statement = self._statements[table.name] = text(
-                f"DELETE FROM {quote(table.name)} WHERE {quote(column)} IN "
-                f"(SELECT id FROM world WHERE kind != :kind)")
-        return statement
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from emulator.core.clock import Clock, ClockState
-from emulator.core.cloning import delete_worlds
+from emulator.core.cloning import delete_worlds, wipe_worlds
 from emulator.core.db import Database
 from emulator.core.engine import Ctx, Simulation
 from emulator.core.errors import EmulatorError, NotFound
@@ -272,7 +272,7 @@ class Emulator:
 
     def wipe(self, session: Session) -> None:
         """Delete every row of every table but the template worlds' (the caller commits)."""
-        self.db.truncate_all(session, keep_kind=TEMPLATE)
+        wipe_worlds(session, keep_kind=TEMPLATE)
         self.worlds.clear()
         self.clocks.clear()
         self.sim.forget()
