@@ -70,10 +70,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+_SORTED: dict[frozenset[str], list[Table]] = {}
+
+
 def state_tables() -> list[Table]:
     """Every table a reset empties and a snapshot holds, in foreign-key order: all of them but
     those marked `info={"survives_reset": True}` (the secrets epoch, core.secrets)."""
-    return [t for t in SQLModel.metadata.sorted_tables if not t.info.get("survives_reset")]
+    # Sorting by foreign keys costs about a millisecond: once per set of known tables.
+    known = frozenset(SQLModel.metadata.tables)
+    found = _SORTED.get(known)
+    if found is None:
+        _SORTED.clear()
+        found = _SORTED[known] = [t for t in SQLModel.metadata.sorted_tables
+                                  if not t.info.get("survives_reset")]
+    return list(found)
 
 
 class Database:
