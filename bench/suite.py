@@ -1,7 +1,7 @@
 """The whole speed table in one run: every vendor's hot reads against bare FastAPI, Prism and moto.
 
     python bench/suite.py [--seconds 5] [--connections 8] [--no-anchors] [--reads-only]
-                          [--cache-off-too]
+                          [--cache-off-too] [--page-rows]
 
 One command for issue 15's table. Every server runs here on loopback, one after the other,
 under the same wrk load (`apt-get install wrk`; without it a bounded httpx generator stands
@@ -31,6 +31,8 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from anchors import S3_AUTH, bare_fastapi, moto_server, prism
 from loadgen import load
+from page_cost import print_table as print_page_rows
+from page_cost import rows as page_rows
 from startup import cold_starts, emulator_command, free_port, median_ms, stop, time_to_health
 
 NOW = "2026-01-05T09:00:00Z"
@@ -154,6 +156,9 @@ def main() -> int:
                         help="only bare and the vendor rows (no anchors, figures, cold starts)")
     parser.add_argument("--cache-off-too", action="store_true",
                         help="also the vendor rows with EMULATOR_RESPONSE_CACHE=0, same run")
+    parser.add_argument("--page-rows", action="store_true",
+                        help="also the same list page on a small and a large world, cache off "
+                             "(bench/page_cost.py; seeding the large worlds takes minutes)")
     args = parser.parse_args()
 
     def measure(request: Request) -> dict[str, float]:
@@ -177,6 +182,9 @@ def main() -> int:
         if not args.reads_only:
             with emulator(Path(tmp) / "figures.db") as base:
                 extra = figures(base, args.calls)
+        pages = page_rows(emulator, lambda url, headers: load(
+            url, "GET", headers, None, args.connections, args.seconds),
+            Path(tmp)) if args.page_rows else []
     if not (args.no_anchors or args.reads_only or args.figures_only):
         with prism() as mock:
             rows.append(("anchor: Prism 5 serving a static OpenAPI example",
@@ -204,6 +212,9 @@ def main() -> int:
             verdict = "ok" if ok else "MISSED"
         print(f"| {label} | {m['rps']:.0f} | {share:.0%} | {m['p99_ms']:.1f} ms "
               f"| {m['errors']:.0f} | {verdict} |")
+    if pages:
+        print("\nCost grows with the page, not the table (large/small near 1 is the target):")
+        print_page_rows(pages)
     targets = {"new sandbox (ms)": 20, "reset, fixed now (ms)": 20,
                "reset, real-time clock (ms)": 20, "cold start, new db (s)": 1.0}
     print("\n| figure | value | target | verdict |")
