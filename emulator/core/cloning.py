@@ -167,10 +167,10 @@ def _insert_renamed(table: Table, dialect: Dialect, renamed: Renamed, source: Wo
         quote, mark = dialect.identifier_preparer.quote, _mark(dialect)
         exprs = {}
         for name, size, replaces in shape:
-            column = quote(name)
-            otherwise = f"REPLACE({column}, {mark}, {mark})" if replaces else column
+            quoted = quote(name)
+            otherwise = f"REPLACE({quoted}, {mark}, {mark})" if replaces else quoted
             whens = "".join(f" WHEN {mark} THEN {mark}" for _ in range(size))
-            exprs[name] = f"CASE {column}{whens} ELSE {otherwise} END" if size else otherwise
+            exprs[name] = f"CASE {quoted}{whens} ELSE {otherwise} END" if size else otherwise
         sql = _SQL[key] = _insert_select(table, dialect, exprs)
     params: list[Any] = []
     for column in _kept(table):  # in the order the marks appear
