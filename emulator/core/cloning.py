@@ -22,8 +22,10 @@ session's events, so the caller's world versions are bumped here (core.versions.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Column, Integer, Table
@@ -198,20 +200,44 @@ def _insert_rows(table: Table, dialect: Dialect) -> str:
             f"VALUES ({', '.join([_mark(dialect)] * len(kept))})")
 
 
-_PROCESSORS: dict[tuple[str, str], list[tuple[Any, Any]]] = {}
+class _Processors:
+    """A table's kept columns, with the driver-to-Python and Python-to-driver conversions the
+    ORM would apply to each (None where there is none)."""
+
+    def __init__(self, table: Table, dialect: Dialect) -> None:
+        kept = _kept(table)
+        self.names = [c.name for c in kept]
+        self.position = {name: i for i, name in enumerate(self.names)}
+        impls = [c.type.dialect_impl(dialect) for c in kept]
+        self.results: list[Any] = [impl.result_processor(dialect, None) for impl in impls]
+        self.binds: list[Any] = [impl.bind_processor(dialect) for impl in impls]
 
 
-def _processors(table: Table, dialect: Dialect) -> list[tuple[Any, Any]]:
-    """Per kept column, (result processor, bind processor): the driver's values to Python's
-    and back, as the ORM would convert them."""
-    key = (table.name, dialect.name)
-    found = _PROCESSORS.get(key)
-    if found is None:
-        found = _PROCESSORS[key] = []
-        for c in _kept(table):
-            impl = c.type.dialect_impl(dialect)
-            found.append((impl.result_processor(dialect, None), impl.bind_processor(dialect)))
-    return found
+_PROCESSORS: dict[tuple[str, str], _Processors] = {}
+
+# Values every driver takes back as it gave them: a column the redraw leaves alone is written
+# as read, with no round trip through Python types (a JSON document, say, is not one).
+_AS_READ = frozenset({str, int, float, bytes, bool, type(None), datetime, date, Decimal})
+
+
+class _RowView(Mapping[str, Any]):
+    """A row as read, converted to Python's values only where a redraw looks."""
+
+    def __init__(self, raw: Sequence[Any], processors: _Processors, target: World) -> None:
+        self.raw, self.processors, self.target = raw, processors, target
+
+    def __getitem__(self, name: str) -> Any:
+        if name == "world_id":
+            return self.target.id
+        i = self.processors.position[name]
+        convert = self.processors.results[i]
+        return self.raw[i] if convert is None else convert(self.raw[i])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.processors.names)
+
+    def __len__(self) -> int:
+        return len(self.processors.names)
 
 
 def _copy_redrawn(cursor: Any, table: Table, dialect: Dialect, redraw: Redraw, source: World,
@@ -221,16 +247,23 @@ def _copy_redrawn(cursor: Any, table: Table, dialect: Dialect, redraw: Redraw, s
     raw_rows = cursor.fetchall()
     if not raw_rows:
         return 0
-    names = [c.name for c in _kept(table)]
-    processors = _processors(table, dialect)
+    key = (table.name, dialect.name)
+    processors = _PROCESSORS.get(key) or _PROCESSORS.setdefault(key, _Processors(table, dialect))
+    results, binds, position = processors.results, processors.binds, processors.position
+    world = position["world_id"]
     params = []
     for raw in raw_rows:
-        row = {n: (value if out is None else out(value))
-               for n, value, (out, _bind) in zip(names, raw, processors, strict=True)}
-        row["world_id"] = target.id
-        row.update(redraw(target, row, source))
-        params.append(tuple(row[n] if bind is None else bind(row[n])
-                            for n, (_out, bind) in zip(names, processors, strict=True)))
+        values = list(raw)
+        for i, value in enumerate(values):
+            if type(value) not in _AS_READ:
+                convert, bind = results[i], binds[i]
+                value = value if convert is None else convert(value)
+                values[i] = value if bind is None else bind(value)
+        values[world] = target.id if binds[world] is None else binds[world](target.id)
+        for name, value in redraw(target, _RowView(raw, processors, target), source).items():
+            i = position[name]
+            values[i] = value if binds[i] is None else binds[i](value)
+        params.append(tuple(values))
     cursor.executemany(_sql(_insert_rows, table, dialect), params)
     return len(params)
 
