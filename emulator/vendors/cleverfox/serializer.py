@@ -95,9 +95,12 @@ class Graph:
         if not parent_ids:
             return out
         table = model.__table__  # type: ignore[attr-defined]
+        # Ordered by parent first, so the (world_id, parent, id) index serves the page's
+        # parents; by id alone SQLite walks every row of the world in id order instead.
         rows: Sequence[Any] = self.ctx.session.connection().execute(select(table).where(
             table.c.world_id == self.ctx.world_id,
-            table.c[parent_attr].in_(list(parent_ids))).order_by(table.c.id)).all()
+            table.c[parent_attr].in_(list(parent_ids))).order_by(
+                table.c[parent_attr], table.c.id)).all()
         for row in rows:
             out[getattr(row, parent_attr)].append(row)
         return out
