@@ -19,16 +19,18 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete
 from sqlalchemy import select as sa_select
+from sqlalchemy.orm.attributes import set_attribute
 from sqlmodel import col, select
 
 from emulator.core import secrets
+from emulator.core.batch import blank_row
 from emulator.core.engine import Ctx, Due, on_due
 from emulator.core.secrets import WorldKeys
 from emulator.core.sequence import next_id
 from emulator.core.statemachine import Edge, StateMachine
 from emulator.vendors.backuprun import lookups
-from emulator.vendors.backuprun.lookups import ENDED, keep
-from emulator.vendors.backuprun.messages import task_messages
+from emulator.vendors.backuprun.lookups import keep
+from emulator.vendors.backuprun.messages import Line, task_messages
 from emulator.vendors.backuprun.models import BrService, BrTask, BrTaskMessage
 from emulator.vendors.backuprun.schemas import WINDOWS_HINTS
 from emulator.vendors.backuprun.timefmt import HISTORY_LENGTH, clock_text
@@ -109,41 +111,49 @@ def _task_entered(ctx: Ctx, task: BrTask, source: str, target: str) -> None:
         _enter_task(ctx, task, service, source, target)
 
 
-def _add_message(ctx: Ctx, values: dict[str, Any]) -> None:
-    if ctx.batch is not None:
-        ctx.batch.insert(_MESSAGES, lookups.new_row(_MESSAGES, **values).__dict__)
-    else:
-        ctx.session.add(BrTaskMessage(**values))
+def _add_messages(ctx: Ctx, task: BrTask, lines: list[Line]) -> None:
+    world, now, batch = ctx.world_id, ctx.now, ctx.batch
+    for source, key, parameters, level, text in lines:
+        values = dict(world_id=world, id=next_id(ctx, "backuprun.message"), task_id=task.id,
+                      source=source, key=key, parameters=parameters, level=level, text=text,
+                      time=now)
+        if batch is not None:
+            row = blank_row(_MESSAGES)
+            row.update(values)
+            batch.insert(_MESSAGES, row)
+        else:
+            ctx.session.add(BrTaskMessage(**values))
+        if level == "WARNING":
+            task.warnings += 1
+        elif level == "SEVERE":
+            task.errors += 1
+
+
+def _update(service: BrService, **values: Any) -> None:
+    """Set the service's columns whose value changes (an ORM set costs even when it does not;
+    SQLModel's own __setattr__ adds pydantic's bookkeeping, which a table row does not need)."""
+    for name, value in values.items():
+        if getattr(service, name) != value:
+            set_attribute(service, name, value)
 
 
 def _enter_task(ctx: Ctx, task: BrTask, service: BrService, source: str, target: str) -> None:
     """The task entered `target`: its log lines, and the service's state and history."""
     rng = ctx.rng("backuprun", "task", task.context_id, target)
-    lines = task_messages(service, task, source, target, rng)
-    for source_, key, parameters, level, text in lines:
-        _add_message(ctx, dict(world_id=ctx.world_id, id=next_id(ctx, "backuprun.message"),
-                               task_id=task.id, source=source_, key=key,
-                               parameters=parameters, level=level, text=text, time=ctx.now))
-        if level == "WARNING":
-            task.warnings += 1
-        elif level == "SEVERE":
-            task.errors += 1
-    if target in ("INITIALIZING", "RUNNING"):
-        service.running = 1
-    if target == "RUNNING":
-        service.startup_ok = 1
-        if not service.ostype:
-            service.ostype = "Windows" if service.activation_hint in WINDOWS_HINTS else "Linux"
-    if target in ENDED:
+    _add_messages(ctx, task, task_messages(service, task, source, target, rng))
+    if target == "INITIALIZING":
+        _update(service, running=1)
+    elif target == "RUNNING":
+        _update(service, running=1, startup_ok=1, ostype=service.ostype or (
+            "Windows" if service.activation_hint in WINDOWS_HINTS else "Linux"))
+    else:  # ENDED
         task.finished_at = ctx.now
-        service.running = 0
         _record_history(service, task)
         if target == "FINISHED":
-            service.disk_usage += _transferred(rng, service)
-            service.status_min_ok = 1
-            service.status = 2 if task.warnings else 1
+            _update(service, running=0, disk_usage=service.disk_usage + _transferred(
+                rng, service), status_min_ok=1, status=2 if task.warnings else 1)
         else:
-            service.status = 3
+            _update(service, running=0, status=3)
     keep(ctx, task)
     keep(ctx, service)
 
@@ -155,9 +165,9 @@ def _record_history(service: BrService, task: BrTask) -> None:
              "endTime": clock_text(task.finished_at), "errors": task.errors,
              "warnings": task.warnings}
     history = [entry, *service.history][:HISTORY_LENGTH]
-    service.history = history  # a new list, so that the JSON column is seen as changed
-    service.n_alerts = (sum(int(e["errors"]) for e in history) * 1000
-                        + sum(int(e["warnings"]) for e in history))
+    # A new list, so that the JSON column is seen as changed.
+    _update(service, history=history, n_alerts=sum(int(e["errors"]) for e in history) * 1000
+            + sum(int(e["warnings"]) for e in history))
 
 
 def _transferred(rng: Any, service: BrService) -> int:
