@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete
+from sqlalchemy import Integer, String, bindparam, delete
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm.attributes import set_attribute
 from sqlmodel import col, select
@@ -114,9 +114,9 @@ def _task_entered(ctx: Ctx, task: BrTask, source: str, target: str) -> None:
 def _add_messages(ctx: Ctx, task: BrTask, lines: list[Line]) -> None:
     world, now, batch = ctx.world_id, ctx.now, ctx.batch
     for source, key, parameters, level, text in lines:
-        values = dict(world_id=world, id=next_id(ctx, "backuprun.message"), task_id=task.id,
-                      source=source, key=key, parameters=parameters, level=level, text=text,
-                      time=now)
+        values: dict[str, Any] = dict(
+            world_id=world, id=next_id(ctx, "backuprun.message"), task_id=task.id,
+            source=source, key=key, parameters=parameters, level=level, text=text, time=now)
         if batch is not None:
             row = blank_row(_MESSAGES)
             row.update(values)
@@ -207,8 +207,9 @@ def _new_task(ctx: Ctx, service: BrService, scheduled: bool, at: datetime) -> Br
         outcome = "unreachable"
     else:
         outcome, service.next_outcome = service.next_outcome or "ok", ""
-    values = dict(world_id=ctx.world_id, id=number, sc_id=service.id, context_id=guid,
-                  outcome=outcome, scheduled=scheduled, started_at=at)
+    values: dict[str, Any] = dict(world_id=ctx.world_id, id=number, sc_id=service.id,
+                                  context_id=guid, outcome=outcome, scheduled=scheduled,
+                                  started_at=at)
     if ctx.batch is not None:
         row = lookups.new_row(_TASKS, **values)
         lookups.started(ctx, row)
@@ -294,7 +295,7 @@ def remove_service(ctx: Ctx, sc_id: int) -> None:
 
 
 _SERVICES = BrService.__table__  # type: ignore[attr-defined]
-_W, _SC = bindparam("w"), bindparam("sc")
+_W, _SC = bindparam("w", type_=String), bindparam("sc", type_=Integer)
 _REMOVALS = (  # a service's messages, tasks and itself, run after the batch's inserts
     delete(_MESSAGES).where(_MESSAGES.c.world_id == _W, _MESSAGES.c.task_id.in_(
         sa_select(_TASKS.c.id).where(_TASKS.c.world_id == _W, _TASKS.c.sc_id == _SC))),
