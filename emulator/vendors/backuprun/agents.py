@@ -35,8 +35,8 @@ from emulator.vendors.backuprun.models import BrService, BrTask, BrTaskMessage
 from emulator.vendors.backuprun.schemas import WINDOWS_HINTS
 from emulator.vendors.backuprun.timefmt import HISTORY_LENGTH, clock_text
 
-__all__ = ["CREATE", "DAY", "REMOVE_AFTER", "TASK", "cdp_password", "remove_service", "replay_task",
-           "schedule_backups", "start_task", "terminate"]
+__all__ = ["BACKUP_KIND", "CREATE", "DAY", "REMOVE_AFTER", "TASK", "cdp_password",
+           "remove_service", "replay_task", "schedule_backups", "start_task", "terminate"]
 
 DAY = 86400.0
 CATCH_UP_DAYS = 7  # daily runs replayed after a long clock jump; earlier ones are skipped
