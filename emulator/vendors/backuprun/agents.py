@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, String, bindparam, delete
+from sqlalchemy import Executable, Integer, bindparam, delete
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm.attributes import set_attribute
 from sqlmodel import col, select
@@ -295,12 +295,17 @@ def remove_service(ctx: Ctx, sc_id: int) -> None:
 
 
 _SERVICES = BrService.__table__  # type: ignore[attr-defined]
-_W, _SC = bindparam("w", type_=String), bindparam("sc", type_=Integer)
-_REMOVALS = (  # a service's messages, tasks and itself, run after the batch's inserts
-    delete(_MESSAGES).where(_MESSAGES.c.world_id == _W, _MESSAGES.c.task_id.in_(
-        sa_select(_TASKS.c.id).where(_TASKS.c.world_id == _W, _TASKS.c.sc_id == _SC))),
-    delete(_TASKS).where(_TASKS.c.world_id == _W, _TASKS.c.sc_id == _SC),
-    delete(_SERVICES).where(_SERVICES.c.world_id == _W, _SERVICES.c.id == _SC))
+
+
+def _removals(world_id: str) -> tuple[Executable, ...]:
+    """A service's messages, tasks and itself, deleted (`sc` the service's id). The world is in
+    the statement, not a parameter, so the write bumps only its world's version."""
+    sc = bindparam("sc", type_=Integer)
+    tasks = sa_select(_TASKS.c.id).where(_TASKS.c.world_id == world_id, _TASKS.c.sc_id == sc)
+    return (delete(_MESSAGES).where(_MESSAGES.c.world_id == world_id,
+                                    _MESSAGES.c.task_id.in_(tasks)),
+            delete(_TASKS).where(_TASKS.c.world_id == world_id, _TASKS.c.sc_id == sc),
+            delete(_SERVICES).where(_SERVICES.c.world_id == world_id, _SERVICES.c.id == sc))
 
 
 @on_due(REMOVE_KIND)
@@ -311,5 +316,5 @@ def _remove(ctx: Ctx, due: Due) -> None:
         return
     # Deleted when the batch writes, after the rows it buffered (some may be this service's).
     lookups.forget_service(ctx, sc_id)
-    for number, statement in enumerate(_REMOVALS):
-        ctx.batch.update((REMOVE_KIND, number), statement, {"w": ctx.world_id, "sc": sc_id})
+    for number, statement in enumerate(_removals(ctx.world_id)):
+        ctx.batch.update((REMOVE_KIND, number), statement, {"sc": sc_id})
