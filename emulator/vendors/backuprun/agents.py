@@ -83,6 +83,7 @@ def _prefetch(ctx: Ctx) -> None:
     found = lookups.lookups(ctx)
     if found is None or found.loaded or ctx.batch is None:
         return
+    found.loaded = True
     claimed = ctx.batch.claimed
     lookups.load(ctx, found,
                  [int(d.payload["key"]) for d in claimed if d.kind == TASK.kind

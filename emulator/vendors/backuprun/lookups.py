@@ -1,6 +1,6 @@
 """What BackupRun's agents look up and write during one engine batch (core.batch).
 
-A batch's services and tasks are loaded together on its first lookup (two queries, from the
+A batch's services and tasks are loaded together on its first lookup (three queries, from the
 due work it claimed) and kept here, because the session's identity map lets go of unchanged
 rows. Services stay ORM rows, written by the batch's flush. A task started in the batch is a
 plain row buffered with it: its later states change that row in place, and it is written once,
@@ -8,6 +8,7 @@ with the messages tasks write, by the batch's executemany. `running` keeps, per 
 up, the ids of its tasks not ended, so a daily run asks no query whether one is still going.
 
 On the request path (no batch) every lookup is a query and every row goes through the ORM.
+A world's build replays its history into a batch of its own (fixtures/backuprun.py).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class Lookups:
     removed: set[int] = field(default_factory=set)
     """Services deleted in the batch (written at its end): their tasks are gone too."""
     loaded: bool = False
+    """Whether the batch's claimed work was loaded (agents' prefetch, on the first lookup)."""
 
 
 def lookups(ctx: Ctx) -> Lookups | None:
@@ -53,7 +55,6 @@ def lookups(ctx: Ctx) -> Lookups | None:
 def load(ctx: Ctx, found: Lookups, task_ids: Iterable[int], service_ids: Iterable[int]) -> None:
     """Load the named tasks, their services and `service_ids`, and those services' running
     tasks: three queries for all the work a batch claimed."""
-    found.loaded = True
     w = ctx.world_id
     wanted = sorted(set(task_ids) - set(found.tasks))
     with ctx.session.no_autoflush:  # a lookup: the batch's own changes are in `found`
