@@ -45,9 +45,9 @@ def shown(instant: datetime, render: Render) -> str:
     for token, known in stamps.items():
         if known is render:
             return token.decode()
-    token = f"{PREFIX}{len(stamps)}x"  # the x ends it: token 1 is no prefix of token 12
-    stamps[token.encode()] = render
-    return token
+    text = f"{PREFIX}{len(stamps)}x"  # the x ends it: token 1 is no prefix of token 12
+    stamps[text.encode()] = render
+    return text
 
 
 def fill(data: bytes, stamps: Mapping[bytes, Render], now: datetime) -> bytes:
