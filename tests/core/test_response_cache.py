@@ -569,3 +569,37 @@ def test_code42_reads_are_kept_as_time_runs(running: Pair) -> None:
         assert cache.hits == hits + len(C42_READS), step
         shown.add(pair.call("GET", "/api/v1/Org", headers=headers).json()["metadata"]["timestamp"])
     assert len(shown) == 3, "the kept answers did not show the time running"
+
+
+def test_a_code42_alert_is_raised_through_kept_answers(running: Pair) -> None:
+    """A device that stops connecting warns 3 days later: a kept answer holds until that very
+    instant (the alert cutoff's horizon), and the first read after it shows the alert."""
+    pair, cache = running, _cache_of(running.cached.app)
+    assert pair.wall is not None
+    headers = pair.headers["code42"]
+    listed = pair.call("GET", "/api/v1/Computer?pgSize=100", headers=headers).json()
+    guid = next(d["guid"] for d in listed["data"]["computers"]
+                if d["active"] and d["lastConnected"] == listed["metadata"]["timestamp"])
+    pair.wall.at += 1000.25  # off the 6-hour grid of Code42's sweeps, whose horizon is apart
+    stopped = pair.call("POST", f"/_emulator/code42/devices/{guid}/offline", json={}).json()
+    crossing = datetime.fromisoformat(stopped["at"]) + timedelta(days=3)  # to the millisecond
+    path = f"/api/v1/Computer/{guid}"
+    pair.wall.at += 3 * 86400 - 120
+    for _ in range(240):  # until no due work comes before the crossing
+        for _ in range(2):
+            assert pair.call("GET", f"{path}?idType=guid", headers=headers).json()[
+                "data"]["alertStates"] == ["OK"]
+        horizon = _kept(cache, path).horizon
+        if horizon is not None and crossing <= horizon < crossing + timedelta(milliseconds=1):
+            break
+        pair.wall.at += 0.5
+    else:
+        raise AssertionError("due work came before the crossing at every step")
+    now = datetime.fromisoformat(pair.call("GET", "/_emulator/clock").json()["now"])
+    pair.wall.at += (horizon - now).total_seconds() - 0.002  # the clock shows milliseconds
+    hits = cache.hits
+    alert = pair.call("GET", f"{path}?idType=guid", headers=headers).json()["data"]
+    assert alert["alertStates"] == ["OK"] and cache.hits == hits + 1
+    pair.wall.at += 0.004
+    alert = pair.call("GET", f"{path}?idType=guid", headers=headers).json()["data"]
+    assert alert["alertStates"] == ["WarningBackupAlert"] and cache.hits == hits + 1
