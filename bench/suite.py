@@ -1,7 +1,7 @@
 """The whole speed table in one run: every vendor's hot reads against bare FastAPI, Prism and moto.
 
     python bench/suite.py [--seconds 5] [--connections 8] [--no-anchors] [--reads-only]
-                          [--cache-off-too] [--page-rows]
+                          [--cache-off-too] [--running] [--page-rows]
 
 One command for issue 15's table. Every server runs here on loopback, one after the other,
 under the same wrk load (`apt-get install wrk`; without it a bounded httpx generator stands
@@ -10,6 +10,11 @@ served by the same uvicorn in this run, and its p99. Below the table: a new sand
 from real time and from a fixed now, and cold start with a new database (medians), against
 their targets. Targets: every hot read >= 35% of bare with p99 < 10 ms and above Prism;
 sandbox and reset < 20 ms; cold start < 1 s.
+
+The vendor rows run against a server whose clock is frozen at a fixed now (`--freeze`);
+`--running` runs them on a running clock instead (the default `serve` mode; started at the
+same fixed now, so the same world), where an answer is kept only until the world's next due
+work or the instant it is declared to change (docs/performance.md, "Time").
 """
 
 from __future__ import annotations
@@ -156,10 +161,13 @@ def main() -> int:
                         help="only bare and the vendor rows (no anchors, figures, cold starts)")
     parser.add_argument("--cache-off-too", action="store_true",
                         help="also the vendor rows with EMULATOR_RESPONSE_CACHE=0, same run")
+    parser.add_argument("--running", action="store_true",
+                        help="the vendor rows on a running clock (default serve), not frozen")
     parser.add_argument("--page-rows", action="store_true",
                         help="also the same list page on a small and a large world, cache off "
                              "(bench/page_cost.py; seeding the large worlds takes minutes)")
     args = parser.parse_args()
+    clock = ("--now", NOW, "--no-freeze") if args.running else ("--now", NOW, "--freeze")
 
     def measure(request: Request) -> dict[str, float]:
         return load(request.url, request.method, request.headers, request.body,
@@ -173,11 +181,11 @@ def main() -> int:
     extra: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         if args.cache_off_too and not args.figures_only:
-            with emulator(Path(tmp) / "nocache.db", "--now", NOW, "--freeze",
+            with emulator(Path(tmp) / "nocache.db", *clock,
                           env={"EMULATOR_RESPONSE_CACHE": "0"}) as base:
                 rows += [(f"{r.label} (cache off)", measure(r)) for r in vendor_requests(base)]
         if not args.figures_only:
-            with emulator(Path(tmp) / "reads.db", "--now", NOW, "--freeze") as base:
+            with emulator(Path(tmp) / "reads.db", *clock) as base:
                 rows += [(r.label, measure(r)) for r in vendor_requests(base)]
         if not args.reads_only:
             with emulator(Path(tmp) / "figures.db") as base:
@@ -195,7 +203,8 @@ def main() -> int:
     if not args.reads_only:
         extra["bare FastAPI start (s)"], extra["cold start, new db (s)"] = cold_starts(args.runs)
 
-    print(f"machine: {machine()}; {args.connections} connections, {args.seconds:g} s a row")
+    print(f"machine: {machine()}; {args.connections} connections, {args.seconds:g} s a row; "
+          f"vendor rows on a {'running' if args.running else 'frozen'} clock")
     print(f"bare FastAPI hello: {baseline['rps']:.0f} req/s, p99 {baseline['p99_ms']:.1f} ms\n")
     prism_rps = next((m["rps"] for label, m in rows if "Prism" in label and m), None)
     print("| request | req/s | share of bare | p99 | errors | verdict |")

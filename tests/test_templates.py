@@ -259,8 +259,11 @@ def test_templates_are_hidden_survive_resets_and_serve_other_processes(tmp_path:
     settings = make_settings(db=str(tmp_path / "state.db"), now=None)  # real time
     app = create_app(settings)
     with TestClient(app) as client:
-        client.post("/_emulator/sandboxes", json={})
         emu: Emulator = app.state.emulator
+        with emu.db.session() as session:
+            # A first start builds the default world itself: a template costs a copy more.
+            assert templates.template_ids(session) == []
+        client.post("/_emulator/sandboxes", json={})
         with emu.db.session() as session:
             made = templates.template_ids(session)
         assert len(made) == 1 and not set(made) & set(emu.worlds)

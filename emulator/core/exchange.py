@@ -9,11 +9,13 @@ a fault that replaces the answer leaves the world exactly as it was.
 It also carries what the answer made from the world's virtual time, for the response cache
 (core.response_cache): whether it used `now` itself (`depends_on_now`: reading `Ctx.now`
 does it) or only compared it with stored instants, which keeps it true until the earliest
-of them still ahead (`valid_until`: core.present does it).
+of them still ahead (`valid_until`: core.present does it); and, while the cache makes an
+answer it may keep, the stamps standing for the now it shows (core.stamps).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -56,6 +58,8 @@ class Exchange:
     cut: Firing | None = None  # cut the vendor's real answer short
     uses_now: bool = False  # the answer was made from the virtual now itself
     horizon: datetime | None = None  # the answer holds only while virtual time is before it
+    # token -> how it shows now (core.stamps); None: the now shown is text, not a token
+    stamps: dict[bytes, Callable[[datetime], str]] | None = None
 
     def add(self, firings: list[Firing]) -> Firing | None:
         """Take in the firings of one check; returns the one that replaces the answer, if any."""

@@ -26,7 +26,10 @@ What an answer made of virtual time decides how long it holds (core.exchange):
   from the store when the answer is made; scheduling work is a write, so anything earlier
   bumps the world's counter) and the instants the handler compared the clock with and has
   not reached (core.present: a token's expiry, a session's next idle minute, an agent's next
-  check-in). Under a running clock such an answer is served again until then.
+  check-in). Under a running clock such an answer is served again until then;
+- showing the instant is neither (core.stamps): the answer is kept with a token where it
+  shows now, and every time it is sent, the miss that made it included, the token becomes
+  the rendering of the instant it is sent at.
 It is served again only if the world is the same incarnation (not reset or dropped), its
 clock says the answer still holds, no due work is being caught up, and the store's counters
 of that world and of ALL still hold the values it was made at (core.versions): one indexed
@@ -51,6 +54,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from emulator.core.engine import DueTransition
 from emulator.core.exchange import CURRENT, Exchange, pinned_world
 from emulator.core.runtime import Emulator
+from emulator.core.stamps import Filling, Render, fill, fill_headers
 from emulator.core.transport import replaying
 from emulator.core.versions import ALL, ANY
 from emulator.core.world import World
@@ -78,6 +82,7 @@ class Answer:
     body: bytes
     uses_now: bool  # made from `now` itself: holds at that instant only
     horizon: datetime | None  # else it holds while virtual time is before this (None: ever)
+    stamps: tuple[tuple[bytes, Render], ...] = ()  # tokens in it that show now (core.stamps)
 
     def holds_at(self, now: datetime) -> bool:
         """Whether it is still the answer at virtual time `now` (versions apart)."""
@@ -88,6 +93,14 @@ class Answer:
     @property
     def size(self) -> int:
         return len(self.body) + sum(len(k) + len(v) for k, v in self.headers) + 200
+
+    def at(self, now: datetime) -> tuple[list[tuple[bytes, bytes]], bytes]:
+        """Its headers and body as sent at virtual time `now`."""
+        if not self.stamps:
+            return list(self.headers), self.body
+        stamps = dict(self.stamps)
+        body = fill(self.body, stamps, now)
+        return fill_headers(self.headers, stamps, now, len(body)), body
 
 
 class Answers:
@@ -164,13 +177,14 @@ class ResponseCache:
             if now is not None:
                 self.hits += 1
                 exchange.resolved(answer.world.id, now)  # may raise FaultFired
-                await send({"type": "http.response.start", "status": 200,
-                            "headers": list(answer.headers)})
-                await send({"type": "http.response.body", "body": answer.body})
+                headers, body = answer.at(now)
+                await send({"type": "http.response.start", "status": 200, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
                 return
             self.answers.drop(key)
         self.misses += 1
-        await self._make(key, scope, receive, send)
+        exchange.stamps = {}
+        await self._make(key, scope, receive, Filling(send, exchange))
 
     def _fresh(self, answer: Answer) -> datetime | None:
         """The world's virtual now if `answer` still holds, else None."""
@@ -217,7 +231,8 @@ class ResponseCache:
             return
         self.answers.put(key, Answer(world, now, (mine, everyone),
                                      tuple(start.get("headers", ())), b"".join(chunks),
-                                     exchange.uses_now, horizon))
+                                     exchange.uses_now, horizon,
+                                     tuple((exchange.stamps or {}).items())))
 
     def _made(self, exchange: Exchange) -> tuple[World, datetime, datetime | None] | None:
         """The world, virtual time and horizon of the answer just made, if it may be kept."""

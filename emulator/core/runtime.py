@@ -98,8 +98,10 @@ class Emulator:
             if start is not None and start.sandbox is None:
                 put_back(self, session, start)
             elif session.get(World, DEFAULT_WORLD_ID) is None:
+                # Built, not copied: a template would be built first anyway, then copied
+                # (fixtures.templates); the first sandbox or reset builds it instead.
                 self.build_default_world(session, self.settings.seed, self.settings.now,
-                                         self.settings.freeze)
+                                         self.settings.freeze, copy=False)
                 self.built_default_world = True
                 session.commit()
                 self.remember_pristine(session, self.settings.seed, self.settings.now,
@@ -226,18 +228,19 @@ class Emulator:
     # -- worlds and clocks -----------------------------------------------------------------
 
     def build_default_world(self, session: Session, seed: int, now: datetime | None,
-                            freeze: bool) -> World:
+                            freeze: bool, *, copy: bool = True) -> World:
         """Add the default world (the caller commits); its clock starts at `now` or real time.
 
         Made as sandboxes are (fixtures.world.make_world): copied from a template world where
-        its vendors allow, so a reset costs milliseconds."""
+        its vendors allow, so a reset costs milliseconds. `copy=False` builds every vendor's
+        part, which gives the same rows (tests/test_templates.py) without making a template."""
         from emulator.fixtures.world import make_world
 
         state = ClockState(anchor=now or datetime.now(UTC), anchor_real=time.time(),
                            speed=self.settings.speed, frozen=freeze)
         world = make_world(session, self.sim, world_id=DEFAULT_WORLD_ID, ordinal=0, seed=seed,
                            clock=state, exact=now is not None,
-                           templates=self.settings.clone_worlds)
+                           templates=copy and self.settings.clone_worlds)
         self.register_world(world)
         return world
 

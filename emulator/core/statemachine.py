@@ -71,6 +71,8 @@ class Edge:
 
 EnterHook = Callable[[Ctx, Any, str, str], None]
 ChooseHook = Callable[[Ctx, Any, Sequence[Edge]], Edge | None]
+FindHook = Callable[[Ctx, Any], Any]
+KeepHook = Callable[[Ctx, Any], None]
 
 
 class StateMachine:
@@ -78,13 +80,20 @@ class StateMachine:
 
     def __init__(self, name: str, model: type[SQLModel], edges: Iterable[Edge], *,
                  field: str = "state", on_enter: EnterHook | None = None,
-                 choose: ChooseHook | None = None, key: str | None = None) -> None:
+                 choose: ChooseHook | None = None, key: str | None = None,
+                 find: FindHook | None = None, keep: KeepHook | None = None) -> None:
         self.name = name
         self.model = model
         self.field = field
         self.key = key
         """A column naming the entity within its world (a per-world vendor id), known before
         the row is written; None: the single-column primary key (flushed to get it)."""
+        self.find = find
+        """How a due step finds the entity its `key` names (None: a query, remembered for the
+        transaction); a vendor that keeps its rows for the engine's batch looks there."""
+        self.keep = keep
+        """How an entity that entered a state is kept for writing (None: `session.add`); a
+        vendor whose rows are buffered in the engine's batch need not add them to the session."""
         self.edges = tuple(edges)
         self.on_enter = on_enter
         self.choose = choose
@@ -131,7 +140,10 @@ class StateMachine:
     def _enter(self, ctx: Ctx, entity: Any, source: str, target: str, *,
                pending: bool = True) -> None:
         setattr(entity, self.field, target)
-        ctx.session.add(entity)
+        if self.keep is None:
+            ctx.session.add(entity)
+        else:
+            self.keep(ctx, entity)
         entity_id = self._entity_id(ctx, entity)
         if pending:  # an entity has at most one pending step; the engine removes the one due
             ctx.cancel(self.kind, entity_id)
@@ -159,7 +171,8 @@ class StateMachine:
 
     def _on_due(self, ctx: Ctx, due: DueTransition) -> None:
         if "key" in due.payload and self.key is not None:
-            entity = self._keyed(ctx, due.payload["key"])
+            find = self._keyed if self.find is None else self.find
+            entity = find(ctx, due.payload["key"])
         else:
             entity = ctx.session.get(self.model, due.payload["pk"])
         if entity is None or getattr(entity, "world_id", ctx.world_id) != ctx.world_id:

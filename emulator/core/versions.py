@@ -148,10 +148,19 @@ def _world_of_statement(statement: Any, parameters: Any) -> tuple[bool, set[str]
         if (isinstance(clause, BinaryExpression) and clause.operator is operators.eq
                 and getattr(clause.left, "key", None) == key
                 and getattr(clause.left, "table", None) is table
-                and isinstance(clause.right, BindParameter)
-                and isinstance(clause.right.value, str)):
-            return (True, {clause.right.value})
+                and isinstance(clause.right, BindParameter)):
+            return (True, _bound(clause.right, parameters))
     return (True, set())
+
+
+def _bound(parameter: BindParameter[Any], parameters: Any) -> set[str]:
+    """The worlds a `world_id == ...` condition names: its value, or each parameter set's."""
+    if isinstance(parameter.value, str):
+        return {parameter.value}
+    rows = parameters if isinstance(parameters, list) else [parameters or {}]
+    worlds = [row.get(parameter.key) if isinstance(row, dict) else None for row in rows]
+    return {w for w in worlds if isinstance(w, str)} if all(
+        isinstance(w, str) for w in worlds) else set()
 
 
 def _on_execute(state: ORMExecuteState) -> None:

@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import JSON
+from sqlalchemy import JSON, func, select
 from sqlmodel import SQLModel
 
 from emulator.app import create_app
 from emulator.core import snapshot_files
 from emulator.core.world import World
-from tests.conftest import make_settings
+from tests.conftest import emulator_of, make_settings
 
 JSON_HEADERS = {"Content-Type": "application/json"}
 
@@ -90,17 +90,30 @@ def test_a_sandbox_file_brings_back_only_that_sandbox(client: TestClient,
 
 def test_a_sandbox_file_whose_rows_collide_elsewhere_is_refused_there(
         client: TestClient) -> None:
-    """Row ids are the server's: another server's worlds may hold the same ones. A server
-    started as this one was numbers its rows alike, so a BackupRun account registered in its
-    default world takes the id this sandbox's first account has here."""
+    """Row keys are the server's: another server's worlds may hold the same ones. BackupRun
+    users registered in another server's default world take the keys this sandbox's users
+    have here."""
     sandbox = client.post("/_emulator/sandboxes", json={}).json()
     _save(client, "one", sandbox=sandbox["id"])
+    data = client.get("/_emulator/snapshots/one/export").content
+    users = json.loads(data)["tables"]["backuprun_user"]
+    wanted = min(row[users["columns"].index("pk")] for row in users["rows"])
     with TestClient(create_app(make_settings())) as other:
-        registered = other.post("/api.php", data={
-            "apiCALL": "registerNewUser", "email": "taken@example.com", "name": "T",
-            "password": "t"})
-        assert '<status value="ok">' in registered.text
-        _refused_there(other, client.get("/_emulator/snapshots/one/export").content)
+        for n in range(wanted):  # until a registered user holds the sandbox's first key
+            if _highest_user_key(other) >= wanted:
+                break
+            registered = other.post("/api.php", data={
+                "apiCALL": "registerNewUser", "email": f"taken{n}@example.com", "name": "T",
+                "password": "t"})
+            assert '<status value="ok">' in registered.text
+        assert _highest_user_key(other) >= wanted
+        _refused_there(other, data)
+
+
+def _highest_user_key(server: TestClient) -> int:
+    table = SQLModel.metadata.tables["backuprun_user"]
+    with emulator_of(server).db.session() as session:
+        return int(session.execute(select(func.max(table.c.pk))).scalar_one())
 
 
 def _refused_there(other: TestClient, data: bytes) -> None:

@@ -243,7 +243,9 @@ def test_same_bytes_with_and_without_the_cache(pair: Pair, reads: list[tuple[Any
                                                ops: list[tuple[Any, ...]]) -> None:
     _run(pair, ("reset",))
     for op in ops:
-        if op[0] == "again":
+        if op[0] == "later":  # a moment later, the same read: a hit that shows a new now
+            _run(pair, ("pass", op[2]))
+        if op[0] in ("again", "later"):
             op = reads[op[1] % len(reads)]
         _run(pair, op)
         if op[0] in ("read", "write"):
@@ -409,18 +411,22 @@ def running(monkeypatch: pytest.MonkeyPatch, default_world_template: Path) -> It
 # Seconds of real time: within a check-in, across BackupRun's idle minute, CleverFox's
 # five-minute check-in, an hour of due work, a Rackspace token's day.
 PASS = st.tuples(st.just("pass"), st.sampled_from([0.25, 1, 59, 61, 301, 3600, 86401]))
-RUNNING_OPS = st.one_of(OPS, PASS, PASS, PASS)
+LATER = st.tuples(st.just("later"), st.integers(0, 7), st.sampled_from([0.001, 0.25, 1]))
+RUNNING_OPS = st.one_of(OPS, PASS, PASS, PASS, LATER, LATER, LATER)
+# Reads that show now itself (core.stamps): one of them is read again in every example.
+SHOWING_NOW = [r for r in READS if r[0] == "code42" and r not in PARAMETRIZED]
 
 
 @settings(max_examples=6, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture,
                                  HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(reads=st.lists(READ, min_size=1, max_size=4),
+@given(shows_now=st.sampled_from(SHOWING_NOW), reads=st.lists(READ, min_size=0, max_size=3),
        ops=st.lists(RUNNING_OPS, min_size=5, max_size=30))
 def test_same_bytes_with_and_without_the_cache_under_a_running_clock(
-        running: Pair, reads: list[tuple[Any, ...]], ops: list[tuple[Any, ...]]) -> None:
+        running: Pair, shows_now: tuple[str, str, str], reads: list[tuple[Any, ...]],
+        ops: list[tuple[Any, ...]]) -> None:
     test_same_bytes_with_and_without_the_cache.hypothesis.inner_test(  # type: ignore[attr-defined]
-        running, reads, ops)
+        running, [("read", shows_now, "1", ""), *reads], ops)
 
 
 def test_every_get_route_holds_as_time_passes(running: Pair) -> None:
@@ -433,13 +439,18 @@ def test_every_get_route_holds_as_time_passes(running: Pair) -> None:
     plain = [r for r in READS if r not in PARAMETRIZED]
     for read in plain:
         _run(pair, ("read", read, "1", ""))  # ids to fill the other routes with
-    hits = cache.hits
+    hits = dict.fromkeys((s.name for s in VENDORS), 0)
     for seconds in (0.25, 59, 61, 301, 3600, 86401):
         _run(pair, ("pass", seconds))
         for read in READS:
             _run(pair, ("read", read, 0 if read in PARAMETRIZED else "1", ""))
+            before = cache.hits
             _run(pair, ("read", read, 0 if read in PARAMETRIZED else "1", ""))
-    assert cache.hits > hits, "nothing was answered from the cache under a running clock"
+            hits[read[0]] += cache.hits - before
+    # BackupRun's calls walked here without their parameters are errors (not kept); its
+    # kept reads as time runs: test_a_backuprun_session_is_touched_through_kept_answers.
+    del hits["backuprun"]
+    assert all(hits.values()), f"a vendor never answered from the cache as time ran: {hits}"
 
 
 def _kept(cache: ResponseCache, path: str) -> Any:
@@ -523,3 +534,72 @@ def test_a_backuprun_session_is_touched_through_kept_answers(running: Pair) -> N
         pair.wall.at += 1000
         answer = pair.call("POST", "/api.php", data=status, headers=headers)
         assert "not_logged_in" not in answer.text and "expired" not in answer.text
+
+
+# Code42's reads show now itself (the v1 envelope's timestamp, online devices' lastConnected,
+# the report's dates and its CSV file name): shown through core.stamps, they are kept.
+C42_READS = ["/api/v1/Org", "/api/v1/User/my", "/api/v1/Computer?incAll=true&pgSize=50",
+             "/api/DeviceBackupReport?pgSize=50", "/api/DeviceBackupReport?alerted=true",
+             "/api/DeviceBackupReport?export=csv"]
+
+
+def test_code42_reads_are_kept_as_time_runs(running: Pair) -> None:
+    """Each read is made once, then answered from the cache at later instants, showing each
+    instant as the app without a cache does (Pair.call compares bytes and headers) until the
+    earliest horizon among them (the next sweep, the next device to raise an alert)."""
+    pair, cache = running, _cache_of(running.cached.app)
+    assert pair.wall is not None
+    headers = pair.headers["code42"]
+    for path in C42_READS:
+        assert pair.call("GET", path, headers=headers).status_code == 200, path
+    kept = [a for k, a in cache.answers._items.items()
+            if f"{k[1]}?{k[2].decode()}".rstrip("?") in C42_READS]
+    assert len(kept) == len(C42_READS)
+    assert all(a.stamps and not a.uses_now for a in kept)
+    made = kept[0].now
+    horizon = min((a.horizon for a in kept if a.horizon is not None),
+                  default=made + timedelta(days=1))
+    shown = set()
+    for step in (1, 2, 3):
+        pair.wall.at += min(60.0, (horizon - made).total_seconds() / 4)
+        hits = cache.hits
+        for path in C42_READS:
+            answer = pair.call("GET", path, headers=headers)
+            assert answer.status_code == 200, path
+        assert cache.hits == hits + len(C42_READS), step
+        shown.add(pair.call("GET", "/api/v1/Org", headers=headers).json()["metadata"]["timestamp"])
+    assert len(shown) == 3, "the kept answers did not show the time running"
+
+
+def test_a_code42_alert_is_raised_through_kept_answers(running: Pair) -> None:
+    """A device that stops connecting warns 3 days later: a kept answer holds until that very
+    instant (the alert cutoff's horizon), and the first read after it shows the alert."""
+    pair, cache = running, _cache_of(running.cached.app)
+    assert pair.wall is not None
+    headers = pair.headers["code42"]
+    listed = pair.call("GET", "/api/v1/Computer?pgSize=100", headers=headers).json()
+    guid = next(d["guid"] for d in listed["data"]["computers"]
+                if d["active"] and d["lastConnected"] == listed["metadata"]["timestamp"])
+    pair.wall.at += 1000.25  # off the 6-hour grid of Code42's sweeps, whose horizon is apart
+    stopped = pair.call("POST", f"/_emulator/code42/devices/{guid}/offline", json={}).json()
+    crossing = datetime.fromisoformat(stopped["at"]) + timedelta(days=3)  # to the millisecond
+    path = f"/api/v1/Computer/{guid}"
+    pair.wall.at += 3 * 86400 - 120
+    for _ in range(240):  # until no due work comes before the crossing
+        for _ in range(2):
+            assert pair.call("GET", f"{path}?idType=guid", headers=headers).json()[
+                "data"]["alertStates"] == ["OK"]
+        horizon = _kept(cache, path).horizon
+        if horizon is not None and crossing <= horizon < crossing + timedelta(milliseconds=1):
+            break
+        pair.wall.at += 0.5
+    else:
+        raise AssertionError("due work came before the crossing at every step")
+    now = datetime.fromisoformat(pair.call("GET", "/_emulator/clock").json()["now"])
+    pair.wall.at += (horizon - now).total_seconds() - 0.002  # the clock shows milliseconds
+    hits = cache.hits
+    alert = pair.call("GET", f"{path}?idType=guid", headers=headers).json()["data"]
+    assert alert["alertStates"] == ["OK"] and cache.hits == hits + 1
+    pair.wall.at += 0.004
+    alert = pair.call("GET", f"{path}?idType=guid", headers=headers).json()["data"]
+    assert alert["alertStates"] == ["WarningBackupAlert"] and cache.hits == hits + 1

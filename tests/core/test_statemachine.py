@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -141,3 +142,29 @@ def test_start_refuses_an_unknown_state(emu: Emulator) -> None:
         ctx = emu.ctx(session, DEFAULT_WORLD_ID)
         with pytest.raises(ValueError):
             PROBE.start(ctx, Probe(world_id=ctx.world_id, name="p"), "Nowhere")
+
+
+def test_find_and_keep_hooks_let_a_machine_move_rows_the_session_does_not_hold(
+        emu: Emulator) -> None:
+    # Rows a vendor keeps itself (as BackupRun's agents keep rows buffered in the engine's
+    # batch): `find` names where a due step looks its entity up, `keep` replaces session.add.
+    rows: dict[str, SimpleNamespace] = {}
+    kept: list[tuple[str, str]] = []
+    machine = StateMachine(
+        "test.kept", Probe, [Edge("Queued", "Done", after=(1, 2))], key="name",
+        find=lambda _ctx, key: rows.get(key),
+        keep=lambda _ctx, row: kept.append((row.name, row.state)))
+    with emu.db.session() as session:
+        ctx = emu.ctx(session, DEFAULT_WORLD_ID)
+        for name in ("a", "b"):
+            rows[name] = SimpleNamespace(world_id=ctx.world_id, name=name, state=None)
+            machine.start(ctx, rows[name], "Queued")
+        assert all(isinstance(row, DueTransition) for row in session.new)  # their steps only
+        session.commit()
+    del rows["b"]  # gone before its step: the step finds nothing and is dropped
+    emu.clock(DEFAULT_WORLD_ID).advance(5)
+    with emu.db.session() as session:
+        emu.ctx(session, DEFAULT_WORLD_ID)
+        assert session.exec(select(DueTransition)).all() == []
+    assert rows["a"].state == "Done"
+    assert kept == [("a", "Queued"), ("b", "Queued"), ("a", "Done")]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from lxml import etree
+from typing import TYPE_CHECKING
+
 from sqlalchemy import delete, update
 from sqlmodel import col
 
@@ -12,6 +13,9 @@ from emulator.vendors.backuprun.errors import AccessDenied, EmailTaken, UnknownO
 from emulator.vendors.backuprun.models import ROLE_MAIN, BrService, BrSession, BrUser
 from emulator.vendors.backuprun.params import Params
 from emulator.vendors.backuprun.serializer import element, ok_document
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 __all__ = ["contact_of"]
 

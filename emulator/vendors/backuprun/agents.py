@@ -17,22 +17,26 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import Executable, Integer, bindparam, delete
+from sqlalchemy import select as sa_select
+from sqlalchemy.orm.attributes import set_attribute
 from sqlmodel import col, select
 
 from emulator.core import secrets
-from emulator.core.engine import Ctx, DueTransition, on_due
+from emulator.core.batch import blank_row
+from emulator.core.engine import Ctx, Due, on_due
 from emulator.core.secrets import WorldKeys
 from emulator.core.sequence import next_id
 from emulator.core.statemachine import Edge, StateMachine
-from emulator.vendors.backuprun.call import in_world
-from emulator.vendors.backuprun.messages import task_messages
+from emulator.vendors.backuprun import lookups
+from emulator.vendors.backuprun.lookups import keep
+from emulator.vendors.backuprun.messages import Line, task_messages
 from emulator.vendors.backuprun.models import BrService, BrTask, BrTaskMessage
 from emulator.vendors.backuprun.schemas import WINDOWS_HINTS
 from emulator.vendors.backuprun.timefmt import HISTORY_LENGTH, clock_text
 
-__all__ = ["CREATE", "DAY", "REMOVE_AFTER", "TASK", "cdp_password", "remove_service", "replay_task",
-           "schedule_backups", "start_task", "terminate"]
+__all__ = ["BACKUP_KIND", "CREATE", "DAY", "REMOVE_AFTER", "TASK", "cdp_password",
+           "remove_service", "replay_task", "schedule_backups", "start_task", "terminate"]
 
 DAY = 86400.0
 CATCH_UP_DAYS = 7  # daily runs replayed after a long clock jump; earlier ones are skipped
@@ -41,7 +45,9 @@ CREATE_STAGES = ("0", "1", "2", "3", "4", "5", "10")
 BACKUP_KIND = "backuprun.backup"
 REMOVE_KIND = "backuprun.remove"
 CDP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # of the CDP user's password
-ENDED = ("FINISHED", "ERROR")
+
+_TASKS = BrTask.__table__  # type: ignore[attr-defined]
+_MESSAGES = BrTaskMessage.__table__  # type: ignore[attr-defined]
 
 
 def cdp_password(world: WorldKeys, service_id: str) -> str:
@@ -67,46 +73,90 @@ CREATE = StateMachine(
     field="create_status",
     on_enter=_created,
     key="id",
+    find=lambda ctx, key: _service(ctx, int(key)),
+    keep=keep,
 )
 
 
+def _prefetch(ctx: Ctx) -> None:
+    """On a batch's first lookup: its claimed work's tasks and services, loaded together."""
+    found = lookups.lookups(ctx)
+    if found is None or found.loaded or ctx.batch is None:
+        return
+    found.loaded = True
+    claimed = ctx.batch.claimed
+    lookups.load(ctx, found,
+                 [int(d.payload["key"]) for d in claimed if d.kind == TASK.kind
+                  and "key" in d.payload],
+                 [int(d.entity_id) for d in claimed if d.kind in _SERVICE_KINDS])
+
+
+def _service(ctx: Ctx, sc_id: int) -> BrService | None:
+    _prefetch(ctx)
+    return lookups.service(ctx, sc_id)
+
+
+def _task(ctx: Ctx, task_id: int) -> Any:
+    _prefetch(ctx)
+    return lookups.task(ctx, task_id)
+
+
 def _service_of(ctx: Ctx, task: BrTask) -> BrService | None:
-    service = in_world(ctx.session, BrService, ctx.world_id, task.sc_id)
+    service = _service(ctx, task.sc_id)
     return service if service is not None and service.create_status != "-4" else None
 
 
 def _task_entered(ctx: Ctx, task: BrTask, source: str, target: str) -> None:
     service = _service_of(ctx, task)
-    if service is None:
-        return
-    rng = ctx.rng("backuprun", "task", task.context_id, target)
-    lines = task_messages(service, task, source, target, rng)
-    for source_, key, parameters, level, text in lines:
-        ctx.session.add(BrTaskMessage(world_id=ctx.world_id, id=next_id(ctx, "backuprun.message"),
-                                      task_id=task.id, source=source_,
-                                      key=key, parameters=parameters, level=level, text=text,
-                                      time=ctx.now))
+    if service is not None:
+        _enter_task(ctx, task, service, source, target)
+
+
+def _add_messages(ctx: Ctx, task: BrTask, lines: list[Line]) -> None:
+    world, now, batch = ctx.world_id, ctx.now, ctx.batch
+    for source, key, parameters, level, text in lines:
+        values: dict[str, Any] = dict(
+            world_id=world, id=next_id(ctx, "backuprun.message"), task_id=task.id,
+            source=source, key=key, parameters=parameters, level=level, text=text, time=now)
+        if batch is not None:
+            row = blank_row(_MESSAGES)
+            row.update(values)
+            batch.insert(_MESSAGES, row)
+        else:
+            ctx.session.add(BrTaskMessage(**values))
         if level == "WARNING":
             task.warnings += 1
         elif level == "SEVERE":
             task.errors += 1
-    if target in ("INITIALIZING", "RUNNING"):
-        service.running = 1
-    if target == "RUNNING":
-        service.startup_ok = 1
-        if not service.ostype:
-            service.ostype = "Windows" if service.activation_hint in WINDOWS_HINTS else "Linux"
-    if target in ENDED:
+
+
+def _update(service: BrService, **values: Any) -> None:
+    """Set the service's columns whose value changes (an ORM set costs even when it does not;
+    SQLModel's own __setattr__ adds pydantic's bookkeeping, which a table row does not need)."""
+    for name, value in values.items():
+        if getattr(service, name) != value:
+            set_attribute(service, name, value)
+
+
+def _enter_task(ctx: Ctx, task: BrTask, service: BrService, source: str, target: str) -> None:
+    """The task entered `target`: its log lines, and the service's state and history."""
+    rng = ctx.rng("backuprun", "task", task.context_id, target)
+    _add_messages(ctx, task, task_messages(service, task, source, target, rng))
+    if target == "INITIALIZING":
+        _update(service, running=1)
+    elif target == "RUNNING":
+        _update(service, running=1, startup_ok=1, ostype=service.ostype or (
+            "Windows" if service.activation_hint in WINDOWS_HINTS else "Linux"))
+    else:  # ENDED
         task.finished_at = ctx.now
-        service.running = 0
         _record_history(service, task)
         if target == "FINISHED":
-            service.disk_usage += _transferred(rng, service)
-            service.status_min_ok = 1
-            service.status = 2 if task.warnings else 1
+            _update(service, running=0, disk_usage=service.disk_usage + _transferred(
+                rng, service), status_min_ok=1, status=2 if task.warnings else 1)
         else:
-            service.status = 3
-    ctx.session.add_all([task, service])
+            _update(service, running=0, status=3)
+    keep(ctx, task)
+    keep(ctx, service)
 
 
 def _record_history(service: BrService, task: BrTask) -> None:
@@ -116,9 +166,9 @@ def _record_history(service: BrService, task: BrTask) -> None:
              "endTime": clock_text(task.finished_at), "errors": task.errors,
              "warnings": task.warnings}
     history = [entry, *service.history][:HISTORY_LENGTH]
-    service.history = history  # a new list, so that the JSON column is seen as changed
-    service.n_alerts = (sum(int(e["errors"]) for e in history) * 1000
-                        + sum(int(e["warnings"]) for e in history))
+    # A new list, so that the JSON column is seen as changed.
+    _update(service, history=history, n_alerts=sum(int(e["errors"]) for e in history) * 1000
+            + sum(int(e["warnings"]) for e in history))
 
 
 def _transferred(rng: Any, service: BrService) -> int:
@@ -145,6 +195,8 @@ TASK = StateMachine(
     on_enter=_task_entered,
     choose=_task_choice,
     key="id",
+    find=lambda ctx, key: _task(ctx, int(key)),
+    keep=keep,
 )
 
 
@@ -156,8 +208,14 @@ def _new_task(ctx: Ctx, service: BrService, scheduled: bool, at: datetime) -> Br
         outcome = "unreachable"
     else:
         outcome, service.next_outcome = service.next_outcome or "ok", ""
-    task = BrTask(world_id=ctx.world_id, id=number, sc_id=service.id, context_id=guid,
-                  outcome=outcome, scheduled=scheduled, started_at=at)
+    values: dict[str, Any] = dict(world_id=ctx.world_id, id=number, sc_id=service.id,
+                                  context_id=guid, outcome=outcome, scheduled=scheduled,
+                                  started_at=at)
+    if ctx.batch is not None:
+        row = lookups.new_row(_TASKS, **values)
+        lookups.started(ctx, row)
+        return row  # type: ignore[return-value]  # a BrTask's columns, buffered in the batch
+    task = BrTask(**values)
     ctx.session.add(task)
     return task
 
@@ -184,7 +242,8 @@ def replay_task(ctx: Ctx, service: BrService, at: datetime) -> BrTask:
     for state, delay in steps:
         when += timedelta(seconds=delay)
         task.state = state
-        _task_entered(Ctx(ctx.session, ctx.world, when, ctx.sim), task, previous, state)
+        _enter_task(Ctx(ctx.session, ctx.world, when, ctx.sim, ctx.until, ctx.batch), task,
+                    service, previous, state)
         previous = state
     return task
 
@@ -195,15 +254,16 @@ def schedule_backups(ctx: Ctx, service: BrService, at: datetime) -> None:
     ctx.schedule(BACKUP_KIND, service.id, at=at)
 
 
+_SERVICE_KINDS = (BACKUP_KIND, REMOVE_KIND, CREATE.kind)
+"""Due work whose entity is a service."""
+
+
 @on_due(BACKUP_KIND)
-def _daily_backup(ctx: Ctx, due: DueTransition) -> None:
-    service = in_world(ctx.session, BrService, ctx.world_id, int(due.entity_id))
+def _daily_backup(ctx: Ctx, due: Due) -> None:
+    service = _service(ctx, int(due.entity_id))
     if service is None or service.create_status != "10":
         return
-    running = ctx.session.exec(select(BrTask).where(
-        BrTask.world_id == ctx.world_id, BrTask.sc_id == service.id,
-        col(BrTask.state).not_in(ENDED))).first()
-    if running is None:
+    if not lookups.running(ctx, service.id):
         start_task(ctx, service, scheduled=True)
     # After a jump of months, replay only the last CATCH_UP_DAYS of runs, not every one.
     following = ctx.now + timedelta(seconds=DAY)
@@ -235,6 +295,27 @@ def remove_service(ctx: Ctx, sc_id: int) -> None:
                                                 col(BrService.id) == sc_id))
 
 
+_SERVICES = BrService.__table__  # type: ignore[attr-defined]
+
+
+def _removals(world_id: str) -> tuple[Executable, ...]:
+    """A service's messages, tasks and itself, deleted (`sc` the service's id). The world is in
+    the statement, not a parameter, so the write bumps only its world's version."""
+    sc = bindparam("sc", type_=Integer)
+    tasks = sa_select(_TASKS.c.id).where(_TASKS.c.world_id == world_id, _TASKS.c.sc_id == sc)
+    return (delete(_MESSAGES).where(_MESSAGES.c.world_id == world_id,
+                                    _MESSAGES.c.task_id.in_(tasks)),
+            delete(_TASKS).where(_TASKS.c.world_id == world_id, _TASKS.c.sc_id == sc),
+            delete(_SERVICES).where(_SERVICES.c.world_id == world_id, _SERVICES.c.id == sc))
+
+
 @on_due(REMOVE_KIND)
-def _remove(ctx: Ctx, due: DueTransition) -> None:
-    remove_service(ctx, int(due.entity_id))
+def _remove(ctx: Ctx, due: Due) -> None:
+    sc_id = int(due.entity_id)
+    if ctx.batch is None:
+        remove_service(ctx, sc_id)
+        return
+    # Deleted when the batch writes, after the rows it buffered (some may be this service's).
+    lookups.forget_service(ctx, sc_id)
+    for number, statement in enumerate(_removals(ctx.world_id)):
+        ctx.batch.update((REMOVE_KIND, number), statement, {"sc": sc_id})

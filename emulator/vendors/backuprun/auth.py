@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import string
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lxml import etree
 from sqlalchemy import delete
 from sqlmodel import col, select
 
@@ -32,6 +31,9 @@ from emulator.vendors.backuprun.call import (
 from emulator.vendors.backuprun.errors import EmailTaken, LoginFailed, UnknownObject, WrongState
 from emulator.vendors.backuprun.models import ROLE_MAIN, BrMail, BrRecovery, BrSession, BrUser
 from emulator.vendors.backuprun.serializer import element, ok_document
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 __all__ = ["RECOVERY_SECONDS", "mail", "open_session"]
 

@@ -7,8 +7,8 @@ module resolves the session, runs the handler and commits once, so an error chan
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from lxml import etree
 from sqlmodel import Session
 
 from emulator.core.errors import EmulatorError
@@ -17,6 +17,9 @@ from emulator.vendors.backuprun import accounts, auth, services
 from emulator.vendors.backuprun.call import CALLS, Call
 from emulator.vendors.backuprun.errors import UnknownCall
 from emulator.vendors.backuprun.params import Params
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 __all__ = ["CALL_NAMES", "handle"]
 

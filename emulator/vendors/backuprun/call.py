@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from lxml import etree
 from sqlmodel import Session, col, select
 
 from emulator.core.engine import Ctx
@@ -15,6 +14,9 @@ from emulator.core.runtime import Emulator
 from emulator.vendors.backuprun.errors import NotLoggedIn
 from emulator.vendors.backuprun.models import BrMail, BrService, BrSession, BrTask, BrUser
 from emulator.vendors.backuprun.params import Params
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 __all__ = ["CALLS", "COOKIE", "IDLE_SECONDS", "REMEMBER_SECONDS", "Call", "CallHandler",
            "api_call", "in_world", "users_by_email"]
@@ -93,7 +95,7 @@ class Call:
             self.session.add(self.login)
 
 
-CallHandler = Callable[[Call], etree._Element]
+CallHandler = Callable[[Call], "etree._Element"]
 
 # apiCALL name -> (handler, whether it needs a session)
 CALLS: dict[str, tuple[CallHandler, bool]] = {}

@@ -3,19 +3,33 @@
 The vendor's examples write empty elements with an explicit end tag (`<status value="ok">
 </status>`); lxml does the same for an element whose text is "", so every element built here
 gets text "". Attribute names are lower case, as the examples show the wire.
+
+lxml loads with the first document built here (`_etree`), not with the server: the other
+BackupRun modules name its element type for annotations only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from functools import cache
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
-from lxml import etree
 from starlette.responses import Response
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 __all__ = ["MEDIA_TYPE", "element", "error_document", "ok_document", "xml_response"]
 
 MEDIA_TYPE = "text/xml; charset=UTF-8"
+
+
+@cache
+def _etree() -> ModuleType:
+    from lxml import etree
+
+    return etree
 
 
 def _text(value: Any) -> str:
@@ -34,7 +48,9 @@ def element(tag: str, attributes: Mapping[str, Any] | Iterable[tuple[str, Any]] 
     pairs = attributes.items() if isinstance(attributes, Mapping) else attributes
     # lxml keeps a dict's order: the attributes come out in the order given
     attrib = {name: _text(value) for name, value in pairs}
-    node = etree.Element(tag, attrib) if parent is None else etree.SubElement(parent, tag, attrib)
+    lxml = _etree()
+    node: etree._Element = (lxml.Element(tag, attrib) if parent is None
+                            else lxml.SubElement(parent, tag, attrib))
     node.text = ""
     return node
 
@@ -56,7 +72,7 @@ def error_document(code: str, message: str) -> etree._Element:
 
 def to_bytes(root: etree._Element) -> bytes:
     """Serialize with an XML declaration (UTF-8), as DOMDocument::loadXML expects."""
-    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+    return bytes(_etree().tostring(root, xml_declaration=True, encoding="UTF-8"))
 
 
 def xml_response(root: etree._Element, status_code: int = 200) -> Response:

@@ -8,9 +8,8 @@ deprecated billing/technic contacts) on every service of the account.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lxml import etree
 from sqlalchemy import bindparam
 from sqlmodel import col, select
 
@@ -30,6 +29,9 @@ from emulator.vendors.backuprun.models import ROLE_MAIN, ROLE_SUBUSER, BrService
 from emulator.vendors.backuprun.schemas import ACTIVATION_HINTS, LOCATIONS, SERVICE_TYPES
 from emulator.vendors.backuprun.serializer import element, ok_document
 from emulator.vendors.backuprun.views import add_agent, add_messages, add_task, latest_task
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 __all__ = ["SERVICE_NUMBER_BASE", "new_service", "visible_services"]
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from lxml import etree
 from sqlmodel import Session, col, select
 
 from emulator.vendors.backuprun.models import BrService, BrTask, BrTaskMessage
@@ -20,6 +19,9 @@ from emulator.vendors.backuprun.schemas import (
 )
 from emulator.vendors.backuprun.serializer import element
 from emulator.vendors.backuprun.timefmt import clock_text, shift_text
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 __all__ = ["NO_TASK_STATE", "add_agent", "add_messages", "add_task", "latest_task"]
 

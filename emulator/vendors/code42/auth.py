@@ -146,7 +146,7 @@ def authenticate(emu: Emulator, session: Session, authorization: str | None, *,
         if token is None or not emu.visible(token.world_id):
             raise NotAuthenticated()
         ctx = world_ctx(emu, session, token.world_id)
-        if token.expires_at <= ctx.now:
+        if ctx.time.reached(token.expires_at):
             raise NotAuthenticated("Could not authenticate user: the token has expired")
         if token.api_client_id is not None:
             client = row_by_id(session, Code42ApiClient, token.world_id, token.api_client_id)

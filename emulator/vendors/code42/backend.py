@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -37,7 +38,7 @@ def caller(emu: Emulator, session: Session, authorization: str | None) -> Caller
 
 def envelope(caller: Caller, params: dict[str, str], data: Any) -> dict[str, Any]:
     """The v1 resources' envelope: {"metadata": {...}, "data": ...}."""
-    return {"metadata": {"timestamp": iso_z(caller.ctx.now), "params": params}, "data": data}
+    return {"metadata": {"timestamp": caller.ctx.time.shown(), "params": params}, "data": data}
 
 
 def auth_jwt(emu: Emulator, session: Session, authorization: str | None) -> dict[str, Any]:
@@ -78,8 +79,12 @@ def report_csv(emu: Emulator, session: Session, authorization: str | None,
                query: ReportQuery) -> tuple[str, AsyncIterator[str]]:
     """Every DeviceBackupReport record as CSV: (download file name, chunks)."""
     who = authenticate(emu, session, authorization)
-    name = f"DeviceBackupReport_{who.ctx.now:%Y-%m-%dT%H%M%S}Z.csv"
-    return name, export.csv_chunks(emu.db.engine, who, query)
+    return who.ctx.time.shown(_report_name), export.csv_chunks(emu.db.engine, who, query)
+
+
+def _report_name(now: datetime) -> str:
+    """The CSV download's file name at `now` (a rendering of now: core.stamps)."""
+    return f"DeviceBackupReport_{now:%Y-%m-%dT%H%M%S}Z.csv"
 
 
 def device_event(emu: Emulator, session: Session, guid: str, event: str,

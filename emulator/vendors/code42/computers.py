@@ -21,7 +21,7 @@ from emulator.vendors.code42.errors import ResourceNotFound
 from emulator.vendors.code42.models import ONLINE, Code42Destination, Code42Device
 from emulator.vendors.code42.orgs import id_or_key, org_by_uid, paging, subtree_condition
 from emulator.vendors.code42.settings import device_settings
-from emulator.vendors.code42.timing import alert_state, floor_backup
+from emulator.vendors.code42.timing import Alerts, shown_backup
 
 __all__ = ["ALERT_LEVELS", "ARCHIVE_FORMAT", "Includes", "computer", "computers"]
 
@@ -29,6 +29,21 @@ ALERT_LEVELS = {"OK": 0, "WarningBackupAlert": 1, "CriticalBackupAlert": 2}
 ARCHIVE_FORMAT = "ARCHIVE_V1"
 """What real backupUsage entries carry (py42/code42cli test data): code42cli's
 --include-total-storage counts every archive whose format is not ARCHIVE_V2."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Instant:
+    """What the views show of the request's now: its text, the last finished backup's,
+    and the alert cutoffs (none of them makes an answer hold at that instant only)."""
+
+    now: str
+    backup: str
+    alerts: Alerts
+
+    @classmethod
+    def of(cls, caller: Caller) -> _Instant:
+        time = caller.ctx.time
+        return cls(time.shown(), time.shown(shown_backup), Alerts.of(caller.ctx))
 
 
 @dataclass(frozen=True)
@@ -51,10 +66,8 @@ def _version_number(version: str) -> int:
     return 1525200000000 + major * 10_000_000 + minor * 100_000 + patch * 1000 + build
 
 
-def _backup_usage(d: Code42Device, caller: Caller, connected: Any, alert: str) -> dict[str, Any]:
+def _backup_usage(d: Code42Device, at: _Instant, connected: str, alert: str) -> dict[str, Any]:
     completed = d.last_completed_backup
-    if completed == ONLINE:
-        completed = floor_backup(caller.ctx.now)
     todo = max(0, d.selected_bytes - int(d.selected_bytes * d.backup_pct / 100))
     return {
         "targetComputerParentId": None, "targetComputerParentGuid": None,
@@ -63,9 +76,10 @@ def _backup_usage(d: Code42Device, caller: Caller, connected: Any, alert: str) -
         "selectedFiles": d.selected_bytes // 750_000, "selectedBytes": d.selected_bytes,
         "todoFiles": todo // 750_000, "todoBytes": todo, "archiveBytes": d.archive_bytes,
         "billableBytes": d.selected_bytes, "percentComplete": d.backup_pct,
-        "lastBackup": iso_z(connected) if d.online else None,
-        "lastCompletedBackup": None if completed is None else iso_z(completed),
-        "lastConnected": iso_z(connected), "alertState": ALERT_LEVELS[alert],
+        "lastBackup": connected if d.online else None,
+        "lastCompletedBackup": None if completed is None else (
+            at.backup if completed == ONLINE else iso_z(completed)),
+        "lastConnected": connected, "alertState": ALERT_LEVELS[alert],
         "alertStates": [alert], "using": d.active, "serverGuid": d.server_uid,
         "serverName": d.server_name, "archiveGuid": d.archive_guid,
         "archiveFormat": ARCHIVE_FORMAT, "coldStorage": d.cold_storage,
@@ -74,11 +88,10 @@ def _backup_usage(d: Code42Device, caller: Caller, connected: Any, alert: str) -
     }
 
 
-def _view(d: Code42Device, caller: Caller, inc: Includes,
+def _view(d: Code42Device, at: _Instant, inc: Includes,
           destinations: list[Code42Destination]) -> dict[str, Any]:
-    now = caller.ctx.now
-    connected = now if d.last_connected == ONLINE else d.last_connected
-    alert = alert_state(d.active, connected, now)
+    connected = at.now if d.last_connected == ONLINE else iso_z(d.last_connected)
+    alert = at.alerts.state(d.active, d.last_connected)
     product, build = d.version.rsplit(".", 1)
     view: dict[str, Any] = {
         "computerId": d.id, "name": d.name, "osHostname": d.os_hostname, "guid": d.guid,
@@ -87,16 +100,16 @@ def _view(d: Code42Device, caller: Caller, inc: Includes,
         "alertStates": [alert], "userId": d.user_id, "userUid": d.user_uid,
         "orgId": d.org_id, "orgUid": d.org_uid, "computerExtRef": d.ext_ref, "notes": None,
         "parentComputerId": None, "parentComputerGuid": None,
-        "lastConnected": iso_z(connected), "osName": d.os_name, "osVersion": d.os_version,
+        "lastConnected": connected, "osName": d.os_name, "osVersion": d.os_version,
         "osArch": "amd64", "address": d.address, "remoteAddress": d.remote_address,
         "javaVersion": "11.0.21", "modelInfo": None, "timeZone": "UTC",
         "version": _version_number(d.version), "productVersion": product,
         "buildVersion": int(build), "creationDate": iso_z(d.creation_date),
-        "modificationDate": iso_z(connected), "loginDate": iso_z(connected),
+        "modificationDate": connected, "loginDate": connected,
         "service": "CrashPlan",
     }
     if inc.backup_usage:
-        view["backupUsage"] = [_backup_usage(d, caller, connected, alert)]
+        view["backupUsage"] = [_backup_usage(d, at, connected, alert)]
     if inc.settings:
         view.update(device_settings(d, destinations))
     return view
@@ -143,8 +156,9 @@ def computers(caller: Caller, *, active: bool | None, blocked: bool | None,
     rows = ctx.session.execute(select(Code42Device).where(condition).order_by(
         col(Code42Device.id)).limit(size).offset(index * size)).scalars()
     destinations = _destinations(caller, inc)
+    at = _Instant.of(caller)
     return {"totalCount": total,
-            "computers": [_view(r, caller, inc, destinations) for r in rows]}
+            "computers": [_view(r, at, inc, destinations) for r in rows]}
 
 
 def computer(caller: Caller, ident: str, id_type: str | None, inc: Includes) -> dict[str, Any]:
@@ -157,4 +171,4 @@ def computer(caller: Caller, ident: str, id_type: str | None, inc: Includes) -> 
         caller.device_scope())).scalars().first()
     if found is None:
         raise ResourceNotFound(f"Computer not found: {ident}")
-    return _view(found, caller, inc, _destinations(caller, inc))
+    return _view(found, _Instant.of(caller), inc, _destinations(caller, inc))

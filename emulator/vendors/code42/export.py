@@ -114,10 +114,10 @@ def _reader(engine: Engine) -> Callable[[Engine, Select[Any], dict[str, Any]], R
 
 async def csv_chunks(engine: Engine, caller: Caller, query: ReportQuery) -> AsyncIterator[str]:
     """Every matching record as CSV (header first), a chunk at a time, from one snapshot."""
-    now = caller.ctx.now
+    params = report.select_params(caller.ctx)
     sqlite = report.is_sqlite(caller)
     statement = report.report_select(report.records_filter(caller, query), query, sqlite)
-    formatted = report.Formatter(now, sqlite)
+    formatted = report.Formatter(params, sqlite)
     yield _csv_text([list(REPORT_FIELDS)])
-    for rows in _reader(engine)(engine, statement, report.select_params(now)):
+    for rows in _reader(engine)(engine, statement, params):
         yield _csv_text([formatted(row) for row in rows])  # csv writes None as empty

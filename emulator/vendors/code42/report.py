@@ -10,7 +10,6 @@ and ext ref) cannot use a B-tree index and scans the world's devices.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -29,6 +28,7 @@ from sqlalchemy import (
 )
 
 from emulator.core.db import UTCDateTime
+from emulator.core.engine import Ctx
 from emulator.core.timeutil import UTC, iso_z
 from emulator.vendors.code42.auth import Caller
 from emulator.vendors.code42.models import (
@@ -40,7 +40,7 @@ from emulator.vendors.code42.models import (
     Code42User,
 )
 from emulator.vendors.code42.schemas import OS_CODES, REPORT_FIELDS, ReportQuery
-from emulator.vendors.code42.timing import CRITICAL_AFTER, WARNING_AFTER, floor_backup
+from emulator.vendors.code42.timing import Alerts, shown_backup
 
 __all__ = ["Formatter", "is_sqlite", "page", "records_filter", "report_select", "select_params"]
 
@@ -68,8 +68,8 @@ def records_filter(caller: Caller, query: ReportQuery) -> ColumnElement[bool]:
     if query.active is not None:
         conditions.append(D.active == query.active)
     if query.alerted is not None:
-        alerted = and_(D.active == True, D.last_connected  # noqa: E712
- <= ctx.now - WARNING_AFTER)
+        alerted = and_(D.active == True,  # noqa: E712
+                       D.last_connected <= Alerts.of(ctx).warning_at)
         conditions.append(alerted if query.alerted else not_(alerted))
     if query.os is not None:
         wanted = query.os.lower()
@@ -110,10 +110,12 @@ _NOW_TEXT = bindparam("c42_now_text", type_=String)
 _BACKUP_TEXT = bindparam("c42_backup_text", type_=String)
 
 
-def select_params(now: datetime) -> dict[str, Any]:
-    """Values of the select list's bind parameters at `now`."""
-    return {"c42_critical_at": now - CRITICAL_AFTER, "c42_warning_at": now - WARNING_AFTER,
-            "c42_now_text": iso_z(now), "c42_backup_text": iso_z(floor_backup(now))}
+def select_params(ctx: Ctx) -> dict[str, Any]:
+    """Values of the select list's bind parameters at ctx's now (its texts shown through
+    core.stamps, so an answer made from them is kept under a running clock)."""
+    alerts = Alerts.of(ctx)
+    return {"c42_critical_at": alerts.critical_at, "c42_warning_at": alerts.warning_at,
+            "c42_now_text": ctx.time.shown(), "c42_backup_text": ctx.time.shown(shown_backup)}
 
 
 def _alert() -> Any:
@@ -203,11 +205,12 @@ def _date(value: Any, online: str) -> str | None:
 
 
 class Formatter:
-    """Turns selected rows into the 34 wire values for one instant `now` (not on SQLite)."""
+    """Turns selected rows into the 34 wire values at the instant of `params` (select_params;
+    not on SQLite, where the select list formats them)."""
 
-    def __init__(self, now: datetime, sqlite: bool) -> None:
-        self.now = iso_z(now)
-        self.backup = iso_z(floor_backup(now))
+    def __init__(self, params: dict[str, Any], sqlite: bool) -> None:
+        self.now: str = params["c42_now_text"]
+        self.backup: str = params["c42_backup_text"]
         self.sqlite = sqlite
 
     def __call__(self, row: Sequence[Any]) -> Sequence[Any]:
@@ -232,7 +235,7 @@ def page(caller: Caller, query: ReportQuery) -> list[dict[str, Any]]:
     """One page of records; with srtKey only the first page exists (as the vendor documents)."""
     if query.sort_key is not None and query.page > 1:
         return []
-    now = caller.ctx.now
+    params = select_params(caller.ctx)
     sqlite = is_sqlite(caller)
     session = caller.ctx.session
     # A small page (a device looked up by deviceUid, a user's devices) reads its ids with a
@@ -242,17 +245,16 @@ def page(caller: Caller, query: ReportQuery) -> list[dict[str, Any]]:
     offset = (query.page - 1) * query.page_size
     ids = session.execute(
         select(D.id).where(condition).order_by(*_order(query))
-        .limit(min(query.page_size, SMALL_PAGE + 1)).offset(offset),
-        select_params(now)).scalars().all()
+        .limit(min(query.page_size, SMALL_PAGE + 1)).offset(offset), params).scalars().all()
     if not ids:
         return []
-    formatted = Formatter(now, sqlite)
+    formatted = Formatter(params, sqlite)
     if len(ids) <= SMALL_PAGE:
-        rows = session.execute(_BY_IDS[sqlite], {**select_params(now), "c42_ids": list(ids),
+        rows = session.execute(_BY_IDS[sqlite], {**params, "c42_ids": list(ids),
                                                  "c42_world": caller.ctx.world_id}).all()
         position = {device_id: i for i, device_id in enumerate(ids)}
         rows = sorted(rows, key=lambda row: position[row[-1]])
         return [dict(zip(REPORT_FIELDS, formatted(row[:-1]), strict=True)) for row in rows]
     statement = report_select(condition, query, sqlite).limit(query.page_size).offset(offset)
     return [dict(zip(REPORT_FIELDS, formatted(row), strict=True))
-            for row in session.execute(statement, select_params(now)).all()]
+            for row in session.execute(statement, params).all()]

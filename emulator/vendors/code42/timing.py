@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from emulator.core.timeutil import UTC
+from sqlalchemy import func, select
 
-__all__ = ["BACKUP_INTERVAL", "CRITICAL_AFTER", "SWEEP_INTERVAL", "WARNING_AFTER",
-           "alert_state", "floor_backup"]
+from emulator.core.engine import Ctx
+from emulator.core.timeutil import UTC, iso_z
+from emulator.vendors.code42.models import ONLINE, Code42Device
+
+__all__ = ["BACKUP_INTERVAL", "CRITICAL_AFTER", "SWEEP_INTERVAL", "WARNING_AFTER", "Alerts",
+           "alert_state", "floor_backup", "shown_backup"]
 
 BACKUP_INTERVAL = timedelta(minutes=15)
 """Code42's default backup frequency: a connected, caught-up device finishes one this often."""
@@ -26,6 +31,12 @@ def floor_backup(when: datetime) -> datetime:
     return _EPOCH + timedelta(seconds=seconds - seconds % step)
 
 
+def shown_backup(when: datetime) -> str:
+    """The last finished backup of an online device at `when`, as the wire shows it (a
+    rendering of now: core.stamps)."""
+    return iso_z(floor_backup(when))
+
+
 def alert_state(active: bool, last_connected: datetime, now: datetime) -> str:
     """OK, WarningBackupAlert (3 days not connected) or CriticalBackupAlert (7 days).
 
@@ -39,3 +50,38 @@ def alert_state(active: bool, last_connected: datetime, now: datetime) -> str:
     if age >= WARNING_AFTER:
         return "WarningBackupAlert"
     return "OK"
+
+
+_device = Code42Device.__table__.c  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class Alerts:
+    """alert_state at one instant, as cutoffs for SQL and for rows: a device last connected at
+    or before `warning_at` warns, at or before `critical_at` is critical."""
+
+    warning_at: datetime
+    critical_at: datetime
+
+    @classmethod
+    def of(cls, ctx: Ctx) -> Alerts:
+        """The cutoffs at ctx's now; the answer holds until the next device of the world
+        crosses one (core.present: a horizon, not now itself)."""
+        def earliest_after(cutoff: datetime) -> datetime | None:
+            found: datetime | None = ctx.session.execute(select(
+                func.min(_device.last_connected)).where(
+                _device.world_id == ctx.world_id, _device.last_connected > cutoff,
+                _device.last_connected < ONLINE)).scalar()
+            return found
+        return cls(ctx.time.cutoff(WARNING_AFTER, earliest_after),
+                   ctx.time.cutoff(CRITICAL_AFTER, earliest_after))
+
+    def state(self, active: bool, last_connected: datetime) -> str:
+        """alert_state of a device (an online one is OK: it is connected now)."""
+        if not active or last_connected == ONLINE:
+            return "OK"
+        if last_connected <= self.critical_at:
+            return "CriticalBackupAlert"
+        if last_connected <= self.warning_at:
+            return "WarningBackupAlert"
+        return "OK"
