@@ -54,6 +54,7 @@ def test_a_reset_that_fails_midway_leaves_the_old_state_standing(
 
 def test_a_new_or_deleted_sandbox_leaves_other_worlds_kept_answers_kept(
         client: TestClient) -> None:
+    client.post("/_emulator/sandboxes")  # the first builds the template world the next copies
     headers = _default(client)
     kept = client.get("/api/devices", headers=headers)
     cache = _cache_of(client.app)
