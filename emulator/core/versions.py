@@ -147,7 +147,7 @@ def _world_of_statement(statement: Any, parameters: Any) -> tuple[bool, set[str]
     for clause in _conjuncts(getattr(statement, "whereclause", None)):
         if (isinstance(clause, BinaryExpression) and clause.operator is operators.eq
                 and getattr(clause.left, "key", None) == key
-                and getattr(clause.left, "table", None) is table
+                and getattr(getattr(clause.left, "table", None), "name", None) == name
                 and isinstance(clause.right, BindParameter)):
             return (True, _bound(clause.right, parameters))
     return (True, set())

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 from sqlalchemy import bindparam, update
+from sqlmodel import col
 
+from emulator.app import create_app
 from emulator.core.versions import ALL
 from emulator.core.world import DEFAULT_WORLD_ID
 from emulator.vendors.cleverfox.models import CfDevice
-from tests.conftest import emulator_of
+from tests.conftest import emulator_of, make_settings
 
 DAY = 24 * 3600
 
@@ -55,3 +57,24 @@ def test_a_statement_naming_its_world_through_a_parameter_bumps_that_world(
             session.commit()
         after = _counters(client, *scopes)
         assert {s for s, b, a in zip(scopes, before, after, strict=True) if a > b} == bumped
+
+
+def test_an_orm_statement_naming_its_world_bumps_that_world(client: TestClient) -> None:
+    emu = emulator_of(client)
+    scopes = (DEFAULT_WORLD_ID, ALL)
+    before = _counters(client, *scopes)
+    with emu.db.session() as session:
+        session.execute(update(CfDevice).where(col(CfDevice.world_id) == DEFAULT_WORLD_ID,
+                                               col(CfDevice.id) == 1).values(name="renamed"))
+        session.commit()
+    after = _counters(client, *scopes)
+    assert (after[0] > before[0], after[1] == before[1]) == (True, True)
+
+
+def test_a_first_sandbox_building_its_template_leaves_other_worlds_alone() -> None:
+    with TestClient(create_app(make_settings())) as fresh:  # no template world yet
+        before = _counters(fresh, DEFAULT_WORLD_ID, ALL)
+        for seed in (None, 5):  # each builds a template world, then copies it
+            made = fresh.post("/_emulator/sandboxes", json={} if seed is None else {"seed": seed})
+            assert made.status_code == 201, made.text
+        assert _counters(fresh, DEFAULT_WORLD_ID, ALL) == before
