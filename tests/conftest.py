@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -101,3 +102,15 @@ def fake_client(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator
 def emulator_of(client: TestClient) -> Emulator:
     emu: Emulator = client.app.state.emulator  # type: ignore[attr-defined]
     return emu
+
+
+@contextmanager
+def two_servers(db: str) -> Iterator[tuple[TestClient, TestClient]]:
+    """Two apps on one database file, as two processes would be: the first keeps answers in
+    its response cache, the second does not."""
+    first = Emulator(make_settings(db=db))
+    first.open()
+    second = Emulator(make_settings(db=db, response_cache=False))
+    with TestClient(create_app(first.settings, emulator=first)) as one, \
+            TestClient(create_app(second.settings, emulator=second)) as two:
+        yield one, two

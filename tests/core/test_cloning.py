@@ -13,11 +13,9 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from emulator.app import create_app
-from emulator.core.runtime import Emulator
 from emulator.fixtures import cleverfox as cleverfox_fixtures
 from emulator.vendors.cleverfox.models import CfDevice
-from tests.conftest import T0, make_settings
+from tests.conftest import T0, two_servers
 from tests.core.test_response_cache import _cache_of
 
 
@@ -74,12 +72,7 @@ def test_a_new_or_deleted_sandbox_leaves_other_worlds_kept_answers_kept(
 def test_a_reset_by_another_process_is_seen_by_a_caching_server(tmp_path: Path) -> None:
     """The wipe and the copy bypass the session's events; the versions they bump must still
     reach a server that keeps answers over the same database."""
-    db = str(tmp_path / "shared.db")
-    first = Emulator(make_settings(db=db))
-    first.open()
-    second = Emulator(make_settings(db=db, response_cache=False))
-    with TestClient(create_app(first.settings, emulator=first)) as one, \
-            TestClient(create_app(second.settings, emulator=second)) as two:
+    with two_servers(str(tmp_path / "shared.db")) as (one, two):
         headers = _default(one)
         assert one.delete("/api/devices/1", headers=headers).status_code == 200
         assert one.get("/api/devices/1", headers=headers).status_code == 404

@@ -33,7 +33,7 @@ from emulator.core.response_cache import ResponseCache
 from emulator.core.runtime import Emulator
 from emulator.core.surface import app_routes, owner_of
 from emulator.vendors.backuprun.backend import CALL_NAMES
-from tests.conftest import SEED, T0, load_template, make_settings
+from tests.conftest import SEED, T0, load_template, make_settings, two_servers
 
 VENDORS = [s for s in SURFACES if s.name != "control"]
 _PARAM = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")
@@ -315,12 +315,7 @@ def cached(client: TestClient) -> TestClient:
 def test_a_write_by_another_process_is_seen(tmp_path: Path) -> None:
     """Two servers on one database: the one with the cache sees the other's write at once,
     because an answer's validity is read from the store, not from its memory."""
-    db = str(tmp_path / "shared.db")
-    first = Emulator(make_settings(db=db))
-    first.open()
-    second = Emulator(make_settings(db=db, response_cache=False))
-    with TestClient(create_app(first.settings, emulator=first)) as one, \
-            TestClient(create_app(second.settings, emulator=second)) as two:
+    with two_servers(str(tmp_path / "shared.db")) as (one, two):
         headers = _cf(one)
         kept = one.get("/api/devices/1", headers=headers)
         assert kept.status_code == 200
