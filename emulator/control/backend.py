@@ -122,8 +122,8 @@ def create_sandbox(emu: Emulator, session: Session, request: SandboxRequest) -> 
     # template; its id and secrets follow the server's epoch, so they are new even after a
     # reset and whatever the seed.
     seed = root.seed if request.seed is None else request.seed
-    key = secrets.sandbox_key(session)
-    world_id = secrets.sandbox_id(key)
+    key, epoch = secrets.sandbox_key(session)
+    world_id = secrets.sandbox_id(key, epoch)
     parent = emu.clock(DEFAULT_WORLD_ID)
     state = ClockState(
         anchor=request.now or parent.now(),

@@ -97,9 +97,11 @@ def default_world_key(seed: int) -> str:
     return _mac(SERVER_KEY, "default-world", seed).hex()
 
 
-def sandbox_key(session: Session) -> str:
-    """A new sandbox's key, from the next epoch: never one any world of this store had."""
-    return _mac(SERVER_KEY, "sandbox", next_epoch(session)).hex()
+def sandbox_key(session: Session) -> tuple[str, int]:
+    """A new sandbox's key and the epoch it was drawn at: never a key any world of this store
+    had."""
+    epoch = next_epoch(session)
+    return _mac(SERVER_KEY, "sandbox", epoch).hex(), epoch
 
 
 def template_key(template_id: str) -> str:
@@ -108,9 +110,11 @@ def template_key(template_id: str) -> str:
     return _mac(SERVER_KEY, "template", template_id).hex()
 
 
-def sandbox_id(key: str) -> str:
-    """The id of the sandbox with world key `key` (unique as the key is)."""
-    return "sb-" + _mac(bytes.fromhex(key), "id").hex()[:12]
+def sandbox_id(key: str, epoch: int) -> str:
+    """The id of the sandbox with world key `key`, drawn at `epoch`: the epoch first (unique,
+    and rising, so a new sandbox's rows go at the end of every world-keyed index rather than
+    splitting pages in its middle), then a part of the key's MAC."""
+    return f"sb-{epoch:06x}{_mac(bytes.fromhex(key), 'id').hex()[:6]}"
 
 
 def draw(world: WorldKeys, purpose: str, *keys: object) -> random.Random:
