@@ -30,6 +30,7 @@ from sqlalchemy import Connection, Executable, Table, bindparam, delete, insert
 from sqlalchemy.engine import Dialect
 from sqlmodel import Session
 
+from emulator.core.db import insert_sql
 from emulator.core.versions import ALL, wrote
 
 __all__ = ["NEW_SEQ", "Batch", "Due", "blank_row"]
@@ -70,11 +71,7 @@ class _RowWriter:
         self.converters = [(i, p) for i, p in enumerate(
             c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns)
             if p is not None]
-        mark = "?" if dialect.paramstyle == "qmark" else "%s"
-        quote = dialect.identifier_preparer
-        self.sql = (f"INSERT INTO {quote.format_table(table)} "
-                    f"({', '.join(quote.format_column(c) for c in columns)}) "
-                    f"VALUES ({', '.join([mark] * len(columns))})")
+        self.sql = insert_sql(table, [c.name for c in columns], dialect)
 
     @staticmethod
     def fits(table: Table, keys: Iterable[str], dialect: Dialect) -> bool:

@@ -32,7 +32,7 @@ from sqlalchemy import Column, Integer, Table
 from sqlalchemy.engine import Dialect
 from sqlmodel import Session, SQLModel
 
-from emulator.core.db import restart_sequences, state_tables
+from emulator.core.db import driver_cursor, insert_sql, placeholder, restart_sequences, state_tables
 from emulator.core.versions import ALL, wrote
 from emulator.core.world import World
 
@@ -96,12 +96,10 @@ def copy_world(session: Session, source: World, target: World, columns: WorldCol
     commits."""
     redraws = {model.__table__.name: redraw  # type: ignore[attr-defined]
                for model, redraw in columns.items()}
-    connection = session.connection()
-    dialect = connection.dialect
+    dialect = session.connection().dialect
     wrote(session, [target.id])  # the statements below pass by the session's events
-    cursor = connection.connection.cursor()
     copied = 0
-    try:
+    with driver_cursor(session) as cursor:
         for table in _filled(cursor, dialect, source.id):
             redraw = redraws.get(table.name)
             if isinstance(redraw, Renamed):
@@ -113,8 +111,6 @@ def copy_world(session: Session, source: World, target: World, columns: WorldCol
                 copied += _copy_redrawn(cursor, table, dialect, redraw, source, target)
                 continue
             copied += max(cursor.rowcount or 0, 0)
-    finally:
-        cursor.close()
     return copied
 
 
@@ -131,10 +127,6 @@ def _sql(make: Callable[[Table, Dialect], str], table: Table, dialect: Dialect) 
     return sql
 
 
-def _mark(dialect: Dialect) -> str:
-    return "?" if dialect.paramstyle == "qmark" else "%s"
-
-
 def _kept(table: Table) -> list[Column[Any]]:
     """The columns a copy writes: all but the internal key, which the database numbers."""
     key = internal_key(table)
@@ -148,7 +140,7 @@ def _insert_select(table: Table, dialect: Dialect, values: Mapping[str, str] | N
                    ) -> str:
     """INSERT INTO t (every column but the key) SELECT them, world_id := target, FROM t
     WHERE world_id = source, in key order (`values`: other columns' SELECT expressions)."""
-    quote, mark = dialect.identifier_preparer.quote, _mark(dialect)
+    quote, mark = dialect.identifier_preparer.quote, placeholder(dialect)
     kept = [c.name for c in _kept(table)]
     values = {"world_id": mark, **(values or {})}
     name = quote(table.name)
@@ -166,7 +158,7 @@ def _insert_renamed(table: Table, dialect: Dialect, renamed: Renamed, source: Wo
     key = ("renamed", table.name, dialect.name, shape)
     sql = _SQL.get(key)
     if sql is None:
-        quote, mark = dialect.identifier_preparer.quote, _mark(dialect)
+        quote, mark = dialect.identifier_preparer.quote, placeholder(dialect)
         exprs = {}
         for name, size, replaces in shape:
             quoted = quote(name)
@@ -190,14 +182,12 @@ def _insert_renamed(table: Table, dialect: Dialect, renamed: Renamed, source: Wo
 def _select_rows(table: Table, dialect: Dialect) -> str:
     quote = dialect.identifier_preparer.quote
     return (f"SELECT {', '.join(quote(c.name) for c in _kept(table))} "
-            f"FROM {quote(table.name)} WHERE world_id = {_mark(dialect)} "
+            f"FROM {quote(table.name)} WHERE world_id = {placeholder(dialect)} "
             f"ORDER BY {quote(str(internal_key(table).name))}")  # type: ignore[union-attr]
 
 
 def _insert_rows(table: Table, dialect: Dialect) -> str:
-    quote, kept = dialect.identifier_preparer.quote, _kept(table)
-    return (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c.name) for c in kept)}) "
-            f"VALUES ({', '.join([_mark(dialect)] * len(kept))})")
+    return insert_sql(table, [c.name for c in _kept(table)], dialect)
 
 
 class _Processors:
@@ -279,7 +269,7 @@ def _filled(cursor: Any, dialect: Dialect, source: str) -> list[Table]:
     if known is not None:
         return known
     filled = []
-    quote, mark = dialect.identifier_preparer.quote, _mark(dialect)
+    quote, mark = dialect.identifier_preparer.quote, placeholder(dialect)
     for table in world_tables():
         cursor.execute(f"SELECT 1 FROM {quote(table.name)} WHERE world_id = {mark} LIMIT 1",
                        (source,))
@@ -295,7 +285,7 @@ def _filled(cursor: Any, dialect: Dialect, source: str) -> list[Table]:
 def _delete_where(table: Table, dialect: Dialect) -> str:
     quote = dialect.identifier_preparer.quote
     column = "id" if table.name == "world" else "world_id"
-    return f"DELETE FROM {quote(table.name)} WHERE {quote(column)} = {_mark(dialect)}"
+    return f"DELETE FROM {quote(table.name)} WHERE {quote(column)} = {placeholder(dialect)}"
 
 
 def delete_worlds(session: Session, world_ids: Collection[str]) -> None:
@@ -305,39 +295,31 @@ def delete_worlds(session: Session, world_ids: Collection[str]) -> None:
     ids = sorted(world_ids)
     for key in [k for k in _FILLED if k[0] in world_ids]:
         del _FILLED[key]
-    connection = session.connection()
-    dialect = connection.dialect
+    dialect = session.connection().dialect
     wrote(session, ids)  # the statements below pass by the session's events
-    cursor = connection.connection.cursor()
-    try:
+    with driver_cursor(session) as cursor:
         for table in [*reversed(world_tables()), World.__table__]:  # type: ignore[attr-defined]
             cursor.executemany(_sql(_delete_where, table, dialect), [(i,) for i in ids])
-    finally:
-        cursor.close()
 
 
 def _delete_others(table: Table, dialect: Dialect) -> str:
     quote = dialect.identifier_preparer.quote
     if table.name == "world":
-        return f"DELETE FROM world WHERE kind != {_mark(dialect)}"
+        return f"DELETE FROM world WHERE kind != {placeholder(dialect)}"
     if "world_id" not in table.c:
         return f"DELETE FROM {quote(table.name)}"
     return (f"DELETE FROM {quote(table.name)} WHERE world_id IN "
-            f"(SELECT id FROM world WHERE kind != {_mark(dialect)})")
+            f"(SELECT id FROM world WHERE kind != {placeholder(dialect)})")
 
 
 def wipe_worlds(session: Session, keep_kind: str) -> None:
     """Delete every world but those of kind `keep_kind` (template worlds) with every row they
     own, empty the tables no world owns, and restart id sequences (the caller commits)."""
-    connection = session.connection()
-    dialect = connection.dialect
+    dialect = session.connection().dialect
     wrote(session, [ALL])  # every world's answers go; the statements pass by the events
-    cursor = connection.connection.cursor()
-    try:
+    with driver_cursor(session) as cursor:
         for table in reversed(state_tables()):
             sql = _sql(_delete_others, table, dialect)
             cursor.execute(sql, () if "world_id" not in table.c and table.name != "world"
                            else (keep_kind,))
-    finally:
-        cursor.close()
     restart_sequences(session)

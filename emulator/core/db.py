@@ -14,7 +14,7 @@ row before adding rows that point at it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -28,8 +28,8 @@ from sqlmodel import Session, SQLModel, create_engine
 
 from emulator.core.timeutil import UTC, as_utc
 
-__all__ = ["Database", "UTCDateTime", "database_url", "register_tables", "restart_sequences",
-           "state_tables"]
+__all__ = ["Database", "UTCDateTime", "database_url", "driver_cursor", "insert_sql", "placeholder",
+           "register_tables", "restart_sequences", "state_tables"]
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -68,6 +68,30 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def placeholder(dialect: Dialect) -> str:
+    """The DBAPI driver's positional parameter mark (sqlite3: ?, psycopg: %s)."""
+    return "?" if dialect.paramstyle == "qmark" else "%s"
+
+
+def insert_sql(table: Table, columns: Sequence[str], dialect: Dialect) -> str:
+    """INSERT INTO `table` (`columns`) VALUES (one driver mark each), for a DBAPI cursor."""
+    quote = dialect.identifier_preparer.quote
+    return (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+            f"VALUES ({', '.join([placeholder(dialect)] * len(columns))})")
+
+
+@contextmanager
+def driver_cursor(session: Session) -> Iterator[Any]:
+    """A DBAPI cursor on the session's connection, in its transaction: for hot statements
+    whose SQL is made once (no SQLAlchemy work per statement). They pass by the session's
+    events, so the caller bumps the worlds it writes (core.versions.wrote)."""
+    cursor = session.connection().connection.cursor()
+    try:
+        yield cursor
+    finally:
+        cursor.close()
 
 
 _SORTED: dict[frozenset[str], list[Table]] = {}

@@ -34,6 +34,8 @@ from typing import Any, Protocol
 
 from sqlmodel import Field, Session, SQLModel
 
+from emulator.core.db import driver_cursor
+
 __all__ = ["SERVER_KEY", "SecretEpoch", "WorldKeys", "default_world_key", "draw", "guid",
            "hex_token", "next_epoch", "sandbox_id", "sandbox_key", "template_key", "text_token"]
 
@@ -78,13 +80,10 @@ def next_epoch(session: Session) -> int:
         session.add(row)
         session.flush()
         return row.value
-    cursor = connection.connection.cursor()
-    try:
+    with driver_cursor(session) as cursor:
         cursor.execute(_NEXT_EPOCH)
         stored: Any = cursor.fetchone()
-        return int(stored[0])
-    finally:
-        cursor.close()
+    return int(stored[0])
 
 
 def _mac(key: bytes, *parts: object) -> bytes:
