@@ -74,20 +74,15 @@ def bump(connection: Connection, worlds: Iterable[str], everything: bool = False
 _BUMPED = "emulator.versions.bumped"  # in Session.info: the scopes this transaction bumped
 
 
-def _bump_once(session: OrmSession, scopes: Iterable[str]) -> None:
-    """Bump each scope once per transaction: readers only ever see it committed, so a
-    second bump in the same transaction would tell them nothing more."""
+def wrote(session: OrmSession, scopes: Iterable[str]) -> None:
+    """The session's transaction wrote these worlds (or ALL): bump each once per transaction,
+    as readers only ever see it committed. The session's events call it; a statement that
+    passes by them (on `session.connection()` or its DBAPI cursor) calls it itself."""
     done: set[str] = session.info.setdefault(_BUMPED, set())
     new = {*scopes, ANY} - done
     if new:
         bump(session.connection(), new)
         done.update(new)
-
-
-def wrote(session: OrmSession, scopes: Iterable[str]) -> None:
-    """A session's write that passed by its events (a statement on `session.connection()`)
-    touched these worlds (or ALL): bump them, once per transaction as the events do."""
-    _bump_once(session, scopes)
 
 
 def _transaction_ended(session: OrmSession, _transaction: Any) -> None:
@@ -114,7 +109,7 @@ def _after_flush(session: OrmSession, _context: Any) -> None:
     scopes = {_world_of_row(o) for o in chain(session.new, session.deleted, modified)}
     scopes.discard(None)
     if scopes:
-        _bump_once(session, (s for s in scopes if s is not None))
+        wrote(session, (s for s in scopes if s is not None))
 
 
 def _conjuncts(clause: Any) -> Sequence[Any]:
@@ -166,7 +161,7 @@ def _bound(parameter: BindParameter[Any], parameters: Any) -> set[str]:
 def _on_execute(state: ORMExecuteState) -> None:
     writes, worlds = _world_of_statement(state.statement, state.parameters)
     if writes:
-        _bump_once(state.session, worlds or (ALL,))
+        wrote(state.session, worlds or (ALL,))
 
 
 def _install() -> None:
