@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Executable, Integer, bindparam, delete
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm.attributes import set_attribute
-from sqlmodel import col, select
+from sqlmodel import select
 
 from emulator.core import secrets
 from emulator.core.batch import blank_row
@@ -36,7 +36,7 @@ from emulator.vendors.backuprun.schemas import WINDOWS_HINTS
 from emulator.vendors.backuprun.timefmt import HISTORY_LENGTH, clock_text
 
 __all__ = ["BACKUP_KIND", "CREATE", "DAY", "REMOVE_AFTER", "TASK", "cdp_password",
-           "remove_service", "replay_task", "schedule_backups", "start_task", "terminate"]
+           "replay_task", "schedule_backups", "start_task", "terminate"]
 
 DAY = 86400.0
 CATCH_UP_DAYS = 7  # daily runs replayed after a long clock jump; earlier ones are skipped
@@ -283,18 +283,6 @@ def terminate(ctx: Ctx, service: BrService) -> None:
     ctx.schedule(REMOVE_KIND, service.id, after=REMOVE_AFTER)
 
 
-def remove_service(ctx: Ctx, sc_id: int) -> None:
-    """Delete a service of ctx's world (by its id) with its tasks and their messages."""
-    world = ctx.world_id
-    task_ids = select(BrTask.id).where(BrTask.world_id == world, BrTask.sc_id == sc_id)
-    ctx.session.execute(delete(BrTaskMessage).where(col(BrTaskMessage.world_id) == world,
-                                                    col(BrTaskMessage.task_id).in_(task_ids)))
-    ctx.session.execute(delete(BrTask).where(col(BrTask.world_id) == world,
-                                             col(BrTask.sc_id) == sc_id))
-    ctx.session.execute(delete(BrService).where(col(BrService.world_id) == world,
-                                                col(BrService.id) == sc_id))
-
-
 _SERVICES = BrService.__table__  # type: ignore[attr-defined]
 
 
@@ -312,9 +300,7 @@ def _removals(world_id: str) -> tuple[Executable, ...]:
 @on_due(REMOVE_KIND)
 def _remove(ctx: Ctx, due: Due) -> None:
     sc_id = int(due.entity_id)
-    if ctx.batch is None:
-        remove_service(ctx, sc_id)
-        return
+    assert ctx.batch is not None  # due work is applied in batches (core.engine)
     # Deleted when the batch writes, after the rows it buffered (some may be this service's).
     lookups.forget_service(ctx, sc_id)
     for number, statement in enumerate(_removals(ctx.world_id)):
