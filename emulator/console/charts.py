@@ -167,7 +167,7 @@ def fleets(ctx: Ctx) -> list[Fleet]:
                               .where(BrService.world_id == w)
                               .group_by(col(BrService.n_alerts) > 0)):
         br["alerts" if n_alerts else "no alerts"] += int(n)
-    # The alert rule of code42.timing.alert_state, in SQL: a 100,000-device fleet is one query.
+    # The alert rule of code42.timing.Alerts, in SQL: a 100,000-device fleet is one query.
     d = Code42Device
     state = case((col(d.active).is_(False), "OK"),
                  (col(d.last_connected) <= ctx.now - CRITICAL_AFTER, "CriticalBackupAlert"),

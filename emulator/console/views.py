@@ -17,7 +17,7 @@ from emulator.core.engine import Ctx
 from emulator.vendors.backuprun.models import BrService, BrTask, BrUser
 from emulator.vendors.cleverfox.models import CfCompany, CfDevice, CfJob, CfLog, CfPartner
 from emulator.vendors.code42.models import ONLINE, Code42Device, Code42Org
-from emulator.vendors.code42.timing import alert_state, floor_backup
+from emulator.vendors.code42.timing import Alerts, floor_backup
 from emulator.vendors.rackspace.models import Agent, Backup, Configuration, Restore
 
 __all__ = ["LIMIT", "Listing", "alert", "backuprun", "cleverfox", "code42", "last_completed",
@@ -115,8 +115,7 @@ def code42(ctx: Ctx) -> dict[str, Any]:
 
 def alert(device: Code42Device, now: datetime) -> str:
     """The device's alert state, as the Computer API's alertStates says it."""
-    connected = now if device.last_connected == ONLINE else device.last_connected
-    return alert_state(device.active, connected, now)
+    return Alerts.at(now).state(device.active, device.last_connected)
 
 
 def last_completed(device: Code42Device, now: datetime) -> datetime | None:

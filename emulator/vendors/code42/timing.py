@@ -12,7 +12,7 @@ from emulator.core.timeutil import UTC, iso_z
 from emulator.vendors.code42.models import ONLINE, Code42Device
 
 __all__ = ["BACKUP_INTERVAL", "CRITICAL_AFTER", "SWEEP_INTERVAL", "WARNING_AFTER", "Alerts",
-           "alert_state", "floor_backup", "shown_backup"]
+           "floor_backup", "shown_backup"]
 
 BACKUP_INTERVAL = timedelta(minutes=15)
 """Code42's default backup frequency: a connected, caught-up device finishes one this often."""
@@ -37,28 +37,17 @@ def shown_backup(when: datetime) -> str:
     return iso_z(floor_backup(when))
 
 
-def alert_state(active: bool, last_connected: datetime, now: datetime) -> str:
-    """OK, WarningBackupAlert (3 days not connected) or CriticalBackupAlert (7 days).
-
-    ASSUMPTION: deactivated devices do not alert (they no longer back up at all).
-    """
-    if not active:
-        return "OK"
-    age = now - last_connected
-    if age >= CRITICAL_AFTER:
-        return "CriticalBackupAlert"
-    if age >= WARNING_AFTER:
-        return "WarningBackupAlert"
-    return "OK"
-
-
 _device = Code42Device.__table__.c  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
 class Alerts:
-    """alert_state at one instant, as cutoffs for SQL and for rows: a device last connected at
-    or before `warning_at` warns, at or before `critical_at` is critical."""
+    """Alert states at one instant, as cutoffs for SQL and for rows: a device last connected
+    at or before `warning_at` (3 days ago) warns, at or before `critical_at` (7 days) is
+    critical.
+
+    ASSUMPTION: deactivated devices do not alert (they no longer back up at all).
+    """
 
     warning_at: datetime
     critical_at: datetime
@@ -76,8 +65,14 @@ class Alerts:
         return cls(ctx.time.cutoff(WARNING_AFTER, earliest_after),
                    ctx.time.cutoff(CRITICAL_AFTER, earliest_after))
 
+    @classmethod
+    def at(cls, now: datetime) -> Alerts:
+        """The cutoffs at `now`, outside any answer the response cache keeps (the console)."""
+        return cls(now - WARNING_AFTER, now - CRITICAL_AFTER)
+
     def state(self, active: bool, last_connected: datetime) -> str:
-        """alert_state of a device (an online one is OK: it is connected now)."""
+        """OK, WarningBackupAlert or CriticalBackupAlert (an online device is OK: it is
+        connected now)."""
         if not active or last_connected == ONLINE:
             return "OK"
         if last_connected <= self.critical_at:
