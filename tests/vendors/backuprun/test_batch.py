@@ -10,28 +10,15 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import SQLModel, select
 
 from emulator.app import create_app
 from emulator.core import engine
-from emulator.core.world import DEFAULT_WORLD_ID
-from tests.conftest import make_settings
+from tests.conftest import default_world_rows, make_settings
 from tests.vendors.backuprun.helpers import add_service, advance, agents, api, login, ok
 
 
-def _backuprun_rows(client: TestClient) -> dict[str, list[tuple[str, ...]]]:
-    emu = client.app.state.emulator  # type: ignore[attr-defined]
-    dump = {}
-    with emu.db.session() as session:
-        for table in SQLModel.metadata.sorted_tables:
-            if table.name.startswith("backuprun_") or table.name == "due_transition":
-                # The internal keys: rows buffered per table may take their pks in another order.
-                internal = {"pk", "id"} if table.name == "due_transition" else {"pk"}
-                query = select(*(c for c in table.columns if c.name not in internal)).where(
-                    table.c.world_id == DEFAULT_WORLD_ID)  # template worlds: named per build
-                dump[table.name] = sorted(tuple(map(repr, row))
-                                          for row in session.execute(query).all())
-    return dump
+def _compared(name: str) -> bool:
+    return name.startswith("backuprun_") or name == "due_transition"
 
 
 def _call(client: TestClient, call: str, **params: Any) -> bytes:
@@ -65,7 +52,7 @@ def _lived(batch: int, monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, Any],
             for entry in json.loads(agent.get("alert_history") or "[]")[:3]:
                 answers.append(_call(client, "getTaskDetailById",
                                      taskExecutionContextId=entry["taskExecutionContextId"]))
-        return _backuprun_rows(client), answers
+        return default_world_rows(client, _compared), answers
 
 
 def test_a_long_jump_in_batches_leaves_the_rows_of_one_transition_at_a_time(

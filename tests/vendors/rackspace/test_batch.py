@@ -8,26 +8,15 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import SQLModel, select
 
 from emulator.app import create_app
 from emulator.core import engine
-from emulator.core.world import DEFAULT_WORLD_ID
-from tests.conftest import make_settings
+from tests.conftest import default_world_rows, make_settings
 from tests.vendors.rackspace.conftest import as_tenant
 
 
-def _rackspace_rows(client: TestClient) -> dict[str, list[tuple[str, ...]]]:
-    emu = client.app.state.emulator  # type: ignore[attr-defined]
-    dump = {}
-    with emu.db.session() as session:
-        for table in SQLModel.metadata.sorted_tables:
-            if table.name.startswith("rackspace_") and table.name != "rackspace_token":
-                query = select(*(c for c in table.columns if c.name != "pk")).where(
-                    table.c.world_id == DEFAULT_WORLD_ID)  # template worlds: named per build
-                dump[table.name] = sorted(tuple(map(repr, row))
-                                          for row in session.execute(query).all())
-    return dump
+def _compared(name: str) -> bool:
+    return name.startswith("rackspace_") and name != "rackspace_token"
 
 
 def _advanced(batch: int, monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, Any], list[bytes]]:
@@ -36,7 +25,7 @@ def _advanced(batch: int, monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, An
         for hours in (10 * 24, 5, 5):
             advanced = client.post("/_emulator/clock", json={"advance_seconds": hours * 3600})
             assert advanced.status_code == 200, advanced.text
-        rows = _rackspace_rows(client)
+        rows = default_world_rows(client, _compared)
         rax = as_tenant(client)
         answers = []
         for agent in rax.agents:
