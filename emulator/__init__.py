@@ -1,10 +1,7 @@
 """backup-emulator: a stateful emulator of four backup vendors' APIs in one server."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("backup-emulator")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0"
+# The one place the version is written: pyproject.toml reads it from here (setuptools'
+# dynamic version), so an installed package's metadata says the same.
+__version__ = "0.1.0"
 
 __all__ = ["__version__"]
