@@ -11,15 +11,19 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
 PROBE = """
 import json, sys
 import emulator.app
+from emulator.core.routes import is_analysed
 from emulator.settings import Settings
 emulator.app.create_app(Settings(db=":memory:"))
-print(json.dumps(sorted(sys.modules)))
+routes = [r for s in emulator.app.SURFACES for r in s.router.routes]
+analysed = [f"{type(r).__name__} {r.path}" for r in routes if is_analysed(r)]
+print(json.dumps({"modules": sorted(sys.modules), "routes": len(routes), "analysed": analysed}))
 """
 
 # module -> what needs it, i.e. where it is imported instead (inside a function or lazily).
@@ -45,11 +49,23 @@ STILL_EAGER: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
-def loaded() -> set[str]:
+def probe() -> dict[str, Any]:
     result = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True,
                             timeout=120, check=True)
-    modules: list[str] = json.loads(result.stdout.strip().splitlines()[-1])
-    return set(modules)
+    found: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return found
+
+
+@pytest.fixture(scope="module")
+def loaded(probe: dict[str, Any]) -> set[str]:
+    return set(probe["modules"])
+
+
+def test_no_route_is_analysed_at_start(probe: dict[str, Any]) -> None:
+    # FastAPI analyses a route's parameters, body and answer at its first use (core.routes);
+    # a router declared without route_class=DeferredRoute pays it at start instead.
+    assert probe["routes"] > 150
+    assert probe["analysed"] == []
 
 
 def test_the_probe_sees_what_serving_needs(loaded: set[str]) -> None:

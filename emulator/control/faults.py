@@ -20,6 +20,7 @@ from emulator.core.deps import EmulatorDep, SandboxFilterDep, require_world
 from emulator.core.errors import NotFound
 from emulator.core.numbers import IdText, Int64
 from emulator.core.render import json_response
+from emulator.core.routes import DeferredRoute
 from emulator.core.timeutil import UTC
 from emulator.core.world import DEFAULT_WORLD_ID
 
@@ -28,7 +29,7 @@ __all__ = ["FaultSpec", "router"]
 _MEDIA_TYPE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+"
                          r"([ \t]*;[ \t]*[\x21-\x7e]+(=[\x20-\x7e]*)?)*", re.ASCII)
 
-router = APIRouter(prefix="/faults", tags=["faults"])
+router = APIRouter(prefix="/faults", tags=["faults"], route_class=DeferredRoute)
 
 VENDORS = ("cleverfox", "rackspace", "backuprun", "code42")
 MAX_LATENCY_MS = 60_000.0

@@ -14,11 +14,12 @@ from emulator.core.errors import InvalidInput, NotFound
 from emulator.core.journal import MAX_BODY_BYTES, MAX_CAPACITY, JournalQuery, check_bounds
 from emulator.core.numbers import IdText, IntText
 from emulator.core.render import json_response
+from emulator.core.routes import DeferredRoute
 from emulator.core.runtime import Emulator
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/requests", tags=["journal"])
+router = APIRouter(prefix="/requests", tags=["journal"], route_class=DeferredRoute)
 
 MAX_LIMIT = 10_000
 

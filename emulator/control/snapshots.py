@@ -11,13 +11,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from emulator.control.schemas import ClockView
 from emulator.core import snapshot_files
 from emulator.core.deps import EmulatorDep, SessionDep
+from emulator.core.routes import DeferredRoute
 from emulator.core.snapshots import NAME_PATTERN, Snapshot
 from emulator.core.timeutil import iso_z
 
 __all__ = ["SnapshotRequest", "SnapshotView", "router"]
 
 # Included by emulator.control.router under /_emulator, so these paths are /_emulator/snapshots.
-router = APIRouter(prefix="/snapshots", tags=["control"])
+router = APIRouter(prefix="/snapshots", tags=["control"], route_class=DeferredRoute)
 
 
 class SnapshotRequest(BaseModel):

@@ -14,6 +14,7 @@ anything rewritten, so another surface sharing a prefix (Code42 under `/api`) is
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 from urllib.parse import quote, unquote_plus
 
 from fastapi.dependencies.models import Dependant
@@ -31,18 +32,24 @@ class Spellings:
     def __init__(self, surface: Surface) -> None:
         self.segments: dict[str, str] = {}
         self.heads: set[tuple[str, str]] = set()
-        self.queries: dict[str, str] = {}
-        for route in surface.router.routes:
-            if not isinstance(route, APIRoute):
-                continue
+        self._routes = [r for r in surface.router.routes if isinstance(r, APIRoute)]
+        for route in self._routes:
             parts = route.path.split("/")[1:]
             literals = [p for p in parts if not p.startswith("{")]
             for part in literals:
                 self._add(self.segments, part)
             if len(parts) >= 2 and not parts[0].startswith("{") and not parts[1].startswith("{"):
                 self.heads.add((parts[0].casefold(), parts[1].casefold()))
+
+    @cached_property
+    def queries(self) -> dict[str, str]:
+        """Query names need the routes' parameters, which FastAPI analyses at a route's
+        first use (core.routes): read at the first query string, not at start."""
+        queries: dict[str, str] = {}
+        for route in self._routes:
             for name in _query_names(route.dependant):
-                self._add(self.queries, name)
+                self._add(queries, name)
+        return queries
 
     @staticmethod
     def _add(table: dict[str, str], name: str) -> None:

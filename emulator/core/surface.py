@@ -26,6 +26,7 @@ from starlette.types import Scope
 from emulator.core.errors import EmulatorError, InvalidInput, NotFound
 from emulator.core.numbers import NO_SUCH_ID
 from emulator.core.render import json_response
+from emulator.core.routes import DeferredRoute, is_analysed, redeclare
 
 __all__ = ["CODES", "ErrorRenderer", "Surface", "SurfaceRouter", "allowed_methods", "app_routes",
            "install_error_handlers",
@@ -57,28 +58,37 @@ class SurfaceRouter(APIRouter):
 
     owner: Callable[[str], int] | None = None
 
+    def __init__(self, **options: Any) -> None:
+        options.setdefault("route_class", DeferredRoute)  # analysed at first use: core.routes
+        super().__init__(**options)
+
     def include_router(self, router: APIRouter, **options: Any) -> None:
-        """Take in a plain router's routes as if they were declared here, when that is what
-        including it would mean: this router adds no prefix, tags or dependencies, and the
-        other holds path operations only. Otherwise FastAPI's own include.
+        """Take in a plain router's routes as if they were declared here. Otherwise
+        FastAPI's own include.
 
         This FastAPI keeps an included router nested, and the app's own include of this
-        router (app.py) builds every nested route's parameters once more just to check their
-        paths, about 100 ms of start-up (docs/architecture.md, Start-up); flat, they are checked as
-        they are.
+        router (app.py) analyses every nested route's parameters once more just to check
+        their paths, about 100 ms of start-up (docs/architecture.md, Start-up). A router that
+        adds nothing to its routes (no prefix, tags or dependencies here) takes them in as they
+        are; one that does (the control plane's) declares them again on itself, as FastAPI's
+        include once did, while they are not analysed yet (core.routes).
         """
-        flat = (not options and not self.prefix and not self.tags and not self.dependencies
-                and not self.responses and not self.callbacks
-                and not router.on_startup and not router.on_shutdown
-                and not getattr(router, "_low_priority_routes", None)
-                and all(isinstance(route, APIRoute) for route in router.routes))
-        if not flat:
+        plain = (not options and not router.on_startup and not router.on_shutdown
+                 and not getattr(router, "_low_priority_routes", None)
+                 and all(isinstance(route, APIRoute) for route in router.routes))
+        adds_nothing = (not self.prefix and not self.tags and not self.dependencies
+                        and not self.responses and not self.callbacks)
+        if plain and adds_nothing:
+            self.routes.extend(router.routes)
+            mark_changed = getattr(self, "_mark_routes_changed", None)  # FastAPI's caches
+            if mark_changed is not None:
+                mark_changed()
+        elif plain and all(isinstance(r, DeferredRoute) and not is_analysed(r)
+                           for r in router.routes):
+            for route in router.routes:
+                redeclare(self, route)  # type: ignore[arg-type]
+        else:
             super().include_router(router, **options)
-            return
-        self.routes.extend(router.routes)
-        mark_changed = getattr(self, "_mark_routes_changed", None)  # FastAPI's route caches
-        if mark_changed is not None:
-            mark_changed()
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if (self.owner is not None and scope.get("type") == "http"

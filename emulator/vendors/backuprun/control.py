@@ -21,12 +21,13 @@ from sqlmodel import col, select
 from emulator.core.deps import EmulatorDep, SandboxWorldDep, SessionDep
 from emulator.core.errors import NotFound
 from emulator.core.numbers import as_id
+from emulator.core.routes import DeferredRoute
 from emulator.vendors.backuprun.models import BrMail, BrService
 
 __all__ = ["router"]
 
 # Included by emulator.control.router under /_emulator, so these paths are /_emulator/backuprun/...
-router = APIRouter(prefix="/backuprun", tags=["control"])
+router = APIRouter(prefix="/backuprun", tags=["control"], route_class=DeferredRoute)
 
 
 class MailView(BaseModel):

@@ -18,13 +18,14 @@ from emulator.core.deps import EmulatorDep, SandboxWorldDep, SessionDep
 from emulator.core.engine import Ctx
 from emulator.core.errors import NotFound
 from emulator.core.numbers import IdText
+from emulator.core.routes import DeferredRoute
 from emulator.vendors.cleverfox import agents
 from emulator.vendors.cleverfox.models import CfDevice, CfPartner
 
 __all__ = ["router"]
 
 # Included by emulator.control.router under /_emulator, so these paths are /_emulator/cleverfox/...
-router = APIRouter(prefix="/cleverfox", tags=["control"])
+router = APIRouter(prefix="/cleverfox", tags=["control"], route_class=DeferredRoute)
 
 class AgentUpdate(BaseModel):
     """What to change about a device's simulated agent; absent fields stay as they are."""

@@ -9,13 +9,14 @@ from fastapi import APIRouter
 from emulator.core.deps import EmulatorDep, SandboxWorldDep, SessionDep
 from emulator.core.engine import Ctx
 from emulator.core.render import json_response
+from emulator.core.routes import DeferredRoute
 from emulator.fixtures.code42 import api_client_credentials
 from emulator.vendors.code42 import backend
 
 __all__ = ["router"]
 
 # Included by emulator.control.router under /_emulator, so these paths are /_emulator/code42/...
-router = APIRouter(prefix="/code42", tags=["control"])
+router = APIRouter(prefix="/code42", tags=["control"], route_class=DeferredRoute)
 
 _EVENTS = {"offline": "disconnect", "online": "connect", "deactivate": "deactivate",
            "reactivate": "reactivate"}

@@ -16,6 +16,7 @@ from emulator.core.deps import EmulatorDep, SandboxWorldDep, SessionDep
 from emulator.core.engine import Ctx
 from emulator.core.errors import NotFound
 from emulator.core.numbers import IdText
+from emulator.core.routes import DeferredRoute
 from emulator.core.runtime import Emulator
 from emulator.vendors.rackspace.agents import AGENT, heartbeat
 from emulator.vendors.rackspace.models import Agent, Tenant
@@ -24,7 +25,7 @@ from emulator.vendors.rackspace.perworld import by_id
 __all__ = ["router"]
 
 # Included by emulator.control.router under /_emulator, so these paths are /_emulator/rackspace/...
-router = APIRouter(prefix="/rackspace", tags=["control"])
+router = APIRouter(prefix="/rackspace", tags=["control"], route_class=DeferredRoute)
 
 
 class Outcome(BaseModel):

@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from emulator.core.deps import EmulatorDep, SessionDep
 from emulator.core.render import json_response
+from emulator.core.routes import DeferredRoute
 from emulator.core.surface import Surface, SurfaceRouter
 from emulator.vendors.rackspace import openapi, routes_agents, routes_configurations, routes_jobs
 from emulator.vendors.rackspace.errors import render_error
@@ -22,7 +23,7 @@ from emulator.vendors.rackspace.identity import authenticate
 __all__ = ["SURFACE", "router"]
 
 router = SurfaceRouter()
-identity = APIRouter(tags=["identity"])
+identity = APIRouter(tags=["identity"], route_class=DeferredRoute)
 
 
 @identity.post("/v2.0/tokens", summary="Authenticate (Identity v2.0): API key or password")

@@ -17,6 +17,8 @@ from fastapi import APIRouter, Depends, Path
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.routing import APIRoute
 
+from emulator.core.routes import DeferredRoute
+
 __all__ = ["operation", "v1_router"]
 
 
@@ -38,7 +40,7 @@ async def _tenant(tenant_id: str = Path(description="The tenant (account) id")) 
 
 def v1_router(tag: str) -> APIRouter:
     """A router for one group of Cloud Backup operations."""
-    return APIRouter(tags=[tag])
+    return APIRouter(tags=[tag], route_class=DeferredRoute)
 
 
 _ANSWERS: dict[str, type[Response]] = {"json": JSONResponse, "empty": Response,
