@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 
 from emulator import __version__
 from emulator.console import mount as mount_console
@@ -16,7 +18,7 @@ from emulator.core.http_rules import HttpRules
 from emulator.core.middleware import ToolkitMiddleware
 from emulator.core.response_cache import ResponseCache
 from emulator.core.runtime import Emulator
-from emulator.core.surface import Surface, install_error_handlers
+from emulator.core.surface import Surface, app_routes, install_error_handlers
 from emulator.settings import Settings
 from emulator.vendors.backuprun.router import SURFACE as BACKUPRUN
 from emulator.vendors.cleverfox.router import SURFACE as CLEVERFOX
@@ -26,6 +28,16 @@ from emulator.vendors.rackspace.router import SURFACE as RACKSPACE
 __all__ = ["SURFACES", "create_app"]
 
 SURFACES: tuple[Surface, ...] = (CLEVERFOX, RACKSPACE, BACKUPRUN, CODE42, CONTROL)
+
+
+def _whole_document(app: FastAPI) -> dict[str, Any]:
+    """/_emulator/openapi.json: every surface's operations in one document (each surface's
+    own is /_emulator/openapi/{name}.json). Built here as FastAPI's own would be, but over
+    the surfaces' routes, which the app holds grouped (core.surface.SurfaceRoutes)."""
+    if app.openapi_schema is None:
+        app.openapi_schema = get_openapi(title=app.title, version=app.version,
+                                         description=app.description, routes=app_routes(app))
+    return app.openapi_schema
 
 
 def create_app(settings: Settings | None = None, *, emulator: Emulator | None = None) -> FastAPI:
@@ -55,7 +67,8 @@ def create_app(settings: Settings | None = None, *, emulator: Emulator | None = 
     app.state.emulator = emu
     app.state.surfaces = {s.name: s for s in SURFACES}
     for surface in SURFACES:
-        app.include_router(surface.router)
+        surface.mount(app)
+    app.openapi = lambda: _whole_document(app)  # type: ignore[method-assign]
     mount_console(app)  # loads itself on its first request: see emulator/console/
     install_error_handlers(app, SURFACES, fallback=CONTROL)
     vendors = [s for s in SURFACES if s is not CONTROL]

@@ -81,3 +81,29 @@ def test_the_probe_sees_what_serving_needs(loaded: set[str]) -> None:
     for name in LAZY])
 def test_heavy_module_is_not_loaded_at_start(loaded: set[str], module: str) -> None:
     assert module not in loaded, f"{module} is loaded at start; only {LAZY[module]} needs it"
+
+
+FIRST_REQUESTS = """
+import json
+from fastapi.testclient import TestClient
+import emulator.app
+from emulator.core.routes import is_analysed
+from emulator.settings import Settings
+app = emulator.app.create_app(Settings(db=":memory:", freeze=True))
+with TestClient(app) as client:
+    statuses = [client.get("/_emulator/health").status_code,
+                client.get("/api/devices").status_code]
+routes = [(s.name, r) for s in emulator.app.SURFACES for r in s.router.routes]
+print(json.dumps({"statuses": statuses,
+                  "analysed": sorted(f"{n} {r.path}" for n, r in routes if is_analysed(r))}))
+"""
+
+
+def test_a_first_request_analyses_only_the_route_it_reaches() -> None:
+    # FastAPI's own include would analyse every route of the surface (twice) at its first
+    # request; the app holds each surface's routes itself (core.surface.SurfaceRoutes).
+    result = subprocess.run([sys.executable, "-c", FIRST_REQUESTS], capture_output=True,
+                            text=True, timeout=120, check=True)
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert found["statuses"] == [200, 401]  # the devices list needs a partner's key
+    assert found["analysed"] == ["cleverfox /api/devices", "control /_emulator/health"]

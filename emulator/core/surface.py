@@ -18,19 +18,20 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from starlette._utils import get_route_path
+from starlette.datastructures import URLPath
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
-from starlette.routing import Match
-from starlette.types import Scope
+from starlette.routing import BaseRoute, Match, NoMatchFound
+from starlette.types import Receive, Scope, Send
 
 from emulator.core.errors import EmulatorError, InvalidInput, NotFound
 from emulator.core.numbers import NO_SUCH_ID
 from emulator.core.render import json_response
 from emulator.core.routes import DeferredRoute, is_analysed, redeclare
 
-__all__ = ["CODES", "ErrorRenderer", "Surface", "SurfaceRouter", "allowed_methods", "app_routes",
-           "install_error_handlers",
-           "json_error", "owner_of", "validation_message"]
+__all__ = ["CODES", "ErrorRenderer", "Surface", "SurfaceRouter", "SurfaceRoutes", "allowed_methods",
+           "app_routes", "install_error_handlers", "json_error", "owner_of",
+           "validation_message"]
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +50,8 @@ def json_error(_request: Request, exc: EmulatorError) -> Response:
 
 
 class SurfaceRouter(APIRouter):
-    """A surface's router: answers "no match" at once for a path outside the surface's prefixes.
-
-    FastAPI tries routes one by one, so without this every request would be matched against
-    every vendor's routes before reaching its own (most of a cheap request's time). FastAPI
-    versions that flatten included routers never call this; they just do not get faster.
-    """
-
-    owner: Callable[[str], int] | None = None
+    """A surface's router: its routes are analysed at their first use (core.routes), and a
+    plain router included into it hands its routes over rather than nesting."""
 
     def __init__(self, **options: Any) -> None:
         options.setdefault("route_class", DeferredRoute)  # analysed at first use: core.routes
@@ -66,12 +61,11 @@ class SurfaceRouter(APIRouter):
         """Take in a plain router's routes as if they were declared here. Otherwise
         FastAPI's own include.
 
-        This FastAPI keeps an included router nested, and the app's own include of this
-        router (app.py) analyses every nested route's parameters once more just to check
-        their paths, about 100 ms of start-up (docs/architecture.md, Start-up). A router that
-        adds nothing to its routes (no prefix, tags or dependencies here) takes them in as they
-        are; one that does (the control plane's) declares them again on itself, as FastAPI's
-        include once did, while they are not analysed yet (core.routes).
+        This FastAPI keeps an included router nested and analyses each of its routes a second
+        time for the include (docs/architecture.md, Start-up). A router that adds nothing to
+        its routes (no prefix, tags or dependencies here) takes them in as they are; one that
+        does (the control plane's) declares them again on itself, as FastAPI's include once
+        did, while they are not analysed yet (core.routes).
         """
         plain = (not options and not router.on_startup and not router.on_shutdown
                  and not getattr(router, "_low_priority_routes", None)
@@ -90,11 +84,47 @@ class SurfaceRouter(APIRouter):
         else:
             super().include_router(router, **options)
 
+
+class SurfaceRoutes(BaseRoute):
+    """A surface's routes as one entry of the app's route table (`Surface.mount`).
+
+    Starlette tries an app's routes one by one, so this answers "no match" at once for a path
+    outside the surface's prefixes; without it every request would be matched against every
+    vendor's routes before reaching its own. FastAPI's own include of a router would keep it
+    nested and, at the first request, build a second analysis of each of its routes (an
+    "effective context" for the include), tens of milliseconds per surface; here a matched
+    route handles the request itself.
+    """
+
+    def __init__(self, surface: Surface) -> None:
+        self.surface = surface
+
+    @property
+    def routes(self) -> list[BaseRoute]:
+        return self.surface.router.routes
+
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if (self.owner is not None and scope.get("type") == "http"
-                and self.owner(get_route_path(scope)) < 0):
+        if scope["type"] == "http" and self.surface.owns(get_route_path(scope)) < 0:
             return Match.NONE, {}
-        return super().matches(scope)
+        partial: tuple[Match, Scope] | None = None
+        for route in self.surface.router.routes:
+            match, child_scope = route.matches(scope)
+            if match == Match.FULL:
+                return match, {**child_scope, "route": route}
+            if match == Match.PARTIAL and partial is None:
+                partial = match, {**child_scope, "route": route}
+        return partial or (Match.NONE, {})
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await scope["route"].handle(scope, receive, send)
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        for route in self.surface.router.routes:
+            try:
+                return route.url_path_for(name, **path_params)
+            except NoMatchFound:
+                pass
+        raise NoMatchFound(name, path_params)
 
 
 @dataclass(frozen=True)
@@ -149,9 +179,9 @@ class Surface:
                 "description": CODES.get(status, "error").replace("_", " "),
                 "content": content})
 
-    def __post_init__(self) -> None:
-        if isinstance(self.router, SurfaceRouter):
-            self.router.owner = self.owns
+    def mount(self, app: FastAPI) -> None:
+        """Serve this surface's routes from `app`, after those already there."""
+        app.router.routes.append(SurfaceRoutes(self))
 
     def owns(self, path: str) -> int:
         """Length of the longest prefix of ours that `path` falls under, or -1 (in any case
@@ -189,12 +219,11 @@ def owner_of(path: str, surfaces: Sequence[Surface]) -> Surface | None:
 
 
 def app_routes(app: Any) -> list[Any]:
-    """Every route of `app`, included routers opened (this FastAPI keeps them nested)."""
-    try:
-        from fastapi.routing import iter_route_contexts
-    except ImportError:  # a FastAPI that flattens included routers
-        return list(app.router.routes)
-    return list(iter_route_contexts(app.router.routes))
+    """Every route of `app`, each surface's routes in its place."""
+    routes: list[Any] = []
+    for route in app.router.routes:
+        routes.extend(route.routes if isinstance(route, SurfaceRoutes) else [route])
+    return routes
 
 
 def allowed_methods(app: Any, scope: Scope) -> list[str]:
