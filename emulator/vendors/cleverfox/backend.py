@@ -41,7 +41,7 @@ from emulator.vendors.cleverfox.models import (
     CfSubscription,
     CfToken,
 )
-from emulator.vendors.cleverfox.resources import RESOURCES, Resource, find
+from emulator.vendors.cleverfox.resources import RESOURCES, Resource, find, read
 from emulator.vendors.cleverfox.serializer import render
 from emulator.vendors.cleverfox.validate import parse_body
 
@@ -189,8 +189,10 @@ def list_page(caller: Caller, name: str, page_no: str | None,
     return _page(caller, RESOURCES[name], page_no, page_size)
 
 
-def _get(caller: Caller, res: Resource, ident: int) -> Any:
-    row = find(caller.ctx, caller.partner, res.model, ident, res.scope)
+def _get(caller: Caller, res: Resource, ident: int, *, to_change: bool = True) -> Any:
+    """The row, or the vendor's 404: an ORM object to change, or a plain row to render."""
+    look = find if to_change else read
+    row = look(caller.ctx, caller.partner, res.model, ident, res.scope)
     if row is None:
         raise NoSuchResource(res.label, ident)
     return row
@@ -198,7 +200,8 @@ def _get(caller: Caller, res: Resource, ident: int) -> Any:
 
 def get_one(caller: Caller, name: str, ident: int) -> dict[str, Any]:
     res = RESOURCES[name]
-    return {"data": render(caller.ctx, [_get(caller, res, ident)])[0]}
+    row = _get(caller, res, ident, to_change=False)
+    return {"data": render(caller.ctx, [row], res.model)[0]}
 
 
 def lookup_device(caller: Caller, external_id: str | None) -> dict[str, Any]:
@@ -215,7 +218,7 @@ def lookup_device(caller: Caller, external_id: str | None) -> dict[str, Any]:
 def device_children(caller: Caller, ident: int, what: str, page_no: str | None,
                     page_size: str | None) -> dict[str, Any]:
     """A device's jobs or logs, newest first."""
-    _get(caller, RESOURCES["devices"], ident)
+    _get(caller, RESOURCES["devices"], ident, to_change=False)
     res = RESOURCES[what]
     return _page(caller, res, page_no, page_size, device=ident)
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
 from sqlmodel import select
 
 from emulator.core import secrets
@@ -33,7 +35,7 @@ from emulator.vendors.cleverfox.models import (
     CfSubscription,
 )
 
-__all__ = ["RESOURCES", "Resource", "find"]
+__all__ = ["RESOURCES", "Resource", "find", "read"]
 
 Hook = Callable[[Ctx, CfPartner, Any, bool], None]
 
@@ -58,21 +60,60 @@ class Resource:
     before_save: Hook | None = None
 
 
-def find(ctx: Ctx, partner: CfPartner, model: type[CfBase], ident: int | None,
-         scope: str = "partner") -> Any:
-    """The row with vendor id `ident` visible to `partner`, or None."""
+def _conditions(model: type[CfBase], scope: str) -> list[Any]:
+    """Where a row of `model` with vendor id :id is one :partner may see in world :world
+    (bind parameters), made once per table and scope."""
+    found = _CONDITIONS.get((model, scope))
+    if found is None:
+        table = model.__table__  # type: ignore[attr-defined]
+        found = [table.c.world_id == bindparam("world"), table.c.id == bindparam("id")]
+        if scope == "partner":
+            found.append(table.c.partner_id == bindparam("partner"))
+        if model is CfLog:
+            # ASSUMPTION: a run in progress is not shown. The vendor documents only the final
+            # JobStatus values (Completed, Failed, Missed), so a log appears when its run ends.
+            found.append(table.c.job_status != RUNNING)
+        _CONDITIONS[(model, scope)] = found
+    return found
+
+
+_CONDITIONS: dict[tuple[type[CfBase], str], list[Any]] = {}
+_ROWS: dict[tuple[type[CfBase], str], Any] = {}
+
+
+def _params(ctx: Ctx, partner: CfPartner, ident: int | None,
+            scope: str) -> dict[str, Any] | None:
+    """The bind parameters of `_conditions`; None when no row can match (an id out of the
+    vendor's int range, another partner's own record)."""
     if ident is None or not -(2**31) <= ident < 2**31:
         return None
-    query = select(model).where(model.world_id == ctx.world_id, model.id == ident)
-    if scope == "partner":
-        query = query.where(model.partner_id == partner.id)
-    elif scope == "self" and ident != partner.id:
+    if scope == "self" and ident != partner.id:
         return None
-    if model is CfLog:
-        # ASSUMPTION: a run in progress is not shown. The vendor documents only the final
-        # JobStatus values (Completed, Failed, Missed), so a log appears when its run ends.
-        query = query.where(CfLog.job_status != RUNNING)
-    return ctx.session.exec(query).first()
+    return {"world": ctx.world_id, "id": ident, "partner": partner.id}
+
+
+def find(ctx: Ctx, partner: CfPartner, model: type[CfBase], ident: int | None,
+         scope: str = "partner") -> Any:
+    """The row with vendor id `ident` visible to `partner`, or None: an ORM object, to change."""
+    params = _params(ctx, partner, ident, scope)
+    if params is None:
+        return None
+    return ctx.session.exec(select(model).where(*_conditions(model, scope)),
+                            params=params).first()
+
+
+def read(ctx: Ctx, partner: CfPartner, model: type[CfBase], ident: int | None,
+         scope: str = "partner") -> Any:
+    """What `find` finds, as a plain row, to render: one statement made once per table and
+    scope, and no ORM object (a read's main cost)."""
+    params = _params(ctx, partner, ident, scope)
+    if params is None:
+        return None
+    statement = _ROWS.get((model, scope))
+    if statement is None:
+        statement = _ROWS[(model, scope)] = sa_select(
+            model.__table__).where(*_conditions(model, scope))  # type: ignore[attr-defined]
+    return ctx.session.connection().execute(statement, params).first()
 
 
 def _parent(ctx: Ctx, partner: CfPartner, model: type[CfBase], field: str, ident: int | None,
