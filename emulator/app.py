@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None, *, emulator: Emulator | None = 
     app.state.emulator = emu
     app.state.surfaces = {s.name: s for s in SURFACES}
     for surface in SURFACES:
-        surface.mount(app)
+        surface.mount(app, SURFACES)
     app.openapi = lambda: _whole_document(app)  # type: ignore[method-assign]
     mount_console(app)  # loads itself on its first request: see emulator/console/
     install_error_handlers(app, SURFACES, fallback=CONTROL)

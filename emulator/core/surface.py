@@ -89,23 +89,29 @@ class SurfaceRoutes(BaseRoute):
     """A surface's routes as one entry of the app's route table (`Surface.mount`).
 
     Starlette tries an app's routes one by one, so this answers "no match" at once for a path
-    outside the surface's prefixes; without it every request would be matched against every
-    vendor's routes before reaching its own. FastAPI's own include of a router would keep it
-    nested and, at the first request, build a second analysis of each of its routes (an
-    "effective context" for the include), tens of milliseconds per surface; here a matched
-    route handles the request itself.
+    another surface owns (the longest prefix, as errors are rendered: `owner_of`, decided
+    once per request); without it every request would be matched against every vendor's
+    routes before reaching its own. FastAPI's own include of a router would keep it nested
+    and, at the first request, build a second analysis of each of its routes (an "effective
+    context" for the include), tens of milliseconds per surface; here a matched route handles
+    the request itself.
     """
 
-    def __init__(self, surface: Surface) -> None:
+    def __init__(self, surface: Surface, surfaces: Sequence[Surface]) -> None:
         self.surface = surface
+        self.surfaces = surfaces
 
     @property
     def routes(self) -> list[BaseRoute]:
         return self.surface.router.routes
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if scope["type"] == "http" and self.surface.owns(get_route_path(scope)) < 0:
-            return Match.NONE, {}
+        if scope["type"] == "http":
+            owner = scope.get(_OWNER, _UNKNOWN)
+            if owner is _UNKNOWN:
+                owner = scope[_OWNER] = owner_of(get_route_path(scope), self.surfaces)
+            if owner is not self.surface:
+                return Match.NONE, {}
         partial: tuple[Match, Scope] | None = None
         for route in self.surface.router.routes:
             match, child_scope = route.matches(scope)
@@ -179,9 +185,10 @@ class Surface:
                 "description": CODES.get(status, "error").replace("_", " "),
                 "content": content})
 
-    def mount(self, app: FastAPI) -> None:
-        """Serve this surface's routes from `app`, after those already there."""
-        app.router.routes.append(SurfaceRoutes(self))
+    def mount(self, app: FastAPI, surfaces: Sequence[Surface]) -> None:
+        """Serve this surface's routes from `app`, after those already there, for the paths
+        it owns among `surfaces` (all of the app's)."""
+        app.router.routes.append(SurfaceRoutes(self, surfaces))
 
     def owns(self, path: str) -> int:
         """Length of the longest prefix of ours that `path` falls under, or -1 (in any case
@@ -216,6 +223,10 @@ def owner_of(path: str, surfaces: Sequence[Surface]) -> Surface | None:
         if length > best:
             best, owner = length, surface
     return owner
+
+
+_OWNER = "emulator.routed_surface"  # scope key: the surface owning the path being routed
+_UNKNOWN = object()
 
 
 def app_routes(app: Any) -> list[Any]:

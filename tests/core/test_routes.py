@@ -8,6 +8,7 @@ a new test.
 from __future__ import annotations
 
 import copy
+import re
 import threading
 from typing import Any
 
@@ -16,6 +17,7 @@ from fastapi.routing import APIRoute
 
 from emulator.app import SURFACES
 from emulator.core.routes import DeferredRoute, analyse, is_analysed
+from emulator.core.surface import owner_of
 
 
 def _fresh_routes() -> list[tuple[str, DeferredRoute]]:
@@ -134,3 +136,17 @@ def test_an_unknown_attribute_is_still_an_attribute_error() -> None:
     with pytest.raises(AttributeError):
         route.no_such_attribute  # noqa: B018
     assert is_analysed(route)
+
+
+@pytest.mark.parametrize("surface", [s.name for s in SURFACES])
+def test_every_route_is_reached_through_the_surface_owning_its_path(surface: str) -> None:
+    # The app routes a request only through the routes of the surface owning its path (the
+    # longest prefix, as errors are rendered): a route under another surface's longer prefix
+    # could never be reached.
+    for name, route in _fresh_routes():
+        if name != surface:
+            continue
+        sample = re.sub(r"\{[^}]+\}", "1", route.path)
+        owner = owner_of(sample, SURFACES)
+        assert owner is not None and owner.name == surface, (
+            f"{surface} {route.path}: its path is owned by {owner and owner.name}")
