@@ -4,10 +4,9 @@ Declaring a path operation makes FastAPI read the endpoint's signature and build
 field for each parameter, the body and the response: most of the CPU a route costs, and about
 a sixth of the server's start (docs/architecture.md, Start-up). A `DeferredRoute` takes at
 declaration only what matching a request needs (its path pattern, methods and name) and runs
-FastAPI's own `APIRoute.__init__` the first time anything else is read: when a request to its
-surface is routed (this FastAPI then analyses the surface's routes together), when an OpenAPI
-document is built, when a test walks the route table. What that builds is what an `APIRoute`
-would have built at declaration (tests/core/test_routes.py).
+FastAPI's own `APIRoute.__init__` the first time anything else is read: when it handles a
+request, when an OpenAPI document is built, when a test walks the route table. What that
+builds is what an `APIRoute` would have built at declaration (tests/core/test_routes.py).
 """
 
 from __future__ import annotations
@@ -74,13 +73,9 @@ def analyse(route: APIRoute) -> None:
 _ROUTER_OWN = ("dependency_overrides_provider",)
 
 
-def redeclare(router: APIRouter, route: DeferredRoute) -> bool:
-    """Declare a not yet analysed route again on `router`, as FastAPI's include once did:
-    the router's prefix before its path, its tags, dependencies and responses before the
-    route's. False, and nothing declared, if the route has been analysed already."""
-    if is_analysed(route):
-        return False
+def redeclare(router: APIRouter, route: DeferredRoute) -> None:
+    """Declare a route again on `router`, as FastAPI's include once did: the router's prefix
+    before its path, its tags, dependencies and responses before the route's."""
     path, endpoint, options = route.declaration
     router.add_api_route(path, endpoint,
                          **{k: v for k, v in options.items() if k not in _ROUTER_OWN})
-    return True

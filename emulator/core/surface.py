@@ -27,7 +27,7 @@ from starlette.types import Receive, Scope, Send
 from emulator.core.errors import EmulatorError, InvalidInput, NotFound
 from emulator.core.numbers import NO_SUCH_ID
 from emulator.core.render import json_response
-from emulator.core.routes import DeferredRoute, is_analysed, redeclare
+from emulator.core.routes import DeferredRoute, redeclare
 
 __all__ = ["CODES", "ErrorRenderer", "Surface", "SurfaceRouter", "SurfaceRoutes", "allowed_methods",
            "app_routes", "install_error_handlers", "json_error", "owner_of",
@@ -64,8 +64,8 @@ class SurfaceRouter(APIRouter):
         This FastAPI keeps an included router nested and analyses each of its routes a second
         time for the include (docs/architecture.md, Start-up). A router that adds nothing to
         its routes (no prefix, tags or dependencies here) takes them in as they are; one that
-        does (the control plane's) declares them again on itself, as FastAPI's include once
-        did, while they are not analysed yet (core.routes).
+        does (the control plane's) declares them again on itself from their declarations, as
+        FastAPI's include once did (core.routes).
         """
         plain = (not options and not router.on_startup and not router.on_shutdown
                  and not getattr(router, "_low_priority_routes", None)
@@ -77,8 +77,7 @@ class SurfaceRouter(APIRouter):
             mark_changed = getattr(self, "_mark_routes_changed", None)  # FastAPI's caches
             if mark_changed is not None:
                 mark_changed()
-        elif plain and all(isinstance(r, DeferredRoute) and not is_analysed(r)
-                           for r in router.routes):
+        elif plain and all(isinstance(r, DeferredRoute) for r in router.routes):
             for route in router.routes:
                 redeclare(self, route)  # type: ignore[arg-type]
         else:

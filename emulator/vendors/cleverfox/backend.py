@@ -32,7 +32,6 @@ from emulator.vendors.cleverfox.errors import (
 )
 from emulator.vendors.cleverfox.events import write_event
 from emulator.vendors.cleverfox.models import (
-    RUNNING,
     CfCompany,
     CfDevice,
     CfJob,
@@ -41,7 +40,7 @@ from emulator.vendors.cleverfox.models import (
     CfSubscription,
     CfToken,
 )
-from emulator.vendors.cleverfox.resources import RESOURCES, Resource, find, read
+from emulator.vendors.cleverfox.resources import RESOURCES, Resource, find, read, visible
 from emulator.vendors.cleverfox.serializer import render
 from emulator.vendors.cleverfox.validate import parse_body
 
@@ -137,17 +136,6 @@ def paging(page_no: str | None, page_size: str | None) -> tuple[int, int]:
             _int_param("PageSize", page_size, 25, MAX_PAGE_SIZE))
 
 
-def _scoped(caller: Caller, res: Resource) -> Any:
-    """The caller's part of a table, as ORM objects."""
-    model: Any = res.model
-    query = select(model).where(model.world_id == caller.ctx.world_id)
-    if res.scope == "partner":
-        query = query.where(model.partner_id == caller.partner.id)
-    elif res.scope == "self":
-        query = query.where(model.id == caller.partner.id)
-    return query
-
-
 # One statement per (table, scope, filter), built once with bound parameters: constructing a
 # select() costs more than running it on a page of rows.
 _PAGE_STATEMENTS: dict[tuple[str, str, bool], Any] = {}
@@ -158,15 +146,9 @@ def _page_statement(res: Resource, by_device: bool) -> Any:
     stmt = _PAGE_STATEMENTS.get(key)
     if stmt is None:
         table = res.model.__table__  # type: ignore[attr-defined]
-        stmt = select(table).where(table.c.world_id == bindparam("world"))
-        if res.scope == "partner":
-            stmt = stmt.where(table.c.partner_id == bindparam("partner"))
-        elif res.scope == "self":
-            stmt = stmt.where(table.c.id == bindparam("partner"))
+        stmt = select(table).where(*visible(res.model, res.scope))
         if by_device:
             stmt = stmt.where(table.c.device_id == bindparam("device"))
-        if res.model is CfLog:  # a run in progress has no log yet (see resources.find)
-            stmt = stmt.where(table.c.job_status != RUNNING)
         stmt = stmt.order_by(table.c.id.desc()).limit(bindparam("limit")).offset(
             bindparam("offset"))
         _PAGE_STATEMENTS[key] = stmt
@@ -208,8 +190,10 @@ def lookup_device(caller: Caller, external_id: str | None) -> dict[str, Any]:
     """GET /api/devices/lookup?ExternalId=..."""
     if not external_id:
         raise FieldError("ExternalId", "is required")
-    row = caller.ctx.session.exec(_scoped(caller, RESOURCES["devices"]).where(
-        CfDevice.external_id == external_id).order_by(col(CfDevice.id))).first()
+    query = select(CfDevice).where(*visible(CfDevice, RESOURCES["devices"].scope),
+                                   CfDevice.external_id == external_id).order_by(col(CfDevice.id))
+    row = caller.ctx.session.exec(query, params={
+        "world": caller.ctx.world_id, "partner": caller.partner.id}).first()
     if row is None:
         raise NoSuchResource("Device with ExternalId", repr(external_id))
     return {"data": render(caller.ctx, [row])[0]}

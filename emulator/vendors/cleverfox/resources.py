@@ -35,7 +35,7 @@ from emulator.vendors.cleverfox.models import (
     CfSubscription,
 )
 
-__all__ = ["RESOURCES", "Resource", "find", "read"]
+__all__ = ["RESOURCES", "Resource", "find", "read", "visible"]
 
 Hook = Callable[[Ctx, CfPartner, Any, bool], None]
 
@@ -60,34 +60,39 @@ class Resource:
     before_save: Hook | None = None
 
 
-def _conditions(model: type[CfBase], scope: str) -> list[Any]:
-    """Where a row of `model` with vendor id :id is one :partner may see in world :world
-    (bind parameters), made once per table and scope."""
-    found = _CONDITIONS.get((model, scope))
+def visible(model: type[CfBase], scope: str) -> list[Any]:
+    """Which rows of `model` the partner :partner sees in the world :world (bind parameters),
+    for every read of a CleverFox table by the API: made once per table and scope."""
+    found = _VISIBLE.get((model, scope))
     if found is None:
         table = model.__table__  # type: ignore[attr-defined]
-        found = [table.c.world_id == bindparam("world"), table.c.id == bindparam("id")]
+        found = [table.c.world_id == bindparam("world")]
         if scope == "partner":
             found.append(table.c.partner_id == bindparam("partner"))
+        elif scope == "self":
+            found.append(table.c.id == bindparam("partner"))
         if model is CfLog:
             # ASSUMPTION: a run in progress is not shown. The vendor documents only the final
             # JobStatus values (Completed, Failed, Missed), so a log appears when its run ends.
             found.append(table.c.job_status != RUNNING)
-        _CONDITIONS[(model, scope)] = found
+        _VISIBLE[(model, scope)] = found
     return found
 
 
-_CONDITIONS: dict[tuple[type[CfBase], str], list[Any]] = {}
+def _one(model: type[CfBase], scope: str) -> list[Any]:
+    """`visible`, and the vendor id :id."""
+    table = model.__table__  # type: ignore[attr-defined]
+    return [*visible(model, scope), table.c.id == bindparam("id")]
+
+
+_VISIBLE: dict[tuple[type[CfBase], str], list[Any]] = {}
 _ROWS: dict[tuple[type[CfBase], str], Any] = {}
 
 
-def _params(ctx: Ctx, partner: CfPartner, ident: int | None,
-            scope: str) -> dict[str, Any] | None:
-    """The bind parameters of `_conditions`; None when no row can match (an id out of the
-    vendor's int range, another partner's own record)."""
+def _params(ctx: Ctx, partner: CfPartner, ident: int | None) -> dict[str, Any] | None:
+    """The bind parameters of `_one`; None when no row can match (an id out of the vendor's
+    int range)."""
     if ident is None or not -(2**31) <= ident < 2**31:
-        return None
-    if scope == "self" and ident != partner.id:
         return None
     return {"world": ctx.world_id, "id": ident, "partner": partner.id}
 
@@ -95,10 +100,10 @@ def _params(ctx: Ctx, partner: CfPartner, ident: int | None,
 def find(ctx: Ctx, partner: CfPartner, model: type[CfBase], ident: int | None,
          scope: str = "partner") -> Any:
     """The row with vendor id `ident` visible to `partner`, or None: an ORM object, to change."""
-    params = _params(ctx, partner, ident, scope)
+    params = _params(ctx, partner, ident)
     if params is None:
         return None
-    return ctx.session.exec(select(model).where(*_conditions(model, scope)),
+    return ctx.session.exec(select(model).where(*_one(model, scope)),
                             params=params).first()
 
 
@@ -106,13 +111,13 @@ def read(ctx: Ctx, partner: CfPartner, model: type[CfBase], ident: int | None,
          scope: str = "partner") -> Any:
     """What `find` finds, as a plain row, to render: one statement made once per table and
     scope, and no ORM object (a read's main cost)."""
-    params = _params(ctx, partner, ident, scope)
+    params = _params(ctx, partner, ident)
     if params is None:
         return None
     statement = _ROWS.get((model, scope))
     if statement is None:
         statement = _ROWS[(model, scope)] = sa_select(
-            model.__table__).where(*_conditions(model, scope))  # type: ignore[attr-defined]
+            model.__table__).where(*_one(model, scope))  # type: ignore[attr-defined]
     return ctx.session.connection().execute(statement, params).first()
 
 
