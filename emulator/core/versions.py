@@ -39,10 +39,15 @@ from sqlmodel import Field, SQLModel
 from emulator.core.secrets import SecretEpoch
 from emulator.core.world import Counter, World
 
-__all__ = ["ALL", "ANY", "ResponseVersion", "StoreVersions", "bump", "wrote"]
+__all__ = ["ALL", "ANY", "FAULTS", "WORLDS", "ResponseVersion", "StoreVersions", "bump",
+           "wrote"]
 
 ALL = "~all"
 ANY = "~any"
+# Counters of state that is not a world's rows but must agree between processes over one
+# store (issue 16): the set of worlds and their clocks, and the fault rules.
+WORLDS = "~worlds"
+FAULTS = "~faults"
 TABLE = "response_version"
 
 
@@ -184,7 +189,7 @@ class StoreVersions:
         self.engine = engine
         mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
         self._sql = {n: f"SELECT scope, version FROM {TABLE} WHERE scope IN "
-                        f"({', '.join([mark] * n)})" for n in (1, 2, 3)}
+                        f"({', '.join([mark] * n)})" for n in (1, 2, 3, 4)}
         self._held: Any = None
 
     def _connection(self) -> Any:
