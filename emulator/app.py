@@ -13,6 +13,7 @@ from emulator import __version__
 from emulator.console import mount as mount_console
 from emulator.control.router import SURFACE as CONTROL
 from emulator.core.caseless import CaselessPaths
+from emulator.core.coherence import StoreSync
 from emulator.core.guard import Guard, GuardMiddleware
 from emulator.core.http_rules import HttpRules
 from emulator.core.middleware import ToolkitMiddleware
@@ -87,4 +88,6 @@ def create_app(settings: Settings | None = None, *, emulator: Emulator | None = 
                        fallback=CONTROL, emulator=emu)
     app.add_middleware(HttpRules, worlds=emu.worlds, surfaces=vendors, control=CONTROL,
                        base_url=emu.settings.base_url)
+    # Outermost: every request sees the worlds and clocks other processes left in the store.
+    app.add_middleware(StoreSync, emulator=emu)
     return app

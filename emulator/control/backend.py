@@ -54,6 +54,7 @@ def reset(emu: Emulator, session: Session, request: ResetRequest) -> ResetView:
     seed = settings.seed if request.seed is None else request.seed
     now = request.now or settings.now
     freeze = settings.freeze if request.freeze is None else request.freeze
+    emu.lock_worlds(session)
     pristine = emu.pristine_for(seed, now, freeze)
     if pristine is not None:  # only while some vendor is built, not copied (runtime)
         put_back(emu, session, pristine)
@@ -82,7 +83,8 @@ def update_clock(emu: Emulator, session: Session, world_id: str,
                  update: ClockUpdate) -> ClockView:
     """Move a world's clock; the caller then awaits `emu.settle(world_id)`, which applies
     every transition that fell due, in order."""
-    clock = emu.clock(world_id)
+    emu.lock_worlds(session)
+    clock = emu.refresh_clock(session, world_id)
     before, was = clock.state, clock.now()
     try:
         if update.set is not None:
@@ -115,7 +117,9 @@ def create_sandbox(emu: Emulator, session: Session, request: SandboxRequest) -> 
     root = session.get(World, DEFAULT_WORLD_ID)
     if root is None:
         raise NotFound("the default world is missing; POST /_emulator/reset rebuilds it")
-    counter = session.get(Counter, SANDBOX_COUNTER) or Counter(name=SANDBOX_COUNTER, value=0)
+    emu.lock_worlds(session)
+    counter = session.get(Counter, SANDBOX_COUNTER, populate_existing=True) or Counter(
+        name=SANDBOX_COUNTER, value=0)
     counter.value += 1
     session.add(counter)
     # Its seed (data) is the default world's unless given: same-seed worlds share one
@@ -124,7 +128,7 @@ def create_sandbox(emu: Emulator, session: Session, request: SandboxRequest) -> 
     seed = root.seed if request.seed is None else request.seed
     key, epoch = secrets.sandbox_key(session)
     world_id = secrets.sandbox_id(key, epoch)
-    parent = emu.clock(DEFAULT_WORLD_ID)
+    parent = emu.refresh_clock(session, DEFAULT_WORLD_ID)
     state = ClockState(
         anchor=request.now or parent.now(),
         anchor_real=time.time(),
@@ -158,6 +162,7 @@ def list_sandboxes(emu: Emulator, session: Session) -> list[SandboxView]:
 
 
 def delete_sandbox(emu: Emulator, session: Session, sandbox_id: str) -> None:
+    emu.lock_worlds(session)
     world = _sandbox(session, sandbox_id)
     session.expunge(world)
     emu.drop_world(session, sandbox_id)

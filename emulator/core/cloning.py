@@ -33,7 +33,7 @@ from sqlalchemy.engine import Dialect
 from sqlmodel import Session, SQLModel
 
 from emulator.core.db import driver_cursor, insert_sql, placeholder, restart_sequences, state_tables
-from emulator.core.versions import ALL, wrote
+from emulator.core.versions import ALL, WORLDS, wrote
 from emulator.core.world import World
 
 __all__ = ["Redraw", "Rename", "Renamed", "Rewrite", "WorldColumns", "copy_world",
@@ -296,7 +296,7 @@ def delete_worlds(session: Session, world_ids: Collection[str]) -> None:
     for key in [k for k in _FILLED if k[0] in world_ids]:
         del _FILLED[key]
     dialect = session.connection().dialect
-    wrote(session, ids)  # the statements below pass by the session's events
+    wrote(session, [*ids, WORLDS])  # the statements below pass by the session's events
     with driver_cursor(session) as cursor:
         for table in [*reversed(world_tables()), World.__table__]:  # type: ignore[attr-defined]
             cursor.executemany(_sql(_delete_where, table, dialect), [(i,) for i in ids])
@@ -316,7 +316,7 @@ def wipe_worlds(session: Session, keep_kind: str) -> None:
     """Delete every world but those of kind `keep_kind` (template worlds) with every row they
     own, empty the tables no world owns, and restart id sequences (the caller commits)."""
     dialect = session.connection().dialect
-    wrote(session, [ALL])  # every world's answers go; the statements pass by the events
+    wrote(session, [ALL, WORLDS])  # every world's answers go; the statements pass by the events
     with driver_cursor(session) as cursor:
         for table in reversed(state_tables()):
             sql = _sql(_delete_others, table, dialect)

@@ -32,6 +32,8 @@ __all__ = ["Database", "UTCDateTime", "database_url", "driver_cursor", "insert_s
            "register_tables", "restart_sequences", "state_tables"]
 
 BUSY_TIMEOUT_MS = 10_000
+_MEMORY = ("sqlite://", "sqlite:///:memory:")
+_OPEN_LOCK = 0x656D75  # PostgreSQL advisory lock key of Database.exclusive ("emu")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -122,7 +124,7 @@ class Database:
         if not url.startswith("sqlite"):
             return create_engine(url, pool_pre_ping=True)
         kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
-        if url in ("sqlite://", "sqlite:///:memory:"):
+        if url in _MEMORY:
             # One shared connection, or every checkout would see its own empty database.
             kwargs["poolclass"] = StaticPool
         engine = create_engine(url, **kwargs)
@@ -132,6 +134,39 @@ class Database:
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
+
+    @property
+    def is_memory(self) -> bool:
+        """An in-memory SQLite database: this process alone can reach it."""
+        return self.url in _MEMORY
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the store's start-up lock: processes opening one store at once (workers,
+        replicas) create its tables and its default world one after another. A lock file
+        beside a SQLite file (`<file>.lock`), a session-level advisory lock on PostgreSQL."""
+        if self.is_memory or self.engine.dialect.name not in ("sqlite", "postgresql"):
+            yield
+            return
+        if self.is_sqlite:
+            import fcntl
+
+            path = self.engine.url.database or ""
+            with open(f"{path}.lock", "a+b") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
+            return
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _OPEN_LOCK})
+            connection.commit()
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _OPEN_LOCK})
+                connection.commit()
 
     def create_all(self) -> None:
         """Create every table that is not there yet."""

@@ -26,6 +26,7 @@ from emulator.core.batch import Batch, Due
 from emulator.core.db import UTCDateTime
 from emulator.core.exchange import depends_on_now
 from emulator.core.present import Present
+from emulator.core.versions import StoreVersions, wrote
 from emulator.core.world import World, WorldScoped
 
 __all__ = ["Batch", "Ctx", "Due", "DueTransition", "Handler", "Simulation", "Step", "on_due",
@@ -169,6 +170,11 @@ class Simulation:
         # world id -> earliest due time, or None for "nothing pending". Missing means unknown.
         # It may be too early (a rolled-back schedule), which costs one query and is harmless.
         self._next_due: dict[str, datetime | None] = {}
+        # With other processes on the store (core.coherence), each remembered time holds only
+        # while the world's counter is the one it was read at: scheduling is a write of the
+        # world, here or in another process.
+        self.versions: StoreVersions | None = None
+        self._read_at: dict[str, int] = {}
         self._batch: Batch | None = None
         self.batch_size = batch_size or BATCH
 
@@ -210,11 +216,18 @@ class Simulation:
 
     def next_due(self, session: Session, world_id: str) -> datetime | None:
         """The earliest due time of a world's pending work (remembered; queried when unknown)."""
+        if self.versions is not None:
+            (version,) = self.versions.read(world_id)
+            if self._read_at.get(world_id) != version:
+                self._next_due.pop(world_id, None)
+                self._read_at[world_id] = version
         if world_id not in self._next_due:
             self._refresh(session, world_id)
         return self._next_due[world_id]
 
     def _refresh(self, session: Session, world_id: str) -> None:
+        if self.versions is not None:  # read before the time: a change after it is seen
+            (self._read_at[world_id],) = self.versions.read(world_id)
         self._next_due[world_id] = session.exec(
             select(func.min(DueTransition.due_at)).where(DueTransition.world_id == world_id)
         ).one()
@@ -275,6 +288,11 @@ class Simulation:
             # claimed rows is paid for even when the budget ends the batch early.
             size = 1 if careful else self.batch_size if budget is None else \
                 min(self.batch_size, BUDGETED_BATCH)
+            # The claim's lock: a write of the world's counter first, so no other process
+            # (or engine loop) claims this world's work until the chunk commits (SQLite's write
+            # lock; the counter's row lock on PostgreSQL), and the claim reads every row
+            # committed before. Once per transaction (a careful redo commits each step).
+            wrote(session, [world.id])
             rows = self.claim(session, world.id, until, size)
             if not rows:
                 finished = True

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from emulator.core.clock import Clock, ClockState
 from emulator.core.cloning import delete_worlds, wipe_worlds
+from emulator.core.coherence import forget_keys
 from emulator.core.db import Database
 from emulator.core.engine import Ctx, Simulation
 from emulator.core.errors import EmulatorError, NotFound
@@ -22,7 +23,7 @@ from emulator.core.journal import Journal
 from emulator.core.snapshot_files import read as read_snapshot
 from emulator.core.snapshots import Snapshot, SnapshotStore, capture, put_back
 from emulator.core.timeutil import UTC
-from emulator.core.versions import StoreVersions
+from emulator.core.versions import ALL, WORLDS, StoreVersions, wrote
 from emulator.core.world import DEFAULT_WORLD_ID, TEMPLATE, World
 from emulator.settings import Settings
 
@@ -47,6 +48,12 @@ async def _let_requests_through() -> None:
 log = logging.getLogger(__name__)
 
 
+def _incarnation(world: World) -> tuple[object, ...]:
+    """What tells one incarnation of a world from another (a reset draws a new epoch)."""
+    return (world.kind, world.ordinal, world.seed, world.name, world.created_at,
+            world.secret_key, world.epoch, world.credentials)
+
+
 class Emulator:
     """Everything one server holds: one per app, reached from handlers as app.state.emulator."""
 
@@ -56,6 +63,12 @@ class Emulator:
         self.sim = Simulation()
         # The store's world versions (core.versions: importing it installs the write hooks).
         self.versions = StoreVersions(self.db.engine)
+        # Other processes may share the store (core.coherence): the worlds, clocks and each
+        # world's next due time are then checked against its counters.
+        self.shared = not self.db.is_memory
+        if self.shared:
+            self.sim.versions = self.versions
+        self._seen: tuple[int, ...] | None = None  # the WORLDS and ALL counters last synced
         self.clocks: dict[str, Clock] = {}
         # Detached copies of the World rows: a world's id, seed and credentials never change,
         # so a request resolves its world without a query. Clocks are kept beside them.
@@ -93,6 +106,13 @@ class Emulator:
             return
         # A snapshot file is read and checked before anything is built or changed.
         start = read_snapshot(self.settings.snapshot) if self.settings.snapshot else None
+        with self.db.exclusive():
+            self._open(start)
+        if start is not None:
+            self.snapshots.add(start, replace=True)
+        self._opened = True
+
+    def _open(self, start: Snapshot | None) -> None:
         self.db.create_all()
         with self.db.session() as session:
             if start is not None and start.sandbox is None:
@@ -119,9 +139,6 @@ class Emulator:
                 default.freeze(self.settings.freeze)
             self.save_clock(session, DEFAULT_WORLD_ID)
             session.commit()
-        if start is not None:
-            self.snapshots.add(start, replace=True)
-        self._opened = True
 
     def start_engine(self) -> None:
         """Apply due transitions in the background, every tick_seconds (0: never)."""
@@ -261,12 +278,54 @@ class Emulator:
         return snapshot if key == (seed, now, freeze, self.settings.speed) else None
 
     def load_worlds(self, session: Session) -> None:
-        """Remember exactly the worlds the store holds (at start, or after a failed change)."""
-        self.worlds.clear()
-        self.clocks.clear()
-        self.sim.forget()
-        for world in session.exec(select(World).where(World.kind != TEMPLATE)).all():
-            self.register_world(world)
+        """Remember exactly the worlds the store holds (at start, after a failed change, or
+        when another process changed them: `sync`). A world whose row still shows the same
+        incarnation keeps its object, which is what caches keyed by it check; a clock whose
+        stored state differs takes the stored one."""
+        rows = {w.id: w for w in session.exec(
+            select(World).where(World.kind != TEMPLATE).execution_options(
+                populate_existing=True)).all()}
+        for gone in set(self.worlds) - set(rows):
+            self.worlds.pop(gone, None)
+            self.clocks.pop(gone, None)
+            self.sim.forget(gone)
+        for world_id, row in rows.items():
+            known = self.worlds.get(world_id)
+            if known is None or _incarnation(known) != _incarnation(row):
+                self.register_world(row)
+                self.sim.forget(world_id)
+            elif self.clocks[world_id].state != row.clock_state:
+                self.clocks[world_id] = Clock(row.clock_state)
+
+    def sync(self) -> None:
+        """Catch up with what other processes did to the worlds (core.coherence): one read of
+        the store's WORLDS and ALL counters; the worlds are read again only if they moved."""
+        if not self.shared or not self._opened:
+            return
+        seen = self.versions.read(WORLDS, ALL)
+        if seen == self._seen:
+            return
+        with self.db.session() as session:
+            self.load_worlds(session)
+        forget_keys()
+        self._seen = seen  # read before loading: a change made meanwhile is seen next time
+
+    def lock_worlds(self, session: Session) -> None:
+        """Take the store's lock on changes to the set of worlds and their clocks, for the
+        session's transaction (the caller commits): processes making sandboxes, resetting or
+        moving clocks at once take turns. A bump of WORLDS: SQLite's write lock, a row lock on
+        PostgreSQL; reads after it see every change committed before."""
+        wrote(session, [WORLDS])
+
+    def refresh_clock(self, session: Session, world_id: str) -> Clock:
+        """The world's clock as stored (another process may have moved it); call it after
+        `lock_worlds`, so that nobody moves it before this transaction commits."""
+        world = session.get(World, world_id, populate_existing=True)
+        if world is None or world_id not in self.clocks:
+            raise NotFound(f"no world {world_id!r}")
+        if self.clocks[world_id].state != world.clock_state:
+            self.clocks[world_id] = Clock(world.clock_state)
+        return self.clocks[world_id]
 
     def register_world(self, world: World) -> None:
         """Remember a world and start its clock from the row's stored state."""

@@ -9,7 +9,12 @@ same database. The counters live in one small table, `response_version`, one row
 - ALL: bumped by a write whose world cannot be told (a bulk statement without a
   `world_id == ...` condition, raw SQL, a table with no world): every world's answers go stale;
 - ANY: bumped by every write at all; the cache compares it before and after making an answer,
-  so an answer that raced a write (its own, another request's, another process's) is not kept.
+  so an answer that raced a write (its own, another request's, another process's) is not kept;
+- WORLDS: bumped by every write of a `world` row (a world made, dropped, reset, its clock
+  moved) and every change of a row that key caches hold (tables marked
+  `info={"credentials": True}`): a process whose last read of it is older reloads its worlds
+  and clocks and forgets cached keys (core.coherence);
+- FAULTS: bumped by every change of the fault rules.
 
 The bumps happen in ONE place, SQLAlchemy session events, inside the transaction that writes
 (so they commit or roll back with it), each counter once per transaction: vendor code needs
@@ -72,8 +77,16 @@ _READ_ONLY_SQL = ("SELECT", "PRAGMA", "WITH", "EXPLAIN", "SHOW")
 
 def bump(connection: Connection, worlds: Iterable[str], everything: bool = False) -> None:
     """Bump these worlds' counters (or ALL's) and ANY's, in `connection`'s transaction."""
-    scopes = sorted({*worlds, *((ALL,) if everything else ()), ANY})
-    connection.execute(_BUMP, [{"scope": s} for s in scopes])
+    connection.execute(_BUMP, [{"scope": s} for s in _ordered({*worlds, *(
+        (ALL,) if everything else ()), ANY})])
+
+
+def _ordered(scopes: set[str]) -> list[str]:
+    """ANY first, then the rest sorted. A bump locks its counters' rows until the transaction
+    ends (PostgreSQL; SQLite's write lock covers the whole file), and every writing
+    transaction bumps ANY with its first bump: so writers queue on ANY, never hold one counter
+    while waiting for another in the opposite order, and cannot deadlock."""
+    return sorted(scopes, key=lambda scope: (scope != ANY, scope))
 
 
 _BUMPED = "emulator.versions.bumped"  # in Session.info: the scopes this transaction bumped
@@ -96,25 +109,29 @@ def _transaction_ended(session: OrmSession, _transaction: Any) -> None:
 
 # -- the one place writes are seen ---------------------------------------------------------
 
-def _world_of_row(obj: Any) -> str | None:
-    """The counter a flushed object's write bumps: its world's, ALL when its world cannot be
-    told, None when no answer reads it."""
+def _scopes_of_row(obj: Any, new: bool) -> tuple[str, ...]:
+    """The counters a flushed object's write bumps: its world's (ALL when its world cannot be
+    told), and WORLDS for a world's own row or a changed or deleted row of a table marked
+    `info={"credentials": True}` (what key caches hold); none when no answer reads it."""
     table = getattr(type(obj), "__table__", None)
     name = getattr(table, "name", None)
     if name in _UNVERSIONED:
-        return None
+        return ()
     if name == _WORLD_TABLE:
-        return str(obj.id)
+        return (str(obj.id), WORLDS)
     world = getattr(obj, "world_id", None)
-    return world if isinstance(world, str) else ALL
+    scope = world if isinstance(world, str) else ALL
+    if not new and table is not None and table.info.get("credentials"):
+        return (scope, WORLDS)
+    return (scope,)
 
 
 def _after_flush(session: OrmSession, _context: Any) -> None:
     modified = (o for o in session.dirty if session.is_modified(o, include_collections=False))
-    scopes = {_world_of_row(o) for o in chain(session.new, session.deleted, modified)}
-    scopes.discard(None)
+    scopes = {s for o in session.new for s in _scopes_of_row(o, True)}
+    scopes.update(s for o in chain(session.deleted, modified) for s in _scopes_of_row(o, False))
     if scopes:
-        wrote(session, (s for s in scopes if s is not None))
+        wrote(session, scopes)
 
 
 def _conjuncts(clause: Any) -> Sequence[Any]:
@@ -166,7 +183,11 @@ def _bound(parameter: BindParameter[Any], parameters: Any) -> set[str]:
 def _on_execute(state: ORMExecuteState) -> None:
     writes, worlds = _world_of_statement(state.statement, state.parameters)
     if writes:
-        wrote(state.session, worlds or (ALL,))
+        table = getattr(state.statement, "table", None)
+        info = getattr(table, "info", {})
+        marks = (WORLDS,) if getattr(table, "name", None) == _WORLD_TABLE or (
+            info.get("credentials") and not getattr(state.statement, "is_insert", False)) else ()
+        wrote(state.session, (*(worlds or (ALL,)), *marks))
 
 
 def _install() -> None:

@@ -16,6 +16,7 @@ import orjson
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
+from emulator.core.coherence import key_cache
 from emulator.core.engine import Ctx
 from emulator.core.errors import BadRequest, Conflict, EmulatorError
 from emulator.core.numbers import as_int
@@ -101,8 +102,9 @@ def _partner_for(emu: Emulator, session: Session, key: str) -> CfPartner | None:
     return copy
 
 
+@key_cache
 def forget_keys() -> None:
-    """Drop every cached API key (after a partner changed)."""
+    """Drop every cached API key (after a partner changed, here or in another process)."""
     _KEYS.clear()
 
 

@@ -86,8 +86,10 @@ class CfBackupType(CfBase, table=True):
 
 class CfPartner(CfBase, table=True):
     __tablename__ = "cleverfox_partner"
+    # Its rows are held by the API key cache (backend._KEYS): a change tells other processes.
     __table_args__ = (*_idx("cleverfox_partner"),
-                      Index("ix_cleverfox_partner_key", "api_key"))
+                      Index("ix_cleverfox_partner_key", "api_key"),
+                      {"info": {"credentials": True}})
     plan_type_id: int
     name: str
     application_id: str | None = None

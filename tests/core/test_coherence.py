@@ -1,0 +1,210 @@
+"""Two servers on one store, as two processes are: what one does to worlds and clocks, the other
+sees at its next request (core.coherence), and due work is applied once, in order."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import SQLModel, func, select
+
+from emulator.app import create_app
+from emulator.core.engine import DueTransition
+from emulator.core.runtime import Emulator
+from emulator.core.world import World
+from emulator.fixtures import world as world_fixtures
+from tests import fakevendor
+from tests.conftest import default_world_rows, emulator_of, make_settings, two_servers
+
+
+def _basic(key: str) -> dict[str, str]:
+    return {"Authorization": httpx.BasicAuth(key, "")._auth_header}
+
+
+def _cf_key(client: TestClient, sandbox: dict[str, object] | None = None) -> dict[str, str]:
+    creds = sandbox["credentials"] if sandbox else client.get("/_emulator/credentials").json()
+    return _basic(creds["cleverfox"]["api_key"])  # type: ignore[index]
+
+
+def test_a_sandbox_made_through_one_is_served_by_the_other(tmp_path: Path) -> None:
+    with two_servers(str(tmp_path / "s.db")) as (one, two):
+        made = one.post("/_emulator/sandboxes", json={"name": "shared"})
+        assert made.status_code == 201
+        sandbox = made.json()
+        assert two.get(f"/_emulator/sandboxes/{sandbox['id']}").json()["name"] == "shared"
+        devices = two.get("/api/devices", headers=_cf_key(two, sandbox))
+        assert devices.status_code == 200, devices.text
+        assert devices.json() == one.get("/api/devices", headers=_cf_key(one, sandbox)).json()
+        # Dropped through the second: the first stops taking its key at once.
+        assert two.delete(f"/_emulator/sandboxes/{sandbox['id']}").status_code == 204
+        assert one.get("/api/devices", headers=_cf_key(one, sandbox)).status_code == 401
+
+
+def test_sandboxes_made_through_both_never_share_an_ordinal_or_a_key(tmp_path: Path) -> None:
+    with two_servers(str(tmp_path / "s.db")) as (one, two):
+        made = [(one if i % 2 else two).post("/_emulator/sandboxes", json={}).json()
+                for i in range(4)]
+        keys = {m["credentials"]["cleverfox"]["api_key"] for m in made}
+        assert len(keys) == 4
+        listed = [s["id"] for s in one.get("/_emulator/sandboxes").json()]
+        assert listed == [m["id"] for m in made]
+        assert listed == [s["id"] for s in two.get("/_emulator/sandboxes").json()]
+
+
+def test_a_clock_moved_through_one_is_the_others_clock(tmp_path: Path) -> None:
+    with two_servers(str(tmp_path / "s.db")) as (one, two):
+        moved = one.post("/_emulator/clock", json={"advance_seconds": 3600}).json()
+        assert two.get("/_emulator/clock").json() == moved
+        # Moved on from where the other left it, not from this one's older copy.
+        again = two.post("/_emulator/clock", json={"advance_seconds": 60}).json()
+        assert again["now"] > moved["now"]
+        assert one.get("/_emulator/clock").json() == again
+
+
+def test_a_reset_through_one_gives_the_other_the_new_world(tmp_path: Path) -> None:
+    with two_servers(str(tmp_path / "s.db")) as (one, two):
+        old = _cf_key(two)
+        assert two.get("/api/devices", headers=old).status_code == 200
+        assert one.post("/_emulator/reset", json={"seed": 7}).status_code == 200
+        assert two.get("/_emulator/credentials").json() == one.get(
+            "/_emulator/credentials").json()
+        new = _cf_key(two)
+        assert new != old
+        assert two.get("/api/devices", headers=old).status_code == 401
+        assert two.get("/api/devices", headers=new).json() == one.get(
+            "/api/devices", headers=new).json()
+
+
+def _world_table(name: str) -> bool:
+    return "world_id" in SQLModel.metadata.tables[name].c
+
+
+def _new_job(client: TestClient) -> None:
+    """A job whose first run is due ten minutes after the first step (09:00 + 2 h, UTC)."""
+    body = {"data": {"DeviceId": 1, "Name": "Shared", "IsInactive": False,
+                     "Frequency": "Daily", "NextRunOn": "2026-01-05T06:10:00.000",
+                     "LateAfter": 240, "Every": 1, "DayOfMonth": 1, "ExpireOn": None,
+                     "CloudKeepLast": 30, "LocalKeepLast": 1}}
+    made = client.post("/api/jobs", json=body, headers=_cf_key(client))
+    assert made.status_code == 201, made.text
+
+
+def _advance(client: TestClient, seconds: int) -> None:
+    assert client.post("/_emulator/clock", json={"advance_seconds": seconds}).status_code == 200
+
+
+def test_due_work_moved_through_either_is_applied_once_in_order(tmp_path: Path,
+                                                                client: TestClient) -> None:
+    """Hours lived through two servers taking turns leave the rows one server leaves."""
+    steps = [7200, 1800, 5400, 3600, 86_400]
+    for i, seconds in enumerate(steps):
+        _advance(client, seconds)
+        if i == 0:
+            _new_job(client)
+    alone = default_world_rows(client, _world_table)
+    with two_servers(str(tmp_path / "s.db")) as (one, two):
+        for i, seconds in enumerate(steps):
+            _advance(one if i % 2 else two, seconds)
+            other = two if i % 2 else one
+            # The other reads in between: it applies nothing twice. After the first step it
+            # schedules a run that the first must apply, though it remembers no such work.
+            assert other.get("/api/jobs", headers=_cf_key(one)).status_code == 200
+            if i == 0:
+                _new_job(other)
+        assert default_world_rows(one, _world_table) == alone
+        emu = emulator_of(one)
+        with emu.db.session() as session:
+            pending = session.exec(select(func.count()).select_from(DueTransition)).one()
+        assert pending > 0  # the comparison covered work still to come, too
+
+
+def test_two_servers_opening_one_new_store_at_once_build_one_default_world(
+        tmp_path: Path) -> None:
+    db = str(tmp_path / "new.db")
+    emus = [Emulator(make_settings(db=db)) for _ in range(2)]
+    errors: list[BaseException] = []
+
+    def open_one(emu: Emulator) -> None:
+        try:
+            emu.open()
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=open_one, args=(emu,)) for emu in emus]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(emu.built_default_world for emu in emus) == [False, True]
+    with emus[0].db.session() as session:
+        assert session.exec(select(func.count()).select_from(World)).one() == 1
+    assert emus[0].worlds["default"].credentials == emus[1].worlds["default"].credentials
+    for emu in emus:
+        emu.versions.close()
+        emu.db.dispose()
+
+
+def test_work_scheduled_through_one_is_applied_by_the_other(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The other server remembered "nothing pending" for the world; the store says otherwise,
+    and its clock move applies the new work, once."""
+    monkeypatch.setattr(world_fixtures, "POPULATORS", [("fake", fakevendor.populate)])
+    db = str(tmp_path / "fake.db")
+    first = Emulator(make_settings(db=db))
+    first.open()
+    second = Emulator(make_settings(db=db))
+    apps = [create_app(e.settings, emulator=e) for e in (first, second)]
+    for app in apps:
+        fakevendor.install(app)
+    world = {"X-World": "default"}
+    with TestClient(apps[0]) as one, TestClient(apps[1]) as two:
+        _advance(one, 100)
+        assert {p["state"] for p in two.get("/fake/probes", headers=world).json()} == {"Done"}
+        made = two.post("/fake/probes", json={"name": "late"}, headers=world).json()
+        _advance(one, 100)
+        probes = {p["id"]: p for p in one.get("/fake/probes", headers=world).json()}
+        assert probes[made["id"]]["history"] == (
+            "Queued@2026-01-05T09:01:40.000Z;Running@2026-01-05T09:01:50.000Z;"
+            "Done@2026-01-05T09:02:40.000Z;")
+        assert two.get("/fake/probes", headers=world).json() == list(probes.values())
+
+
+def test_two_engines_on_one_store_apply_each_transition_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two servers' engines catching one world up at the same moment, in small batches, take
+    turns: every probe moves through each state exactly once, at its due time."""
+    monkeypatch.setattr(world_fixtures, "POPULATORS", [
+        ("fake", lambda ctx, fake, scale: fakevendor.populate(ctx, fake, 100))])
+    db = str(tmp_path / "engines.db")
+    emus = [Emulator(make_settings(db=db)) for _ in range(2)]
+    for emu in emus:
+        emu.open()
+        emu.sim.batch_size = 7
+    clock = emus[0].clock("default")
+    clock.advance(100)
+    until = clock.now()
+    applied: list[int] = []
+
+    def catch_up(emu: Emulator) -> None:
+        with emu.db.session() as session:
+            applied.append(emu.sim.run_due(session, emu.worlds["default"], until))
+
+    threads = [threading.Thread(target=catch_up, args=(emu,)) for emu in emus]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with emus[0].db.session() as session:
+        probes = session.exec(select(fakevendor.Probe)).all()
+    assert len(probes) == 300
+    assert sum(applied) == 600  # Queued -> Running, Running -> Done: each once
+    assert {p.history for p in probes} == {
+        "Queued@2026-01-05T09:00:00.000Z;Running@2026-01-05T09:00:10.000Z;"
+        "Done@2026-01-05T09:01:00.000Z;"}
+    for emu in emus:
+        emu.versions.close()
+        emu.db.dispose()
