@@ -37,14 +37,19 @@ def make_settings(**overrides: object) -> Settings:
     return Settings(**values)  # type: ignore[arg-type]
 
 
-@pytest.fixture(autouse=True)
-def _empty_shared_database() -> None:
+def empty_shared_database() -> None:
+    """Drop every table of the suite's database when it is not ":memory:"."""
     if TEST_DB != ":memory:":
         engine = create_engine(database_url(TEST_DB))
         import emulator.models  # noqa: F401
 
         SQLModel.metadata.drop_all(engine)
         engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _empty_shared_database() -> None:
+    empty_shared_database()
 
 
 @pytest.fixture

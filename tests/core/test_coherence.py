@@ -17,7 +17,20 @@ from emulator.core.runtime import Emulator
 from emulator.core.world import World
 from emulator.fixtures import world as world_fixtures
 from tests import fakevendor
-from tests.conftest import default_world_rows, emulator_of, make_settings, two_servers
+from tests.conftest import (
+    TEST_DB,
+    default_world_rows,
+    empty_shared_database,
+    emulator_of,
+    make_settings,
+    two_servers,
+)
+
+
+def shared_store(tmp_path: Path) -> str:
+    """The store two servers share: the suite's database when it is one (PostgreSQL), else a
+    SQLite file."""
+    return TEST_DB if TEST_DB != ":memory:" else str(tmp_path / "shared.db")
 
 
 def _basic(key: str) -> dict[str, str]:
@@ -30,7 +43,7 @@ def _cf_key(client: TestClient, sandbox: dict[str, object] | None = None) -> dic
 
 
 def test_a_sandbox_made_through_one_is_served_by_the_other(tmp_path: Path) -> None:
-    with two_servers(str(tmp_path / "s.db")) as (one, two):
+    with two_servers(shared_store(tmp_path)) as (one, two):
         made = one.post("/_emulator/sandboxes", json={"name": "shared"})
         assert made.status_code == 201
         sandbox = made.json()
@@ -44,7 +57,7 @@ def test_a_sandbox_made_through_one_is_served_by_the_other(tmp_path: Path) -> No
 
 
 def test_sandboxes_made_through_both_never_share_an_ordinal_or_a_key(tmp_path: Path) -> None:
-    with two_servers(str(tmp_path / "s.db")) as (one, two):
+    with two_servers(shared_store(tmp_path)) as (one, two):
         made = [(one if i % 2 else two).post("/_emulator/sandboxes", json={}).json()
                 for i in range(4)]
         keys = {m["credentials"]["cleverfox"]["api_key"] for m in made}
@@ -55,7 +68,7 @@ def test_sandboxes_made_through_both_never_share_an_ordinal_or_a_key(tmp_path: P
 
 
 def test_a_clock_moved_through_one_is_the_others_clock(tmp_path: Path) -> None:
-    with two_servers(str(tmp_path / "s.db")) as (one, two):
+    with two_servers(shared_store(tmp_path)) as (one, two):
         moved = one.post("/_emulator/clock", json={"advance_seconds": 3600}).json()
         assert two.get("/_emulator/clock").json() == moved
         # Moved on from where the other left it, not from this one's older copy.
@@ -65,7 +78,7 @@ def test_a_clock_moved_through_one_is_the_others_clock(tmp_path: Path) -> None:
 
 
 def test_a_reset_through_one_gives_the_other_the_new_world(tmp_path: Path) -> None:
-    with two_servers(str(tmp_path / "s.db")) as (one, two):
+    with two_servers(shared_store(tmp_path)) as (one, two):
         old = _cf_key(two)
         assert two.get("/api/devices", headers=old).status_code == 200
         assert one.post("/_emulator/reset", json={"seed": 7}).status_code == 200
@@ -96,24 +109,27 @@ def _advance(client: TestClient, seconds: int) -> None:
     assert client.post("/_emulator/clock", json={"advance_seconds": seconds}).status_code == 200
 
 
-def test_due_work_moved_through_either_is_applied_once_in_order(tmp_path: Path,
-                                                                client: TestClient) -> None:
+def _live(one: TestClient, two: TestClient, steps: list[int]) -> None:
+    for i, seconds in enumerate(steps):
+        _advance(one if i % 2 else two, seconds)
+        other = two if i % 2 else one
+        # The other reads in between: it applies nothing twice. After the first step it
+        # schedules a run that the first must apply, though it remembers no such work.
+        assert other.get("/api/jobs", headers=_cf_key(one)).status_code == 200
+        if i == 0:
+            _new_job(other)
+
+
+def test_due_work_moved_through_either_is_applied_once_in_order(tmp_path: Path) -> None:
     """Hours lived through two servers taking turns leave the rows one server leaves."""
     steps = [7200, 1800, 5400, 3600, 86_400]
-    for i, seconds in enumerate(steps):
-        _advance(client, seconds)
-        if i == 0:
-            _new_job(client)
-    alone = default_world_rows(client, _world_table)
-    with two_servers(str(tmp_path / "s.db")) as (one, two):
-        for i, seconds in enumerate(steps):
-            _advance(one if i % 2 else two, seconds)
-            other = two if i % 2 else one
-            # The other reads in between: it applies nothing twice. After the first step it
-            # schedules a run that the first must apply, though it remembers no such work.
-            assert other.get("/api/jobs", headers=_cf_key(one)).status_code == 200
-            if i == 0:
-                _new_job(other)
+    (tmp_path / "alone").mkdir()
+    with two_servers(shared_store(tmp_path / "alone")) as (one, _):
+        _live(one, one, steps)
+        alone = default_world_rows(one, _world_table)
+    empty_shared_database()
+    with two_servers(shared_store(tmp_path)) as (one, two):
+        _live(one, two, steps)
         assert default_world_rows(one, _world_table) == alone
         emu = emulator_of(one)
         with emu.db.session() as session:
@@ -123,7 +139,7 @@ def test_due_work_moved_through_either_is_applied_once_in_order(tmp_path: Path,
 
 def test_two_servers_opening_one_new_store_at_once_build_one_default_world(
         tmp_path: Path) -> None:
-    db = str(tmp_path / "new.db")
+    db = shared_store(tmp_path)
     emus = [Emulator(make_settings(db=db)) for _ in range(2)]
     errors: list[BaseException] = []
 
@@ -153,7 +169,7 @@ def test_work_scheduled_through_one_is_applied_by_the_other(
     """The other server remembered "nothing pending" for the world; the store says otherwise,
     and its clock move applies the new work, once."""
     monkeypatch.setattr(world_fixtures, "POPULATORS", [("fake", fakevendor.populate)])
-    db = str(tmp_path / "fake.db")
+    db = shared_store(tmp_path)
     first = Emulator(make_settings(db=db))
     first.open()
     second = Emulator(make_settings(db=db))
@@ -179,7 +195,7 @@ def test_two_engines_on_one_store_apply_each_transition_once(
     turns: every probe moves through each state exactly once, at its due time."""
     monkeypatch.setattr(world_fixtures, "POPULATORS", [
         ("fake", lambda ctx, fake, scale: fakevendor.populate(ctx, fake, 100))])
-    db = str(tmp_path / "engines.db")
+    db = shared_store(tmp_path)
     emus = [Emulator(make_settings(db=db)) for _ in range(2)]
     for emu in emus:
         emu.open()
