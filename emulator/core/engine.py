@@ -239,12 +239,10 @@ class Simulation:
     def claim(self, session: Session, world_id: str, until: datetime, size: int) -> list[Due]:
         """The next `size` transitions of `world_id` due by `until`, in (due_at, id) order.
 
-        The one place work is claimed. Applied rows are deleted in the same transaction, so a
-        claim is exclusive while the transaction holds the store's write lock (SQLite). For
-        several engine processes (issue 16) this is the seam: take a per-world lock here
-        (PostgreSQL `pg_try_advisory_xact_lock(hash(world_id))`, or `FOR UPDATE SKIP LOCKED`
-        on these rows plus that lock, since one world's work must stay in order), and let a
-        process that cannot get it move on to another world.
+        The one place work is claimed. Applied rows are deleted in the same transaction, and
+        `run_chunk` bumps the world's counter before claiming (SQLite's write lock, the
+        counter's row lock on PostgreSQL, until the chunk commits), so a claim is exclusive
+        across processes and each world's work is applied in order.
         """
         t = _TABLE.c
         rows = session.execute(
