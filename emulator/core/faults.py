@@ -216,10 +216,12 @@ class FaultBook:
 
     # -- vendor requests: the copy -----------------------------------------------------------
 
-    def check(self) -> None:
+    def check(self, version: int | None = None) -> None:
         """Read the rules again if any was added or removed since the copy was made, by any
-        process (one indexed read of the FAULTS counter when none was)."""
-        (version,) = self.versions.read(FAULTS)
+        process (one indexed read of the FAULTS counter when none was). A caller that read
+        the counter along with others (StoreVersions.read takes several) passes it."""
+        if version is None:
+            (version,) = self.versions.read(FAULTS)
         if version != self._version:
             # The counter is read first: a write after it leaves the copy marked stale.
             self._live = [rule for rule in self.rules()
