@@ -1,6 +1,7 @@
 """Every table, imported once so SQLModel.metadata knows them all before create_all."""
 
 from emulator.core.engine import DueTransition
+from emulator.core.fault_store import FaultCounter, FaultRuleRow
 from emulator.core.secrets import SecretEpoch
 from emulator.core.sequence import WorldSequence
 from emulator.core.versions import ResponseVersion
@@ -13,6 +14,8 @@ from emulator.vendors.rackspace import models as rackspace_models
 __all__ = [
            "Counter",
            "DueTransition",
+           "FaultCounter",
+           "FaultRuleRow",
            "ResponseVersion",
            "SecretEpoch",
            "World",

@@ -149,7 +149,7 @@ async def add_fault(emu: EmulatorDep, spec: FaultSpec) -> Response:
     for_seconds = fields.pop("for_seconds")
     if for_seconds is not None:
         clock = emu.clock(spec.sandbox or DEFAULT_WORLD_ID)
-        fields.update(until=clock.now() + timedelta(seconds=for_seconds), now=clock.now)
+        fields.update(until=clock.now() + timedelta(seconds=for_seconds))
     rule = emu.faults.add(datetime.now(UTC), **fields)
     return json_response(rule.view(), 201)
 

@@ -78,7 +78,7 @@ class Exchange:
             return
         self.world, self.time = world_id, now
         if world_id in self.book.sandboxes:
-            replacing = self.add(self.book.decide(self.facts, world_id))
+            replacing = self.add(self.book.decide(self.facts, world_id, now))
             if replacing is not None:
                 raise FaultFired(replacing)
 

@@ -78,10 +78,12 @@ class _Flight:
                              method=scope.get("emulator.method", scope["method"]),
                              path=scope["path"], api_call=self._api_call(content_type))
         book = self.emu.faults
+        book.check()  # the rules as the store holds them now, whichever process wrote them
         exchange = Exchange(facts, book, pinned=pinned_world())
         token = CURRENT.set(exchange)
         try:
-            replacing = exchange.add(book.decide(facts, None)) if book.has_global else None
+            replacing = (exchange.add(book.decide(facts, None, self._default_now()))
+                         if book.has_global else None)
             if replacing is None and exchange.pinned in book.sandboxes:
                 replacing = self._decide_pinned(exchange)
             if replacing is not None:
@@ -100,6 +102,11 @@ class _Flight:
         finally:
             CURRENT.reset(token)
             self._record(exchange, began, real)
+
+    def _default_now(self) -> datetime | None:
+        """The default world's virtual now: the clock a rule without a sandbox ends on."""
+        clock = self.emu.clocks.get(DEFAULT_WORLD_ID)
+        return None if clock is None else clock.now()
 
     def _decide_pinned(self, exchange: Exchange) -> Firing | None:
         """Under a sandbox's base URL the world is known before any credential is read: its

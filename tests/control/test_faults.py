@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
 import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from lxml import etree
 
+from emulator.app import create_app
+from tests.conftest import TEST_DB, make_settings
 from tests.vendors.rackspace.conftest import login as rackspace_login
 
 
@@ -247,3 +252,83 @@ def test_restoring_a_snapshot_without_a_sandbox_removes_its_rules(client: TestCl
     assert client.post("/_emulator/snapshots/before/restore").status_code == 200
     # the sandbox is gone, and so is the rule that could only ever fire on it
     assert [r["id"] for r in client.get("/_emulator/faults").json()] == [kept["id"]]
+
+
+# -- two processes over one store (issue 16): two apps on one database ----------------------
+
+@pytest.fixture
+def pair(tmp_path: Path, default_world_template: Path) -> Iterator[tuple[TestClient, TestClient]]:
+    """Two emulators on one database, as two processes of one server: a SQLite file holding
+    the default world (or the shared test database, which the first builds on)."""
+    db = TEST_DB
+    if TEST_DB == ":memory:":
+        db = str(tmp_path / "shared.db")
+        shutil.copy(default_world_template, db)
+    with TestClient(create_app(make_settings(db=db))) as a, \
+            TestClient(create_app(make_settings(db=db))) as b:
+        yield a, b
+
+
+def statuses(clients: list[TestClient]) -> list[int]:
+    return [vendor_call(c, "cleverfox").status_code for c in clients]
+
+
+def test_a_second_process_on_a_built_store_builds_nothing(tmp_path: Path) -> None:
+    settings = make_settings(db=str(tmp_path / "fresh.db") if TEST_DB == ":memory:" else TEST_DB)
+    with TestClient(create_app(settings)) as a, TestClient(create_app(settings)) as b:
+        assert a.app.state.emulator.built_default_world  # type: ignore[attr-defined]
+        assert not b.app.state.emulator.built_default_world  # type: ignore[attr-defined]
+        assert creds(b) == creds(a)
+        add(a, vendor="cleverfox", action="error", status=503, times=1)
+        assert statuses([b, a]) == [503, 200]
+
+
+def test_a_rule_set_through_one_process_fires_once_over_both(
+        pair: tuple[TestClient, TestClient]) -> None:
+    a, b = pair
+    assert statuses([a, b]) == [200, 200]  # each has read the rules (none) before
+    rule = add(a, vendor="cleverfox", action="error", status=503, times=1)
+    assert statuses([b, a, b, a, b]) == [503, 200, 200, 200, 200]
+    for client in (a, b):
+        view = client.get(f"/_emulator/faults/{rule['id']}").json()
+        assert (view["fired"], view["remaining"]) == (1, 0)
+
+
+def test_the_other_process_lists_a_rule_with_its_firings(
+        pair: tuple[TestClient, TestClient]) -> None:
+    a, b = pair
+    rule = add(a, vendor="cleverfox", action="throttle", times=3)
+    assert statuses([a, a]) == [429, 429]
+    listed = b.get("/_emulator/faults").json()
+    assert listed == [{**rule, "fired": 2, "remaining": 1}]
+    assert statuses([b, a, b]) == [429, 200, 200]
+    assert b.get(f"/_emulator/faults/{rule['id']}").json()["fired"] == 3
+
+
+def test_probability_draws_are_the_same_whichever_process_serves(
+        pair: tuple[TestClient, TestClient]) -> None:
+    a, b = pair
+
+    def run(clients: list[TestClient]) -> list[int]:
+        a.delete("/_emulator/faults")
+        add(b, vendor="cleverfox", action="error", status=500, probability=0.5, seed=99)
+        return statuses(clients * (20 // len(clients)))
+
+    alone, alternating, alone_on_b = run([a]), run([a, b]), run([b])
+    assert alone == alternating == alone_on_b
+    assert 3 <= alone.count(500) <= 17  # a fair coin, not always or never
+
+
+def test_a_reset_through_one_process_removes_the_rules_the_other_sees(
+        pair: tuple[TestClient, TestClient]) -> None:
+    a, b = pair
+    first = add(a, action="latency", latency_ms=0)
+    add(b, vendor="cleverfox", action="error", status=503)
+    assert statuses([b]) == [503]
+    assert [r["id"] for r in b.get("/_emulator/faults").json()] == [1, 2]
+    assert a.post("/_emulator/reset").status_code == 200
+    assert b.get("/_emulator/faults").json() == []
+    assert statuses([a]) == [200]
+    again = add(b, action="drop", vendor="code42")
+    # numbering starts over, and with it each rule's default seed
+    assert (again["id"], again["seed"]) == (1, first["seed"])

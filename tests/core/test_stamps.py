@@ -10,12 +10,14 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import create_engine
 
 from emulator.core.exchange import CURRENT, Exchange
 from emulator.core.faults import FaultBook, RequestFacts
 from emulator.core.present import Present
 from emulator.core.stamps import PREFIX, fill, fill_headers
 from emulator.core.timeutil import iso_z, parse_iso
+from emulator.core.versions import StoreVersions
 
 NOW = parse_iso("2026-01-05T09:00:00Z")
 LATER = NOW + timedelta(hours=1, milliseconds=5)
@@ -28,7 +30,9 @@ def _day(when: datetime) -> str:
 @pytest.fixture
 def exchange() -> Iterator[Exchange]:
     """A request in flight whose world was named at NOW."""
-    exchange = Exchange(RequestFacts("code42", "GET", "/api/v1/Org", None), FaultBook(1))
+    engine = create_engine("sqlite://")  # a book of no rules: nothing is read
+    book = FaultBook(1, engine, StoreVersions(engine))
+    exchange = Exchange(RequestFacts("code42", "GET", "/api/v1/Org", None), book)
     exchange.world, exchange.time = "default", NOW
     token = CURRENT.set(exchange)
     yield exchange
