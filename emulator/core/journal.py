@@ -187,7 +187,7 @@ class Journal:
     def recording(self) -> bool:
         """Whether a request now is recorded (a cheap read of the store only at capacity 0)."""
         if self.capacity == 0:
-            self.bounds()
+            self._adopt(self._store.peek())
         return self.capacity > 0
 
     async def record(self, entry: Entry) -> None:

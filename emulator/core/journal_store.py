@@ -110,6 +110,7 @@ class Store:
         self.memory = isinstance(self.engine.pool, StaticPool)  # one shared connection
         self.ready = False  # the bounds row exists and follows this server's settings
         self._held: Any = None  # the writer's connection
+        self._reader: Any = None  # the hot path's, in autocommit (peek)
         self._since_trim = 0
         m = self.mark = placeholder(self.engine.dialect)
         self.floor = (f"id >= COALESCE((SELECT id FROM {ENTRY_TABLE} ORDER BY id DESC "
@@ -142,9 +143,36 @@ class Store:
             connection.close()
 
     def _disposed(self, _engine: Engine) -> None:
-        held, self._held = self._held, None
-        if held is not None:
-            held.close()
+        for held in (self._held, self._reader):
+            if held is not None:
+                held.close()
+        self._held = self._reader = None
+
+    def peek(self) -> Bounds:
+        """The stored bounds, read with one SELECT on a held connection in autocommit (no
+        pool checkout, no transaction): the hot path's check while the capacity is 0."""
+        if not self.ready:
+            with self.cursor() as cursor:
+                return self.bounds(cursor)
+        try:
+            return self._peek()
+        except Exception:  # a dropped connection: one more try on a new one
+            reader, self._reader = self._reader, None
+            if reader is not None and not self.memory:
+                reader.invalidate()
+            return self._peek()
+
+    def _peek(self) -> Bounds:
+        if self._reader is None:
+            reader = self.engine.raw_connection()
+            if self.engine.dialect.name != "sqlite":  # pysqlite begins nothing for a SELECT
+                reader.driver_connection.autocommit = True  # type: ignore[union-attr]
+            self._reader = reader
+        cursor = self._reader.cursor()
+        try:
+            return self.bounds(cursor)
+        finally:
+            cursor.close()
 
     def _ensure(self, cursor: Any) -> None:
         """Make the bounds row, or set it from this server's settings if those changed since
