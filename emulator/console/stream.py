@@ -23,7 +23,7 @@ from emulator.console import charts, views
 from emulator.console.templating import render
 from emulator.console.worlds import WorldInfo, world_info
 from emulator.core.errors import NotFound
-from emulator.core.journal import JournalQuery
+from emulator.core.journal import MAX_CAPACITY, JournalQuery
 from emulator.core.numbers import as_id
 from emulator.core.runtime import Emulator
 from emulator.core.world import DEFAULT_WORLD_ID
@@ -82,7 +82,9 @@ def traffic_rows(emu: Emulator, world_id: str, filters: Mapping[str, str], *,
                          sandbox=None if filters.get("scope") == "all" else world_id,
                          status=_status(status),
                          after=after or None)
-    entries, _ = emu.journal.find(query, emu.journal.capacity)
+    # A status class is filtered here, so then every newer entry is read; else the newest few.
+    limit = MAX_CAPACITY if status in STATUS_CHOICES else TRAFFIC_ROWS
+    entries, _ = emu.journal.find(query, limit)
     if status in STATUS_CHOICES:
         entries = [e for e in entries if e.status is not None and str(e.status)[0] == status[0]]
     entries = entries[-TRAFFIC_ROWS:]

@@ -25,7 +25,7 @@ MAX_LIMIT = 10_000
 
 
 class JournalConfig(BaseModel):
-    """The journal's bounds; PUT changes those given (a smaller ring keeps the newest)."""
+    """The journal's bounds; PUT changes those given (a smaller capacity keeps the newest)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -42,8 +42,8 @@ class JournalPage(BaseModel):
 
 
 def _config(emu: Emulator) -> dict[str, int]:
-    return {"capacity": emu.journal.capacity, "body_bytes": emu.journal.body_bytes,
-            "size": len(emu.journal)}
+    capacity, body_bytes, size = emu.journal.state()
+    return {"capacity": capacity, "body_bytes": body_bytes, "size": size}
 
 
 def _instant(name: str, value: datetime | None) -> datetime | None:
@@ -88,8 +88,9 @@ async def get_config(emu: EmulatorDep) -> dict[str, int]:
 @router.put("/config", summary="Change the journal's bounds")
 async def put_config(emu: EmulatorDep, body: JournalConfig) -> dict[str, int]:
     journal = emu.journal
-    capacity = journal.capacity if body.capacity is None else body.capacity
-    body_bytes = journal.body_bytes if body.body_bytes is None else body.body_bytes
+    stored_capacity, stored_body_bytes = journal.bounds()
+    capacity = stored_capacity if body.capacity is None else body.capacity
+    body_bytes = stored_body_bytes if body.body_bytes is None else body.body_bytes
     too_big = check_bounds(capacity, body_bytes)
     if too_big is not None:
         raise InvalidInput(f"body: {too_big}")

@@ -241,7 +241,7 @@ class GuardMiddleware:
         response.status_code = error.status_code  # e.g. BackupRun answers its errors with 200
         if refused.close:
             response.headers["Connection"] = "close"
-        self._record(scope, surface, response)
+        await self._record(scope, surface, response)
 
         async def nothing() -> Message:
             return {"type": "http.disconnect"}
@@ -249,14 +249,14 @@ class GuardMiddleware:
         await response(scope, nothing, send)
 
 
-    def _record(self, scope: Scope, surface: Surface, response: Response) -> None:
+    async def _record(self, scope: Scope, surface: Surface, response: Response) -> None:
         """Journal the refusal: the request's headers (no body: it was not read, or too big)
         and the error answered."""
         from emulator.core.journal import Entry, Message
         from emulator.core.world import DEFAULT_WORLD_ID
 
         journal = None if self.emu is None else self.emu.journal
-        if journal is None or journal.capacity == 0:
+        if journal is None or not journal.recording():
             return
         clock = self.emu.clocks.get(DEFAULT_WORLD_ID)
         real = time.time()
@@ -264,8 +264,8 @@ class GuardMiddleware:
         if when is None:
             return
         body = bytes(response.body)
-        journal.record(Entry(
-            journal.next_id(), surface.name, scope["method"], scope["path"],
+        await journal.record(Entry(
+            0, surface.name, scope["method"], scope["path"],
             scope["query_string"].decode("latin-1"), None, None, when, real, 0.0,
             response.status_code, (), Message(tuple(scope["headers"]), b"", 0),
             Message(tuple(response.raw_headers), body[:journal.body_bytes], len(body))))

@@ -1,19 +1,23 @@
-"""The request journal: the last N vendor requests, kept in a ring so memory stays flat.
+"""The request journal: the last N vendor requests, kept in the store (core.journal_store).
 
-Bodies are kept up to `body_bytes` each (the first bytes; `size` tells the whole length) and
-masked when read, not when recorded, so recording costs the hot path next to nothing.
+Every process over one store records into one journal, numbered by the store, and reads all
+of it. Bodies are kept up to `body_bytes` each (the first bytes; `size` tells the whole
+length) and masked when read, not when recorded, so recording costs the hot path one row
+handed to a group commit. A request's entry is committed before its answer's last bytes go
+out, so a client holding its answer finds it in the journal through any process.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from fnmatch import fnmatchcase
 from typing import Any, NamedTuple
 
+from emulator.core.db import Database
+from emulator.core.journal_store import Bounds, Row, Store, Writer
 from emulator.core.masking import mask_body, mask_headers, mask_query
-from emulator.core.timeutil import UTC, iso_z
+from emulator.core.timeutil import UTC, as_utc, iso_z
 from emulator.core.world import DEFAULT_WORLD_ID
 
 __all__ = ["MAX_BODY_BYTES", "MAX_CAPACITY", "MAX_KEPT_BYTES", "Entry", "Journal",
@@ -21,15 +25,17 @@ __all__ = ["MAX_BODY_BYTES", "MAX_CAPACITY", "MAX_KEPT_BYTES", "Entry", "Journal
 
 DEFAULT_CAPACITY = 10_000
 DEFAULT_BODY_BYTES = 2048
-# Bounds of the ring: each entry keeps up to two bodies, so the worst case is about
+# Bounds of the journal: each entry keeps up to two bodies, so the worst case is about
 # MAX_CAPACITY * 2 * MAX_BODY_BYTES; MAX_KEPT_BYTES caps that product (256 MiB).
 MAX_CAPACITY = 100_000
 MAX_BODY_BYTES = 65_536
 MAX_KEPT_BYTES = 256 * 2**20
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
 
 
 def check_bounds(capacity: int, body_bytes: int) -> str | None:
-    """Why a ring of `capacity` entries keeping `body_bytes` per body is too big, or None."""
+    """Why a journal of `capacity` entries keeping `body_bytes` per body is too big, or None."""
     if capacity * 2 * body_bytes > MAX_KEPT_BYTES:
         return (f"capacity {capacity} x 2 bodies x body_bytes {body_bytes} would keep more "
                 f"than {MAX_KEPT_BYTES // 2**20} MiB of bodies")
@@ -57,7 +63,7 @@ class Message(NamedTuple):
 
 
 class Entry(NamedTuple):
-    """One vendor request as it was answered (stored as plain tuples: see Journal)."""
+    """One vendor request as it was answered (`id` is given by the store: 0 until then)."""
 
     id: int
     vendor: str
@@ -102,20 +108,31 @@ class JournalQuery:
     after: int | None = None
     fault: bool | None = None
 
-    def matches(self, e: Entry) -> bool:
-        return ((self.vendor is None or e.vendor == self.vendor)
-                and (self.method is None or e.method == self.method.upper())
-                and (self.status is None or e.status == self.status)
-                and (self.api_call is None or e.api_call == self.api_call)
-                and (self.sandbox is None or e.world == self.sandbox)
-                and (self.since is None or e.time >= self.since)
-                and (self.until is None or e.time <= self.until)
-                and (self.after is None or e.id > self.after)
-                and (self.fault is None or bool(e.faults) == self.fault)
-                and (self.path is None or fnmatchcase(e.path, self.path)))
+    def conditions(self, mark: str) -> tuple[list[str], list[Any]]:
+        """SQL conditions on journal_entry for every filter but `path` (a glob, matched in
+        Python as fnmatch does), with their parameters."""
+        conditions: list[str] = []
+        params: list[Any] = []
+        for column, value in (("vendor", self.vendor), ("status", self.status),
+                              ("method", self.method and self.method.upper()),
+                              ("api_call", self.api_call), ("world", self.sandbox)):
+            if value is not None:
+                conditions.append(f"{column} = {mark}")
+                params.append(value)
+        for test, instant in (("time_us >=", self.since), ("time_us <=", self.until)):
+            if instant is not None:
+                conditions.append(f"{test} {mark}")
+                params.append(_micros(instant))
+        if self.after is not None:
+            conditions.append(f"id > {mark}")
+            params.append(self.after)
+        if self.fault is not None:
+            conditions.append("faults <> ''" if self.fault else "faults = ''")
+        return conditions, params
 
 
-Row = tuple[Any, ...]
+def _micros(value: datetime) -> int:
+    return (as_utc(value) - EPOCH) // MICROSECOND
 
 
 def _pack(headers: tuple[tuple[bytes, bytes], ...]) -> bytes:
@@ -126,80 +143,96 @@ def _unpack(blob: bytes) -> tuple[tuple[bytes, bytes], ...]:
     if not blob:
         return ()
     return tuple((name, value) for name, _, value in
-                 (line.partition(b"\0") for line in blob.split(b"\n")))
+                 (line.partition(b"\0") for line in bytes(blob).split(b"\n")))
 
 
 def _row(entry: Entry) -> Row:
-    """Flat and immutable: the collector untracks it at its first pass, so it never ages."""
+    """The entry as journal_store.COLUMNS but its id (given at commit)."""
     request, response = entry.request, entry.response
-    return (*entry[:12], _pack(request.headers), request.body, request.size,
+    faults = " ".join(f"{rule}:{action}" for rule, action in entry.faults)
+    return (*entry[1:7], _micros(entry.time), entry.real_time, entry.duration_ms,
+            entry.status, faults, _pack(request.headers), request.body, request.size,
             _pack(response.headers), response.body, response.size)
 
 
 def _entry(row: Row) -> Entry:
-    return Entry._make((*row[:12], Message(_unpack(row[12]), row[13], row[14]),
-                        Message(_unpack(row[15]), row[16], row[17])))
+    faults = tuple((int(rule), action) for rule, _, action in
+                   (fault.partition(":") for fault in row[11].split()))
+    return Entry._make((int(row[0]), *row[1:7], EPOCH + int(row[7]) * MICROSECOND,
+                        float(row[8]), float(row[9]), row[10], faults,
+                        Message(_unpack(row[12]), bytes(row[13]), int(row[14])),
+                        Message(_unpack(row[15]), bytes(row[16]), int(row[17]))))
 
 
 class Journal:
-    """A ring of the last `capacity` entries, numbered from 1 for the server's life.
+    """The newest `capacity` entries in the store, numbered by it for the store's life.
 
-    Entries are kept as flat tuples of immutable values, which the garbage collector stops
-    tracking the first time it sees them: a ring of nested objects kept growing the oldest
-    generation, and its full collections (about 120 ms here) put pauses in the hot path's p99.
+    `capacity` and `body_bytes` are the bounds as this process last saw them (at its last
+    commit or read): the hot path decides with them, and a commit applies the stored ones
+    (entries past the capacity are deleted, a body cut shorter). A journal set to capacity 0
+    records nothing and asks the store again at each request, so one turned on through
+    another process records at once. The bounds given here are the settings' (see
+    journal_store.JournalBounds for when they apply).
     """
 
-    def __init__(self, capacity: int = DEFAULT_CAPACITY,
+    def __init__(self, db: Database, capacity: int = DEFAULT_CAPACITY,
                  body_bytes: int = DEFAULT_BODY_BYTES) -> None:
-        self.body_bytes = body_bytes
-        self._entries: deque[Row] = deque(maxlen=capacity)
-        self._next_id = 1
+        self.capacity, self.body_bytes = capacity, body_bytes
+        self._store = Store(db, capacity, body_bytes)
+        self._writer = Writer(self._store, self._adopt)
 
-    @property
-    def capacity(self) -> int:
-        return self._entries.maxlen or 0
+    def _adopt(self, bounds: Bounds) -> None:
+        self.capacity, self.body_bytes = bounds
+
+    def recording(self) -> bool:
+        """Whether a request now is recorded (a cheap read of the store only at capacity 0)."""
+        if self.capacity == 0:
+            self._adopt(self._store.peek())
+        return self.capacity > 0
+
+    async def record(self, entry: Entry) -> None:
+        """Store the entry under the next id; returns once it is committed."""
+        await self._writer.write(_row(entry))
+
+    def bounds(self) -> Bounds:
+        """(capacity, body_bytes) as stored."""
+        with self._store.cursor() as cursor:
+            bounds = self._store.bounds(cursor)
+        self._adopt(bounds)
+        return bounds
 
     def configure(self, capacity: int | None = None, body_bytes: int | None = None) -> None:
-        """Change the bounds; a smaller ring keeps the newest entries."""
-        if capacity is not None and capacity != self.capacity:
-            self._entries = deque(self._entries, maxlen=capacity)
-        if body_bytes is not None:
-            self.body_bytes = body_bytes
-
-    def next_id(self) -> int:
-        entry_id = self._next_id
-        self._next_id += 1
-        return entry_id
-
-    def record(self, entry: Entry) -> None:
-        self._entries.append(_row(entry))
+        """Change the bounds given; a smaller capacity keeps the newest entries."""
+        self._adopt(self._store.configure(capacity, body_bytes))
 
     def get(self, entry_id: int) -> Entry | None:
-        for row in reversed(self._entries):
-            if row[0] == entry_id:
-                return _entry(row)
-        return None
+        bounds, rows, _ = self._store.select([f"id = {self._store.mark}"], [entry_id])
+        self._adopt(bounds)
+        return _entry(rows[0]) if rows else None
 
     def find(self, query: JournalQuery, limit: int) -> tuple[list[Entry], int]:
         """The newest `limit` matches, oldest first, and how many matched in all."""
-        rows: Any = self._entries
-        if query.after is not None:  # ids grow along the ring: read back only to `after`
-            newer = []
-            for row in reversed(self._entries):
-                if row[0] <= query.after:
-                    break
-                newer.append(row)
-            rows = reversed(newer)
-        matched = [e for e in map(_entry, rows) if query.matches(e)]
-        return matched[-limit:] if limit else [], len(matched)
+        conditions, params = query.conditions(self._store.mark)
+        glob = query.path
+        matches: list[int] = []
+
+        def pick(matched: list[tuple[int, str]]) -> list[int]:
+            matches.extend(i for i, path in matched if glob is None or fnmatchcase(path, glob))
+            return matches[-limit:] if limit else []
+
+        bounds, rows, _ = self._store.select(conditions, params, pick)
+        self._adopt(bounds)
+        return [_entry(row) for row in rows], len(matches)
 
     def clear(self, world: str | None = None) -> None:
         """Forget every entry, or only one world's."""
-        if world is None:
-            self._entries.clear()
-        else:
-            self._entries = deque((r for r in self._entries if r[6] != world),  # 6: world
-                                  maxlen=self.capacity)
+        self._store.clear(world)
+
+    def state(self) -> tuple[int, int, int]:
+        """(capacity, body_bytes, how many entries are kept) as stored."""
+        bounds, size = self._store.size()
+        self._adopt(bounds)
+        return (*bounds, size)
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return self.state()[2]

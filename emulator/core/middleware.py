@@ -1,6 +1,7 @@
 """The ASGI middleware in front of every vendor API: fault injection and the request journal.
 
-Pure ASGI, so a request costs one body read, two small wrappers and one ring append. Control
+Pure ASGI, so a request costs one body read, two small wrappers and one journal row, committed
+(core.journal_store's group commit) before the answer's last body message is sent. Control
 plane paths (/_emulator, /docs) pass straight through and are not recorded.
 """
 
@@ -67,9 +68,10 @@ class _Flight:
         self.started = False
         self.held: list[Message] = []  # an answer held back to be cut
         self.replayed = False
+        self.recorded = False
+        self.began, self.real = time.perf_counter(), time.time()
 
     async def run(self, app: ASGIApp) -> None:
-        began, real = time.perf_counter(), time.time()
         await self._read_body()
         scope = self.scope
         headers = scope["headers"]
@@ -101,7 +103,8 @@ class _Flight:
                     raise
         finally:
             CURRENT.reset(token)
-            self._record(exchange, began, real)
+            if not self.recorded:  # dropped, failed, or sent nothing
+                await self._record(exchange)
 
     def _default_now(self) -> datetime | None:
         """The default world's virtual now: the clock a rule without a sandbox ends on."""
@@ -166,6 +169,8 @@ class _Flight:
             room = self.emu.journal.body_bytes - len(self.response_body)
             if room > 0 and chunk:
                 self.response_body += _copy(chunk, room)
+            if not message.get("more_body", False):
+                await self._record(exchange)  # before the client can have its answer
         if exchange.cut is None:
             await self.send(message)
             return
@@ -224,21 +229,23 @@ class _Flight:
         for _ in range(3):
             await asyncio.sleep(0)
 
-    def _record(self, exchange: Exchange, began: float, real: float) -> None:
+    async def _record(self, exchange: Exchange) -> None:
+        self.recorded = True
         journal = self.emu.journal
-        if journal.capacity == 0:
+        if not journal.recording():
             return
+        real = self.real
         when = exchange.time
         if when is None:
             clock = self.emu.clocks.get(DEFAULT_WORLD_ID)
             when = clock.now() if clock is not None else datetime.fromtimestamp(real, UTC)
         scope = self.scope
         facts = exchange.facts
-        journal.record(Entry(
-            journal.next_id(), facts.vendor, facts.method, facts.path,
+        await journal.record(Entry(
+            0, facts.vendor, facts.method, facts.path,
             scope["query_string"].decode("latin-1"), facts.api_call,
             exchange.world or exchange.pinned, when, real,
-            (time.perf_counter() - began) * 1000.0, self.status,
+            (time.perf_counter() - self.began) * 1000.0, self.status,
             tuple((f.rule, f.action) for f in exchange.firings),
             Side(tuple(scope["headers"]), _copy(self.body, journal.body_bytes), len(self.body)),
             Side(self.response_headers, self.response_body, self.response_size)))

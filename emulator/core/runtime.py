@@ -76,7 +76,7 @@ class Emulator:
         # The toolkit's state lives beside the worlds, not in them: no snapshot or world
         # build touches it.
         self.faults = FaultBook(settings.seed, self.db.engine, self.versions)
-        self.journal = Journal(settings.journal_size, settings.journal_body_bytes)
+        self.journal = Journal(self.db, settings.journal_size, settings.journal_body_bytes)
         self.snapshots = SnapshotStore()  # in memory: outlives resets, not the process
         # While some vendor's part cannot be copied from a template world, the default world
         # as last built from a fixed `now`, keyed by what built it: a reset with the same

@@ -41,6 +41,7 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClauseList, TextClause
 from sqlmodel import Field, SQLModel
 
+from emulator.core.journal_store import JOURNAL_TABLES
 from emulator.core.secrets import SecretEpoch
 from emulator.core.world import Counter, World
 
@@ -69,7 +70,8 @@ class ResponseVersion(SQLModel, table=True):
 # Rows that no vendor answer reads: writing them changes no world's answers (the secrets
 # epoch is read only to make a world, whose own row then carries it).
 _UNVERSIONED = frozenset({TABLE, str(Counter.__tablename__), str(SecretEpoch.__tablename__),
-                          "fault_rule", "fault_counter"})  # (FAULTS counts the rules' writes)
+                          "fault_rule", "fault_counter",  # (FAULTS counts their writes)
+                          *JOURNAL_TABLES})
 _WORLD_TABLE = str(World.__tablename__)
 _BUMP = text(f"INSERT INTO {TABLE} (scope, version) VALUES (:scope, 1) "
              f"ON CONFLICT (scope) DO UPDATE SET version = {TABLE}.version + 1")

@@ -83,7 +83,7 @@ def test_secrets_are_masked_in_every_vendor(client: TestClient) -> None:
         "password=***&PageSize=1"]
 
 
-def test_the_ring_keeps_the_newest_n(client: TestClient) -> None:
+def test_the_journal_keeps_the_newest_n(client: TestClient) -> None:
     assert client.put("/_emulator/requests/config", json={"capacity": 5}).json()["capacity"] == 5
     for n in range(8):
         client.get(f"/api/devices/{n}")

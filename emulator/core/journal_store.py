@@ -1,0 +1,351 @@
+"""The request journal's tables and the statements that write and read them (issue 16).
+
+Entries live in `journal_entry`, one row each, so every process over one store records into
+one journal and reads all of it. Their ids come from the store: `journal_bounds` holds one
+row with the bounds (capacity, body_bytes) and the last id given out; a batch of entries takes
+its ids by raising that counter in the transaction that inserts them. The row lock that
+UPDATE takes serializes writers, so ids are committed in order: a reader polling with
+`after=` never sees a later id before an earlier one (a database sequence would let two
+PostgreSQL transactions commit out of order). The counter survives a reset and a clear, so
+ids keep growing for the store's life.
+
+Both tables are toolkit state: they survive resets (a reset clears entries itself), are in no
+snapshot, and are written through DBAPI cursors of their own, never a Session, so recording
+bumps no response version (core.versions): a cached answer stays fresh while requests are
+journaled.
+
+Writing is grouped (`Writer`): each request hands its row over and awaits its commit; the rows
+waiting when a commit starts go in one transaction. On a SQLite file or PostgreSQL the commit
+runs in a thread, so the event loop never waits on the write lock; on `:memory:` (one shared
+connection, no other process) it runs on the loop, where a commit costs microseconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from sqlalchemy import BigInteger, Column, Integer, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Field, SQLModel
+
+from emulator.core.db import Database, placeholder
+
+__all__ = ["COLUMNS", "JOURNAL_TABLES", "SLACK_SHARE", "Bounds", "JournalBounds",
+           "JournalEntry", "Row", "Store", "Writer"]
+
+log = logging.getLogger(__name__)
+
+ENTRY_TABLE = "journal_entry"
+BOUNDS_TABLE = "journal_bounds"
+JOURNAL_TABLES = (ENTRY_TABLE, BOUNDS_TABLE)  # toolkit state: no response reads them
+# Rows past the capacity are deleted once a process has added a tenth of the capacity since
+# it last did, so the table holds at most capacity + capacity/10 rows per recording process
+# (reads see only the newest `capacity`): the delete walks `capacity` index entries, about
+# ten per entry recorded.
+SLACK_SHARE = 10
+
+_ID = BigInteger().with_variant(Integer, "sqlite")  # INTEGER PRIMARY KEY: SQLite's rowid
+
+
+class JournalEntry(SQLModel, table=True):
+    """One recorded exchange (core.journal.Entry, flattened)."""
+
+    __tablename__ = ENTRY_TABLE
+    __table_args__ = {"info": {"survives_reset": True}}
+
+    id: int = Field(sa_column=Column(_ID, primary_key=True, autoincrement=False))
+    vendor: str
+    method: str
+    path: str
+    query: str
+    api_call: str | None = None
+    world: str | None = None
+    time_us: int = Field(sa_column=Column(BigInteger, nullable=False))  # virtual, epoch µs
+    real_time: float  # seconds since the epoch
+    duration_ms: float
+    status: int | None = None
+    faults: str  # "rule:action rule:action", empty when none fired
+    request_headers: bytes
+    request_body: bytes
+    request_size: int
+    response_headers: bytes
+    response_body: bytes
+    response_size: int
+
+
+class JournalBounds(SQLModel, table=True):
+    """The journal's one row of bounds and its id counter; `from_*` are the settings that
+    last set the bounds, so a server started with other settings applies its own."""
+
+    __tablename__ = BOUNDS_TABLE
+    __table_args__ = {"info": {"survives_reset": True}}
+
+    id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    capacity: int
+    body_bytes: int
+    from_capacity: int
+    from_body_bytes: int
+    last_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+COLUMNS = tuple(JournalEntry.__table__.columns.keys())  # type: ignore[attr-defined]
+Row = tuple[Any, ...]  # the values of COLUMNS, in order
+_REQUEST_BODY, _RESPONSE_BODY = COLUMNS.index("request_body"), COLUMNS.index("response_body")
+
+Bounds = tuple[int, int]  # (capacity, body_bytes)
+T = TypeVar("T")
+
+
+class Store:
+    """The journal's statements, on DBAPI connections of its own."""
+
+    def __init__(self, db: Database, capacity: int, body_bytes: int) -> None:
+        self.engine: Engine = db.engine
+        self.settings: Bounds = (capacity, body_bytes)
+        self.memory = isinstance(self.engine.pool, StaticPool)  # one shared connection
+        self.ready = False  # the bounds row exists and follows this server's settings
+        self._held: Any = None  # the writer's connection
+        self._reader: Any = None  # the hot path's, in autocommit (peek)
+        self._since_trim = 0
+        m = self.mark = placeholder(self.engine.dialect)
+        self.floor = (f"id >= COALESCE((SELECT id FROM {ENTRY_TABLE} ORDER BY id DESC "
+                      f"LIMIT 1 OFFSET {m}), 0)")
+        self._claim = (f"UPDATE {BOUNDS_TABLE} SET last_id = last_id + {m} WHERE id = 1 "
+                       f"RETURNING last_id, capacity, body_bytes")
+        self._insert = (f"INSERT INTO {ENTRY_TABLE} ({', '.join(COLUMNS)}) "
+                        f"VALUES ({', '.join([m] * len(COLUMNS))})")
+        self._trim = f"DELETE FROM {ENTRY_TABLE} WHERE NOT ({self.floor})"
+        event.listen(self.engine, "engine_disposed", self._disposed)
+
+    # -- connections -----------------------------------------------------------------------
+
+    @contextmanager
+    def cursor(self) -> Iterator[Any]:
+        """A cursor in a transaction of its own on the calling thread, committed at the end."""
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                self._ensure(cursor)
+                yield cursor
+                connection.commit()
+            except BaseException:
+                connection.rollback()
+                raise
+            finally:
+                cursor.close()
+        finally:
+            connection.close()
+
+    def _disposed(self, _engine: Engine) -> None:
+        for held in (self._held, self._reader):
+            if held is not None:
+                held.close()
+        self._held = self._reader = None
+
+    def peek(self) -> Bounds:
+        """The stored bounds, read with one SELECT on a held connection in autocommit (no
+        pool checkout, no transaction): the hot path's check while the capacity is 0."""
+        if not self.ready:
+            with self.cursor() as cursor:
+                return self.bounds(cursor)
+        try:
+            return self._peek()
+        except Exception:  # a dropped connection: one more try on a new one
+            reader, self._reader = self._reader, None
+            if reader is not None and not self.memory:
+                reader.invalidate()
+            return self._peek()
+
+    def _peek(self) -> Bounds:
+        if self._reader is None:
+            reader = self.engine.raw_connection()
+            if self.engine.dialect.name != "sqlite":  # pysqlite begins nothing for a SELECT
+                reader.driver_connection.autocommit = True  # type: ignore[union-attr]
+            self._reader = reader
+        cursor = self._reader.cursor()
+        try:
+            return self.bounds(cursor)
+        finally:
+            cursor.close()
+
+    def _ensure(self, cursor: Any) -> None:
+        """Make the bounds row, or set it from this server's settings if those changed since
+        they last set it (a server restarted with another EMULATOR_JOURNAL_SIZE)."""
+        if self.ready:
+            return
+        m = self.mark
+        capacity, body_bytes = self.settings
+        cursor.execute(f"INSERT INTO {BOUNDS_TABLE} (id, capacity, body_bytes, from_capacity, "
+                       f"from_body_bytes, last_id) VALUES (1, {m}, {m}, {m}, {m}, 0) "
+                       f"ON CONFLICT (id) DO NOTHING", (*self.settings, *self.settings))
+        cursor.execute(f"UPDATE {BOUNDS_TABLE} SET capacity = {m}, body_bytes = {m}, "
+                       f"from_capacity = {m}, from_body_bytes = {m} WHERE id = 1 AND "
+                       f"(from_capacity <> {m} OR from_body_bytes <> {m})",
+                       (capacity, body_bytes, *self.settings, *self.settings))
+        self.ready = True
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def commit(self, rows: Sequence[Row]) -> Bounds:
+        """Insert `rows` (without their ids) under the next ids, in one transaction; the
+        bounds they were kept under. Retried once on a new connection if the held one broke."""
+        try:
+            return self._commit(rows)
+        except Exception:
+            if self._held is None or self.memory:
+                raise
+            held, self._held = self._held, None
+            held.invalidate()
+            return self._commit(rows)
+
+    def _commit(self, rows: Sequence[Row]) -> Bounds:
+        if self._held is None:
+            self._held = self.engine.raw_connection()
+        connection = self._held
+        cursor = connection.cursor()
+        try:
+            self._ensure(cursor)
+            cursor.execute(self._claim, (len(rows),))
+            last, capacity, body_bytes = cursor.fetchall()[0]
+            if capacity == 0:  # set through another process since this one last looked
+                connection.rollback()
+                return (0, body_bytes)
+            first = last - len(rows) + 1
+            cursor.executemany(self._insert, [(first + n, *_cut(row, body_bytes))
+                                              for n, row in enumerate(rows)])
+            self._since_trim += len(rows)
+            if self._since_trim >= max(1, capacity // SLACK_SHARE):
+                cursor.execute(self._trim, (capacity - 1,))
+                self._since_trim = 0
+            connection.commit()
+            return (capacity, body_bytes)
+        except BaseException:
+            connection.rollback()
+            raise
+        finally:
+            cursor.close()
+
+    # -- reading and steering (control plane, on the calling thread) -----------------------
+
+    def bounds(self, cursor: Any) -> Bounds:
+        cursor.execute(f"SELECT capacity, body_bytes FROM {BOUNDS_TABLE} WHERE id = 1")
+        capacity, body_bytes = cursor.fetchone()
+        return (capacity, body_bytes)
+
+    def configure(self, capacity: int | None, body_bytes: int | None) -> Bounds:
+        """Change the bounds given; entries past a smaller capacity go at once."""
+        m = self.mark
+        with self.cursor() as cursor:
+            if capacity is not None:
+                cursor.execute(f"UPDATE {BOUNDS_TABLE} SET capacity = {m} WHERE id = 1",
+                               (capacity,))
+                if capacity == 0:
+                    cursor.execute(f"DELETE FROM {ENTRY_TABLE}")
+                else:
+                    cursor.execute(self._trim, (capacity - 1,))
+            if body_bytes is not None:
+                cursor.execute(f"UPDATE {BOUNDS_TABLE} SET body_bytes = {m} WHERE id = 1",
+                               (body_bytes,))
+            return self.bounds(cursor)
+
+    def clear(self, world: str | None) -> None:
+        with self.cursor() as cursor:
+            if world is None:
+                cursor.execute(f"DELETE FROM {ENTRY_TABLE}")
+            else:
+                cursor.execute(f"DELETE FROM {ENTRY_TABLE} WHERE world = {self.mark}", (world,))
+
+    def size(self) -> tuple[Bounds, int]:
+        """The bounds, and how many entries the journal holds (the newest `capacity`)."""
+        with self.cursor() as cursor:
+            capacity, body_bytes = self.bounds(cursor)
+            if capacity == 0:
+                return (capacity, body_bytes), 0
+            cursor.execute(f"SELECT COUNT(*) FROM {ENTRY_TABLE} WHERE {self.floor}",
+                           (capacity - 1,))
+            return (capacity, body_bytes), int(cursor.fetchone()[0])
+
+    def select(self, conditions: Sequence[str], params: Sequence[Any],
+               pick: Callable[[list[tuple[int, str]]], list[int]] | None = None,
+               ) -> tuple[Bounds, list[Row], int]:
+        """The kept entries meeting every SQL condition, oldest first: with `pick`, only
+        those among the matches' (id, path) it returns ids of; also how many matched."""
+        with self.cursor() as cursor:
+            capacity, body_bytes = self.bounds(cursor)
+            if capacity == 0:
+                return (capacity, body_bytes), [], 0
+            where = " AND ".join([self.floor, *conditions])
+            values = (capacity - 1, *params)
+            if pick is None:
+                cursor.execute(f"SELECT {', '.join(COLUMNS)} FROM {ENTRY_TABLE} "
+                               f"WHERE {where} ORDER BY id", values)
+                rows = [tuple(r) for r in cursor.fetchall()]
+                return (capacity, body_bytes), rows, len(rows)
+            cursor.execute(f"SELECT id, path FROM {ENTRY_TABLE} WHERE {where} ORDER BY id",
+                           values)
+            matched = [(int(i), str(p)) for i, p in cursor.fetchall()]
+            ids = pick(matched)
+            return (capacity, body_bytes), self._rows(cursor, ids), len(matched)
+
+    def _rows(self, cursor: Any, ids: Sequence[int]) -> list[Row]:
+        found: list[Row] = []
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            cursor.execute(f"SELECT {', '.join(COLUMNS)} FROM {ENTRY_TABLE} WHERE id IN "
+                           f"({', '.join([self.mark] * len(chunk))}) ORDER BY id", chunk)
+            found.extend(tuple(r) for r in cursor.fetchall())
+        return found
+
+
+def _cut(row: Row, body_bytes: int) -> Row:
+    """The row with its bodies cut to `body_bytes` (set lower through another process after
+    the request kept its copy)."""
+    if len(row[_REQUEST_BODY - 1]) <= body_bytes and len(row[_RESPONSE_BODY - 1]) <= body_bytes:
+        return row
+    cut = list(row)
+    for index in (_REQUEST_BODY - 1, _RESPONSE_BODY - 1):  # - 1: the row has no id yet
+        cut[index] = bytes(cut[index][:body_bytes])
+    return tuple(cut)
+
+
+class Writer:
+    """Group commit: rows handed over while a commit runs go together in the next one."""
+
+    def __init__(self, store: Store, adopt: Callable[[Bounds], None]) -> None:
+        self.store = store
+        self.adopt = adopt  # told the bounds each commit ran under
+        self._pending: list[tuple[Row, asyncio.Future[None]]] = []
+        self._drainer: asyncio.Task[None] | None = None
+
+    async def write(self, row: Row) -> None:
+        """Resolves once `row` is committed (or its commit failed, which is logged: a journal
+        that cannot be written never fails the request it records)."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+        self._pending.append((row, done))
+        if self._drainer is None or self._drainer.done():
+            self._drainer = loop.create_task(self._drain())
+        await done
+
+    async def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._pending:
+            batch, self._pending = self._pending, []
+            rows = [row for row, _ in batch]
+            try:
+                if self.store.memory:
+                    bounds = self.store.commit(rows)
+                else:
+                    bounds = await loop.run_in_executor(None, self.store.commit, rows)
+                self.adopt(bounds)
+            except Exception:
+                log.exception("could not record %d journal entries", len(rows))
+            for _, done in batch:
+                if not done.done():  # its request may be gone (cancelled)
+                    done.set_result(None)
