@@ -4,7 +4,8 @@ Several emulator processes (`serve --workers N`, or replicas behind a load balan
 serve one store, a SQLite file or a PostgreSQL database. Each keeps the worlds and their
 clocks in memory (core.runtime), and vendors keep key caches, so a request resolves its world
 without a query. Those copies are checked against the store's WORLDS and ALL counters
-(core.versions) once per request, before anything reads them (`StoreSync`, the outermost
+(core.versions) once per request, before anything reads them, in the same read as the
+FAULTS counter the fault rules' copy is checked against (`StoreSync`, the outermost
 middleware): a world made, reset or dropped and a clock moved through another process are seen
 by the next request here, and key caches are dropped when a row they hold changed.
 
@@ -23,7 +24,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 if TYPE_CHECKING:
     from emulator.core.runtime import Emulator
 
-__all__ = ["StoreSync", "forget_keys", "key_cache"]
+__all__ = ["FAULTS_SEEN", "StoreSync", "forget_keys", "key_cache"]
+
+FAULTS_SEEN = "emulator.faults_version"
+"""Scope key: the FAULTS counter read with the others, so the toolkit need not read it again."""
 
 _FORGET: list[Callable[[], None]] = []
 
@@ -50,5 +54,7 @@ class StoreSync:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            self.emu.sync()
+            faults = self.emu.sync()
+            if faults is not None:
+                scope[FAULTS_SEEN] = faults
         await self.app(scope, receive, send)

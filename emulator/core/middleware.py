@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from emulator.core.coherence import FAULTS_SEEN
 from emulator.core.errors import EmulatorError
 from emulator.core.exchange import CURRENT, Exchange, FaultFired, pinned_world
 from emulator.core.faults import Firing, RequestFacts
@@ -80,7 +81,9 @@ class _Flight:
                              method=scope.get("emulator.method", scope["method"]),
                              path=scope["path"], api_call=self._api_call(content_type))
         book = self.emu.faults
-        book.check()  # the rules as the store holds them now, whichever process wrote them
+        # The rules as the store holds them now, whichever process wrote them (the counter
+        # read by core.coherence along with the worlds', when it read one).
+        book.check(scope.get(FAULTS_SEEN))
         exchange = Exchange(facts, book, pinned=pinned_world())
         token = CURRENT.set(exchange)
         try:

@@ -23,7 +23,7 @@ from emulator.core.journal import Journal
 from emulator.core.snapshot_files import read as read_snapshot
 from emulator.core.snapshots import Snapshot, SnapshotStore, capture, put_back
 from emulator.core.timeutil import UTC
-from emulator.core.versions import ALL, WORLDS, StoreVersions, wrote
+from emulator.core.versions import ALL, FAULTS, WORLDS, StoreVersions, wrote
 from emulator.core.world import DEFAULT_WORLD_ID, TEMPLATE, World
 from emulator.settings import Settings
 
@@ -297,18 +297,19 @@ class Emulator:
             elif self.clocks[world_id].state != row.clock_state:
                 self.clocks[world_id] = Clock(row.clock_state)
 
-    def sync(self) -> None:
+    def sync(self) -> int | None:
         """Catch up with what other processes did to the worlds (core.coherence): one read of
-        the store's WORLDS and ALL counters; the worlds are read again only if they moved."""
+        the store's WORLDS, ALL and FAULTS counters; the worlds are read again only if the
+        first two moved. Returns the FAULTS counter read (None: the store is not shared)."""
         if not self.shared or not self._opened:
-            return
-        seen = self.versions.read(WORLDS, ALL)
-        if seen == self._seen:
-            return
-        with self.db.session() as session:
-            self.load_worlds(session)
-        forget_keys()
-        self._seen = seen  # read before loading: a change made meanwhile is seen next time
+            return None
+        worlds, everything, faults = self.versions.read(WORLDS, ALL, FAULTS)
+        if (worlds, everything) != self._seen:
+            with self.db.session() as session:
+                self.load_worlds(session)
+            forget_keys()
+            self._seen = (worlds, everything)  # read before loading: a later change shows
+        return faults
 
     def lock_worlds(self, session: Session) -> None:
         """Take the store's lock on changes to the set of worlds and their clocks, for the
