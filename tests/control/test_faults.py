@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -292,6 +293,16 @@ def test_a_rule_set_through_one_process_fires_once_over_both(
     for client in (a, b):
         view = client.get(f"/_emulator/faults/{rule['id']}").json()
         assert (view["fired"], view["remaining"]) == (1, 0)
+
+
+def test_processes_serving_at_once_fire_a_rule_exactly_times_in_all(
+        pair: tuple[TestClient, TestClient]) -> None:
+    a, b = pair
+    rule = add(a, vendor="cleverfox", action="error", status=503, times=7)
+    with ThreadPoolExecutor(2) as pool:
+        served = list(pool.map(lambda c: statuses([c] * 15), [a, b]))
+    assert sorted(served[0] + served[1]).count(503) == 7
+    assert b.get(f"/_emulator/faults/{rule['id']}").json()["fired"] == 7
 
 
 def test_the_other_process_lists_a_rule_with_its_firings(
