@@ -3,6 +3,7 @@
 from emulator.core.engine import DueTransition
 from emulator.core.secrets import SecretEpoch
 from emulator.core.sequence import WorldSequence
+from emulator.core.snapshot_store import StoredSnapshot
 from emulator.core.versions import ResponseVersion
 from emulator.core.world import Counter, World
 from emulator.vendors.backuprun import models as backuprun_models
@@ -15,6 +16,7 @@ __all__ = [
            "DueTransition",
            "ResponseVersion",
            "SecretEpoch",
+           "StoredSnapshot",
            "World",
            "WorldSequence",
            "backuprun_models",

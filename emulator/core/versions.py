@@ -63,7 +63,8 @@ class ResponseVersion(SQLModel, table=True):
 
 # Rows that no vendor answer reads: writing them changes no world's answers (the secrets
 # epoch is read only to make a world, whose own row then carries it).
-_UNVERSIONED = frozenset({TABLE, str(Counter.__tablename__), str(SecretEpoch.__tablename__)})
+_UNVERSIONED = frozenset({TABLE, str(Counter.__tablename__), str(SecretEpoch.__tablename__),
+                          "snapshot"})  # core.snapshot_store: named snapshots
 _WORLD_TABLE = str(World.__tablename__)
 _BUMP = text(f"INSERT INTO {TABLE} (scope, version) VALUES (:scope, 1) "
              f"ON CONFLICT (scope) DO UPDATE SET version = {TABLE}.version + 1")
