@@ -177,7 +177,7 @@ class SnapshotStore:
         if row is None:
             self._decoded.pop(name, None)
             raise _missing(name)
-        snapshot = snapshot_files.loads(zlib.decompress(row.payload), name)
+        snapshot = snapshot_files.loads(zlib.decompress(row.payload), name, exact=True)
         self._remember(name, row.stamp, snapshot)
         return snapshot
 

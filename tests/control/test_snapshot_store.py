@@ -196,3 +196,18 @@ def test_a_file_from_a_server_without_stored_snapshots_still_fits(client: TestCl
                           headers={"Content-Type": "application/json"})
     assert refused.status_code == 422
     assert "unknown table cleverfox_elsewhere" in refused.json()["message"]
+
+
+def test_an_integer_beyond_64_bits_in_a_json_column_is_kept_whole(tmp_path: Path) -> None:
+    with _two_servers(tmp_path) as (a, b):
+        sandbox = a.post("/_emulator/sandboxes", json={}).json()["id"]
+        _save(a, "plain", sandbox=sandbox)
+        document = json.loads(a.get("/_emulator/snapshots/plain/export").content)
+        world = document["tables"]["world"]
+        at = world["columns"].index("credentials")
+        world["rows"][0][at] = {**world["rows"][0][at], "note": 2 ** 70 + 1}
+        imported = a.post("/_emulator/snapshots/import", content=json.dumps(document),
+                          params={"name": "big"}, headers={"Content-Type": "application/json"})
+        assert imported.status_code == 201, imported.text
+        again = json.loads(b.get("/_emulator/snapshots/big/export").content)  # decoded by B
+        assert again["tables"]["world"]["rows"][0][at]["note"] == 2 ** 70 + 1
