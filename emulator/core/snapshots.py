@@ -84,6 +84,7 @@ class Snapshot:
 
     @property
     def info(self) -> SnapshotInfo:
+        """What it holds, as it is listed."""
         return SnapshotInfo(name=self.name, sandbox=self.sandbox, created_at=self.created_at,
                             clock=self.clock, worlds=self.worlds, rows=self.rows)
 
