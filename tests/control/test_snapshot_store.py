@@ -211,3 +211,22 @@ def test_an_integer_beyond_64_bits_in_a_json_column_is_kept_whole(tmp_path: Path
         assert imported.status_code == 201, imported.text
         again = json.loads(b.get("/_emulator/snapshots/big/export").content)  # decoded by B
         assert again["tables"]["world"]["rows"][0][at]["note"] == 2 ** 70 + 1
+
+
+def test_a_start_from_a_file_keeps_it_listed_after_a_restart_without_it(
+        tmp_path: Path) -> None:
+    file = tmp_path / "demo.json"
+    with _server(tmp_path / "made.db") as maker:
+        _advance(maker, HOUR)
+        _save(maker, "demo")
+        file.write_bytes(maker.get("/_emulator/snapshots/demo/export").content)
+    db = str(tmp_path / "s.db")
+    with TestClient(create_app(make_settings(db=db, snapshot=str(file)))) as first:
+        assert first.get("/_emulator/clock").json()["now"] == T0_PLUS_HOUR
+        listed = first.get("/_emulator/snapshots").json()
+        assert [s["name"] for s in listed] == ["demo"]
+        _advance(first, HOUR)
+    with _server(tmp_path / "s.db") as second:
+        assert second.get("/_emulator/snapshots").json() == listed
+        _restore(second, "demo")
+        assert second.get("/_emulator/clock").json()["now"] == T0_PLUS_HOUR
