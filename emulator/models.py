@@ -4,6 +4,7 @@ from emulator.core.engine import DueTransition
 from emulator.core.fault_store import FaultCounter, FaultRuleRow
 from emulator.core.secrets import SecretEpoch
 from emulator.core.sequence import WorldSequence
+from emulator.core.snapshot_store import StoredSnapshot
 from emulator.core.versions import ResponseVersion
 from emulator.core.world import Counter, World
 from emulator.vendors.backuprun import models as backuprun_models
@@ -18,6 +19,7 @@ __all__ = [
            "FaultRuleRow",
            "ResponseVersion",
            "SecretEpoch",
+           "StoredSnapshot",
            "World",
            "WorldSequence",
            "backuprun_models",

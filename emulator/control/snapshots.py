@@ -12,7 +12,7 @@ from emulator.control.schemas import ClockView
 from emulator.core import snapshot_files
 from emulator.core.deps import EmulatorDep, SessionDep
 from emulator.core.routes import DeferredRoute
-from emulator.core.snapshots import NAME_PATTERN, Snapshot
+from emulator.core.snapshots import NAME_PATTERN, SnapshotInfo
 from emulator.core.timeutil import iso_z
 
 __all__ = ["SnapshotRequest", "SnapshotView", "router"]
@@ -46,7 +46,7 @@ class SnapshotView(BaseModel):
     rows: int = Field(description="Rows saved, over every table")
 
 
-def snapshot_view(snapshot: Snapshot) -> SnapshotView:
+def snapshot_view(snapshot: SnapshotInfo) -> SnapshotView:
     """How a snapshot is shown: its clock as saved, never its rows."""
     clock = snapshot.clock
     return SnapshotView(
@@ -92,7 +92,7 @@ async def get_snapshot(emu: EmulatorDep, name: str) -> SnapshotView:
             response_class=Response,
             responses={200: {"content": {"application/json": {"schema": {"type": "object"}}}}})
 async def export_snapshot(emu: EmulatorDep, name: str) -> Response:
-    return Response(snapshot_files.dumps(emu.snapshots.get(name)), media_type="application/json",
+    return Response(snapshot_files.dumps(emu.snapshots.load(name)), media_type="application/json",
                     headers={"Content-Disposition": f'attachment; filename="{name}.json"'})
 
 

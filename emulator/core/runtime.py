@@ -21,7 +21,8 @@ from emulator.core.exchange import pinned_world, world_resolved
 from emulator.core.faults import FaultBook
 from emulator.core.journal import Journal
 from emulator.core.snapshot_files import read as read_snapshot
-from emulator.core.snapshots import Snapshot, SnapshotStore, capture, put_back
+from emulator.core.snapshot_store import SnapshotStore
+from emulator.core.snapshots import Snapshot, capture, put_back
 from emulator.core.timeutil import UTC
 from emulator.core.versions import ALL, FAULTS, WORLDS, StoreVersions, wrote
 from emulator.core.world import DEFAULT_WORLD_ID, TEMPLATE, World
@@ -77,7 +78,7 @@ class Emulator:
         # build touches it.
         self.faults = FaultBook(settings.seed, self.db.engine, self.versions)
         self.journal = Journal(self.db, settings.journal_size, settings.journal_body_bytes)
-        self.snapshots = SnapshotStore()  # in memory: outlives resets, not the process
+        self.snapshots = SnapshotStore(self.db)  # in the store: outlives resets and restarts
         # While some vendor's part cannot be copied from a template world, the default world
         # as last built from a fixed `now`, keyed by what built it: a reset with the same
         # seed, now and clock mode puts it back instead of building it again.

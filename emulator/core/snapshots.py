@@ -1,4 +1,5 @@
-"""Snapshots: copies of the stored state, kept in server memory, that a test can return to.
+"""Snapshots: copies of the stored state that a test can return to (core.snapshot_store
+keeps them by name, in the store).
 
 A snapshot holds rows, not objects: every row of every table (a whole-state snapshot) or the
 rows of one sandbox's world (a sandbox snapshot), read with Core selects and written back with
@@ -13,7 +14,6 @@ Fault rules and the request journal are not state of this kind and are never par
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -26,7 +26,7 @@ from sqlmodel import Session
 
 from emulator.core.clock import ClockState
 from emulator.core.db import restart_sequences, state_tables
-from emulator.core.errors import Conflict, NotFound
+from emulator.core.errors import Conflict
 from emulator.core.secrets import next_epoch
 from emulator.core.timeutil import UTC
 from emulator.core.world import DEFAULT_WORLD_ID, TEMPLATE, World
@@ -34,13 +34,27 @@ from emulator.core.world import DEFAULT_WORLD_ID, TEMPLATE, World
 if TYPE_CHECKING:
     from emulator.core.runtime import Emulator
 
-__all__ = ["NAME_PATTERN", "Snapshot", "SnapshotStore", "capture", "put_back"]
+__all__ = ["NAME_PATTERN", "Snapshot", "SnapshotInfo", "capture", "put_back"]
 
 NAME_PATTERN = r"^[A-Za-z0-9._-]{1,100}$"
-_NAME = re.compile(NAME_PATTERN)
 _WORLD = "world"
 
 Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    """What a snapshot holds, without its rows: how it is listed."""
+
+    name: str
+    sandbox: str | None
+    created_at: datetime
+    clock: ClockState | None
+    """The clock of the world saved: the sandbox's, or the default world's if whole."""
+    worlds: list[str]
+    """Ids of the worlds saved, the default world first, then sandboxes by age."""
+    rows: int
+    """How many rows it holds, over every table."""
 
 
 @dataclass(frozen=True)
@@ -68,71 +82,11 @@ class Snapshot:
         """How many rows it holds, over every table."""
         return sum(len(rows) for rows in self.tables.values())
 
-
-class SnapshotStore:
-    """Named snapshots of one emulator, oldest first; they outlive resets, not the process."""
-
-    def __init__(self) -> None:
-        self._snapshots: dict[str, Snapshot] = {}
-
-    def list(self) -> list[Snapshot]:
-        """Every snapshot, oldest first (a replaced one counts as new)."""
-        return list(self._snapshots.values())
-
-    def get(self, name: str) -> Snapshot:
-        """The snapshot called `name`, or NotFound."""
-        try:
-            return self._snapshots[name]
-        except KeyError:
-            raise NotFound(f"no snapshot {name!r}") from None
-
-    def delete(self, name: str) -> None:
-        """Forget the snapshot called `name`, or NotFound."""
-        self.get(name)
-        del self._snapshots[name]
-
-    def save(self, emu: Emulator, session: Session, name: str, *, sandbox: str | None = None,
-             replace: bool = False) -> Snapshot:
-        """Copy the whole state, or one sandbox's world, under `name`."""
-        if not _NAME.match(name):
-            raise ValueError(f"bad snapshot name {name!r}")  # the schema checks it first
-        self._refuse_taken(name, replace)
-        if sandbox is not None and (sandbox == DEFAULT_WORLD_ID or sandbox not in emu.worlds):
-            raise NotFound(f"no sandbox {sandbox!r}" + (
-                "; omit sandbox for a whole-state snapshot" if sandbox == DEFAULT_WORLD_ID
-                else ""))
-        snapshot = _capture(emu, session, name, sandbox)
-        self._snapshots.pop(name, None)  # a replaced snapshot becomes the newest
-        self._snapshots[name] = snapshot
-        return snapshot
-
-    def add(self, snapshot: Snapshot, *, replace: bool = False) -> Snapshot:
-        """Keep a snapshot made elsewhere (e.g. loaded from a file) under its name."""
-        self._refuse_taken(snapshot.name, replace)
-        self._snapshots.pop(snapshot.name, None)
-        self._snapshots[snapshot.name] = snapshot
-        return snapshot
-
-    def _refuse_taken(self, name: str, replace: bool) -> None:
-        if name in self._snapshots and not replace:
-            raise Conflict(f"a snapshot named {name!r} exists; pass replace=true to overwrite "
-                           "it or delete it first")
-
-    def restore(self, emu: Emulator, session: Session, name: str, *,
-                sandbox: str | None = None) -> Snapshot:
-        """Put the saved state back, all of it or only its sandbox; all or nothing.
-
-        With `sandbox`, only a snapshot of that sandbox: anything else is a Conflict, and
-        nothing changes (a whole-state restore would delete every other sandbox).
-        """
-        snapshot = self.get(name)
-        if sandbox is not None and snapshot.sandbox != sandbox:
-            held = ("the whole state, every sandbox included" if snapshot.sandbox is None
-                    else f"sandbox {snapshot.sandbox!r}")
-            raise Conflict(f"snapshot {name!r} holds {held}, not sandbox {sandbox!r}: "
-                           "restoring it from a sandbox is refused")
-        put_back(emu, session, snapshot)
-        return snapshot
+    @property
+    def info(self) -> SnapshotInfo:
+        """What it holds, as it is listed."""
+        return SnapshotInfo(name=self.name, sandbox=self.sandbox, created_at=self.created_at,
+                            clock=self.clock, worlds=self.worlds, rows=self.rows)
 
 
 def capture(emu: Emulator, session: Session, name: str = "", *,

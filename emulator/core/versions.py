@@ -71,6 +71,7 @@ class ResponseVersion(SQLModel, table=True):
 # epoch is read only to make a world, whose own row then carries it).
 _UNVERSIONED = frozenset({TABLE, str(Counter.__tablename__), str(SecretEpoch.__tablename__),
                           "fault_rule", "fault_counter",  # (FAULTS counts their writes)
+                          "snapshot",  # core.snapshot_store: named snapshots
                           *JOURNAL_TABLES})
 _WORLD_TABLE = str(World.__tablename__)
 _BUMP = text(f"INSERT INTO {TABLE} (scope, version) VALUES (:scope, 1) "
