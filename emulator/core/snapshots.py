@@ -97,6 +97,7 @@ def capture(emu: Emulator, session: Session, name: str = "", *,
 
 def put_back(emu: Emulator, session: Session, snapshot: Snapshot) -> None:
     """Replace the whole state, or the snapshot's sandbox, with the snapshot; all or nothing."""
+    emu.lock_worlds(session)  # other processes' resets, sandboxes and clock moves wait
     try:
         if snapshot.sandbox is None:
             emu.db.truncate_all(session)

@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import SQLModel
 
@@ -86,7 +85,6 @@ def test_a_snapshot_saved_through_one_server_is_listed_and_restored_through_anot
         assert _company_names(b) == names
 
 
-@pytest.mark.xfail(reason="lead: world cache coherence", strict=False)
 def test_a_restore_through_one_server_is_seen_through_the_other(tmp_path: Path) -> None:
     with _two_servers(tmp_path) as (a, b):
         _save(a, "shared")
