@@ -149,11 +149,10 @@ class Store:
             connection.close()
 
     def _disposed(self, _engine: Engine) -> None:
-        for held in (self._held, self._reader):
+        # Set up for the journal (autocommit, no busy wait, no flush wait): not for the pool.
+        for held in (self._held, self._impatient, self._reader):
             if held is not None:
-                held.close()
-        if self._impatient is not None:
-            self._impatient.invalidate()  # its busy timeout is 0: not for the pool
+                held.close() if self.memory else held.invalidate()
         self._held = self._reader = self._impatient = None
 
     def peek(self) -> Bounds:
@@ -230,7 +229,16 @@ class Store:
 
     def _writer(self) -> Any:
         if self._held is None:
-            self._held = self.engine.raw_connection()
+            connection = self.engine.raw_connection()
+            if self.engine.dialect.name == "postgresql":
+                # Committed entries are seen at once by every session either way; only their
+                # flush to disk is not waited for (a crash may lose the last instants of
+                # journal, never a world's write), as SQLite's WAL with synchronous=NORMAL.
+                cursor = connection.cursor()
+                cursor.execute("SET synchronous_commit TO off")
+                cursor.close()
+                connection.commit()
+            self._held = connection
         return self._held
 
     def _commit(self, connection: Any, rows: Sequence[Row]) -> Bounds:
