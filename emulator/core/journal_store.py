@@ -15,9 +15,11 @@ bumps no response version (core.versions): a cached answer stays fresh while req
 journaled.
 
 Writing is grouped (`Writer`): each request hands its row over and awaits its commit; the rows
-waiting when a commit starts go in one transaction. On a SQLite file or PostgreSQL the commit
-runs in a thread, so the event loop never waits on the write lock; on `:memory:` (one shared
-connection, no other process) it runs on the loop, where a commit costs microseconds.
+waiting when a commit starts go in one transaction. The event loop never waits on a lock or
+the network for it: on PostgreSQL the commit runs in a thread; on a SQLite file it is tried on
+the loop on a connection that gives up at once if another process holds the write lock, and
+then runs in a thread (a thread hop cost a request more CPU than the commit itself); on
+`:memory:` (one shared connection, no other process) it runs on the loop.
 """
 
 from __future__ import annotations
@@ -110,6 +112,10 @@ class Store:
         self.memory = isinstance(self.engine.pool, StaticPool)  # one shared connection
         self.ready = False  # the bounds row exists and follows this server's settings
         self._held: Any = None  # the writer's connection
+        # On a SQLite file a commit is first tried on the event loop, on a connection that
+        # gives up at once when another process holds the write lock (`commit_now`).
+        self.quick = self.engine.dialect.name == "sqlite" and not self.memory
+        self._impatient: Any = None
         self._reader: Any = None  # the hot path's, in autocommit (peek)
         self._since_trim = 0
         m = self.mark = placeholder(self.engine.dialect)
@@ -143,10 +149,11 @@ class Store:
             connection.close()
 
     def _disposed(self, _engine: Engine) -> None:
-        for held in (self._held, self._reader):
+        # Set up for the journal (autocommit, no busy wait, no flush wait): not for the pool.
+        for held in (self._held, self._impatient, self._reader):
             if held is not None:
-                held.close()
-        self._held = self._reader = None
+                held.close() if self.memory else held.invalidate()
+        self._held = self._reader = self._impatient = None
 
     def peek(self) -> Bounds:
         """The stored bounds, read with one SELECT on a held connection in autocommit (no
@@ -196,18 +203,45 @@ class Store:
         """Insert `rows` (without their ids) under the next ids, in one transaction; the
         bounds they were kept under. Retried once on a new connection if the held one broke."""
         try:
-            return self._commit(rows)
+            return self._commit(self._writer(), rows)
         except Exception:
             if self._held is None or self.memory:
                 raise
             held, self._held = self._held, None
             held.invalidate()
-            return self._commit(rows)
+            return self._commit(self._writer(), rows)
 
-    def _commit(self, rows: Sequence[Row]) -> Bounds:
+    def commit_now(self, rows: Sequence[Row]) -> Bounds | None:
+        """On a SQLite file: `commit` if the write lock is free, else None at once (another
+        process is writing: the caller commits in a thread instead, where waiting is fine)."""
+        if self._impatient is None:
+            connection = self.engine.raw_connection()
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA busy_timeout=0")
+            cursor.close()
+            self._impatient = connection
+        try:
+            return self._commit(self._impatient, rows)
+        except Exception as error:  # sqlite3.OperationalError: database is locked
+            if "locked" in str(error) or "busy" in str(error):
+                return None
+            raise
+
+    def _writer(self) -> Any:
         if self._held is None:
-            self._held = self.engine.raw_connection()
-        connection = self._held
+            connection = self.engine.raw_connection()
+            if self.engine.dialect.name == "postgresql":
+                # Committed entries are seen at once by every session either way; only their
+                # flush to disk is not waited for (a crash may lose the last instants of
+                # journal, never a world's write), as SQLite's WAL with synchronous=NORMAL.
+                cursor = connection.cursor()
+                cursor.execute("SET synchronous_commit TO off")
+                cursor.close()
+                connection.commit()
+            self._held = connection
+        return self._held
+
+    def _commit(self, connection: Any, rows: Sequence[Row]) -> Bounds:
         cursor = connection.cursor()
         try:
             self._ensure(cursor)
@@ -339,9 +373,12 @@ class Writer:
             batch, self._pending = self._pending, []
             rows = [row for row, _ in batch]
             try:
+                bounds: Bounds | None = None
                 if self.store.memory:
                     bounds = self.store.commit(rows)
-                else:
+                elif self.store.quick:
+                    bounds = self.store.commit_now(rows)
+                if bounds is None:
                     bounds = await loop.run_in_executor(None, self.store.commit, rows)
                 self.adopt(bounds)
             except Exception:

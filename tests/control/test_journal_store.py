@@ -174,3 +174,25 @@ def test_an_entry_is_committed_before_the_answer_ends(tmp_path: Path) -> None:
         client.get("/api/devices/1", params={"a": 1}, headers=headers)
         client.get("/api/nothing-here", params={"b": 2})
     assert seen[-2:] == [["/api/devices/1?a=1"], ["/api/devices/1?a=1", "/api/nothing-here?b=2"]]
+
+
+def test_a_commit_waits_in_a_thread_while_another_process_writes(tmp_path: Path) -> None:
+    """On a SQLite file the event loop tries the commit only if the write lock is free at
+    once: with another process's write open, it gives up (the commit then goes to a thread)
+    and writes nothing; the request is recorded once the lock is free."""
+    db = tmp_path / "j.db"
+    with TestClient(create_app(make_settings(db=str(db)))) as client:
+        headers = _auth(client)
+        client.get("/api/devices/1", headers=headers)
+        store = emulator_of(client).journal._store
+        row = ("cleverfox", "GET", "/x", "", None, None, 0, 0.0, 0.0, 200, "",
+               b"", b"", 0, b"", b"", 0)
+        other = sqlite3.connect(db)
+        other.execute("BEGIN IMMEDIATE")
+        assert store.commit_now([row]) is None
+        other.rollback()
+        other.close()
+        client.get("/api/devices/2", headers=headers)
+        entries = _entries(client)
+        assert [e["path"] for e in entries] == ["/api/devices/1", "/api/devices/2"]
+        assert entries[1]["id"] == entries[0]["id"] + 1  # the attempt took no id
