@@ -84,6 +84,7 @@ def run_emulator(mode: Mode = "thread", *, db: str = ":memory:", seed: int | Non
     database file or URL) serves with that many processes, as `serve --workers` does.
     """
     token = control_token if control_token is not None else os.environ.get(TOKEN_VARIABLE)
+    runner: contextlib.AbstractContextManager[tuple[str, subprocess.Popen[Any] | None]]
     if mode == "thread":
         if workers != 1 or env:
             raise ValueError("workers and env need mode='subprocess'")
@@ -114,7 +115,8 @@ def _wait_healthy(base_url: str, alive: Callable[[], bool], why: Callable[[], st
 
 @contextlib.contextmanager
 def _in_thread(*, db: str, seed: int | None, now: datetime | str | None, freeze: bool,
-               port: int, token: str | None) -> Iterator[tuple[str, None]]:
+               port: int, token: str | None
+               ) -> Iterator[tuple[str, subprocess.Popen[Any] | None]]:
     """uvicorn.Server in a daemon thread on a socket bound here (so port 0 cannot race)."""
     import uvicorn
 
@@ -159,7 +161,7 @@ def _in_thread(*, db: str, seed: int | None, now: datetime | str | None, freeze:
 @contextlib.contextmanager
 def _in_subprocess(*, db: str, seed: int | None, now: datetime | str | None, freeze: bool,
                    port: int, token: str | None, workers: int, env: dict[str, str]
-                   ) -> Iterator[tuple[str, subprocess.Popen[Any]]]:
+                   ) -> Iterator[tuple[str, subprocess.Popen[Any] | None]]:
     """`backup-emulator serve` in a child process, its output kept in a temporary file."""
     port = port or free_port()
     command = [console_script(), "serve", "--host", "127.0.0.1", "--port", str(port),
