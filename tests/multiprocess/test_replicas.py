@@ -176,6 +176,7 @@ class Acks:
 
     def __init__(self) -> None:
         self.ids: list[str] = []
+        self.refused: list[str] = []  # answers other than 201, which end the writers
         self._changed = threading.Condition()
 
     def add(self, sandbox_id: str) -> None:
@@ -183,21 +184,30 @@ class Acks:
             self.ids.append(sandbox_id)
             self._changed.notify_all()
 
-    def wait_for(self, count: int) -> bool:
+    def refuse(self, answer: httpx.Response) -> None:
         with self._changed:
-            return self._changed.wait_for(lambda: len(self.ids) >= count, BOUND)
+            self.refused.append(f"{answer.status_code} {answer.text}")
+            self._changed.notify_all()
+
+    def wait_for(self, count: int) -> bool:
+        """Whether `count` creates were acknowledged within BOUND (False at the first refusal)."""
+        with self._changed:
+            self._changed.wait_for(lambda: len(self.ids) >= count or self.refused, BOUND)
+            return len(self.ids) >= count and not self.refused
 
 
 def _create_until(proxy_url: str, acks: Acks, stop: threading.Event) -> None:
     """Create sandboxes through the proxy until told to stop; a request cut by a dying replica
     is not acknowledged and is tried again."""
     with spread_client(proxy_url) as http:
-        while not stop.is_set():
+        while not stop.is_set() and not acks.refused:
             try:
                 made = http.post("/_emulator/sandboxes", json={"freeze": True})
             except httpx.TransportError:
                 continue
-            assert made.status_code == 201, made.text
+            if made.status_code != 201:
+                acks.refuse(made)
+                return
             acks.add(made.json()["id"])
 
 
@@ -212,13 +222,14 @@ def test_sigkill_of_one_replica_mid_load_loses_no_acknowledged_write(
     for writer in writers:
         writer.start()
     try:
-        assert acks.wait_for(KILL_AFTER), "the writers did not get going"
+        assert acks.wait_for(KILL_AFTER), f"the writers did not get going: {acks.refused}"
         victim = own_replicas.b.process
         assert victim is not None
         victim.send_signal(signal.SIGKILL)
         victim.wait(BOUND)
         # The survivor takes the whole load.
-        assert acks.wait_for(len(acks.ids) + KILL_AFTER), "A stopped serving after B died"
+        assert acks.wait_for(len(acks.ids) + KILL_AFTER), \
+            f"A stopped serving after B died: {acks.refused}"
     finally:
         stop.set()
         for writer in writers:
