@@ -224,8 +224,12 @@ def _serve(settings: Settings, sock: socket.socket, given: set[str]) -> int:
         port = sock.getsockname()[1]
         print(_banner(settings, world.credentials if world else {}, port), flush=True)
     if settings.workers > 1:
-        # The workers open the store for themselves: nothing of the parent's stays open.
-        emu.db.dispose()
+        # Each worker opens the store again and sets the default clock's mode from its
+        # settings: the mode as this open left it (a snapshot file's, unless a flag changed it).
+        clock = emu.clock(DEFAULT_WORLD_ID)
+        settings = settings.model_copy(update={"freeze": clock.frozen, "speed": clock.speed})
+        emu.versions.close()
+        emu.db.dispose()  # nothing of the parent's stays open
         from emulator import workers
 
         workers.run(settings, sock)

@@ -37,9 +37,13 @@ def _settings() -> Settings:
 
 def app() -> FastAPI:
     """A worker's app (uvicorn calls it: factory=True), on the settings its parent passed."""
+    import gc
+
     from emulator.app import create_app
 
-    return create_app(_settings())
+    app = create_app(_settings())
+    gc.freeze()  # what start-up built lives as long as the worker (as cli._serve does)
+    return app
 
 
 def __getattr__(name: str) -> Any:

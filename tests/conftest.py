@@ -104,7 +104,12 @@ def default_world_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def load_template(emu: Emulator, template: Path) -> None:
-    """Copy a built world into the emulator's empty in-memory database (sqlite backup API)."""
+    """Copy a built world into the emulator's empty in-memory database (sqlite backup API).
+
+    Only there: a test that builds its apps this way, each on a database of its own, is
+    skipped when EMULATOR_TEST_DB points the suite at one shared database."""
+    if TEST_DB != ":memory:":
+        pytest.skip("each app on a copy in its own in-memory database (EMULATOR_TEST_DB set)")
     raw = emu.db.engine.raw_connection()
     try:
         source = sqlite3.connect(template)
