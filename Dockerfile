@@ -20,6 +20,10 @@ RUN useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin emul
 COPY requirements.lock /tmp/requirements.lock
 RUN pip install --no-deps -r /tmp/requirements.lock \
     && rm /tmp/requirements.lock
+# More packages, e.g. the PostgreSQL driver: deploy/compose.replicated.yml builds with
+# --build-arg PIP_EXTRA="psycopg[binary]>=3.1,<4". Empty by default.
+ARG PIP_EXTRA=""
+RUN if [ -n "$PIP_EXTRA" ]; then pip install "$PIP_EXTRA"; fi
 
 VOLUME ["/data"]
 EXPOSE 8080

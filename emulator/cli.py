@@ -78,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--snapshot", metavar="FILE", help="start from a snapshot file (as "
                        "`snapshot export` writes it); replaces the stored state at each start "
                        "[EMULATOR_SNAPSHOT]")
+    serve.add_argument("--workers", type=int, metavar="N",
+                       help="server processes sharing the port and the database (a file or a "
+                       "URL, not :memory:) [EMULATOR_WORKERS, default 1]")
     serve.add_argument("--log-level", help="uvicorn log level [EMULATOR_LOG_LEVEL, default info]")
     serve.add_argument("--base-url", help="public base URL advertised to clients, e.g. in the "
                        "Rackspace service catalog [EMULATOR_BASE_URL, default: each request's]")
@@ -173,6 +176,17 @@ def _check_writable(db: str) -> None:
                        f"(uid {os.getuid()}); choose another with --db or EMULATOR_DB")
 
 
+def _check_workers(settings: Settings) -> None:
+    """More than one worker on a database no other process can open: CommandError."""
+    from emulator.core.db import database_url
+
+    in_memory = database_url(settings.db) in ("sqlite://", "sqlite:///:memory:")
+    if settings.workers > 1 and in_memory:
+        raise CommandError(f"--workers {settings.workers} needs a database the workers share: "
+                           "':memory:' lives inside one process; give --db a file or a URL, "
+                           "or serve with one worker")
+
+
 def serve(settings: Settings, given: set[str] | None = None) -> int:
     _check_writable(settings.db)
     sock = _bind(settings.host, settings.port)
@@ -209,6 +223,17 @@ def _serve(settings: Settings, sock: socket.socket, given: set[str]) -> int:
                   f"{world.seed}); `backup-emulator reset` rebuilds it", file=sys.stderr)
         port = sock.getsockname()[1]
         print(_banner(settings, world.credentials if world else {}, port), flush=True)
+    if settings.workers > 1:
+        # Each worker opens the store again and sets the default clock's mode from its
+        # settings: the mode as this open left it (a snapshot file's, unless a flag changed it).
+        clock = emu.clock(DEFAULT_WORLD_ID)
+        settings = settings.model_copy(update={"freeze": clock.frozen, "speed": clock.speed})
+        emu.versions.close()
+        emu.db.dispose()  # nothing of the parent's stays open
+        from emulator import workers
+
+        workers.run(settings, sock)
+        return 0
     config = uvicorn_config(create_app(settings, emulator=emu), host=settings.host,
                             port=port, log_level=settings.log_level,
                             header_timeout=settings.header_timeout)
@@ -351,6 +376,11 @@ def _server_command(args: argparse.Namespace) -> int:
         print(f"backup-emulator {args.command}: {_settings_error(exc)}", file=sys.stderr)
         return 2
     if args.command == "serve":
+        try:
+            _check_workers(settings)
+        except CommandError as exc:
+            print(f"backup-emulator serve: {exc}", file=sys.stderr)
+            return 2
         given = {k for k, v in vars(args).items() if v is not None}
         return serve(settings, given)
     if args.command == "seed":

@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     response_cache_mb: float = Field(
         default=32, gt=0, le=2**14,
         description="Memory the response cache may hold, in MiB (least recently used goes first)")
+    workers: int = Field(
+        default=1, ge=1, le=64,
+        description="Server processes sharing the listening socket and the store (uvicorn's "
+        "workers); more than one needs a database file or URL, not ':memory:'")
     log_level: str = "info"
     base_url: str | None = Field(
         default=None,

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, StaticPool, make_url
 from sqlmodel import SQLModel, create_engine, select
 
 from emulator.app import create_app
@@ -26,8 +27,11 @@ SEED = 424242
 
 # Run the in-process tests on another database, e.g. PostgreSQL:
 #   EMULATOR_TEST_DB=postgresql+psycopg://user:pw@127.0.0.1/emu pytest tests/core tests/control
-# Every app built on it starts from empty tables, as on ":memory:".
+# or on a throwaway cluster (.ci/run does):
+#   python -m emulator.testing.postgres -- pytest -m "not e2e"
+# Every app built on it starts from an empty database, as on ":memory:".
 TEST_DB = os.environ.get("EMULATOR_TEST_DB", ":memory:")
+ON_POSTGRES = make_url(database_url(TEST_DB)).get_backend_name() == "postgresql"
 
 
 def make_settings(**overrides: object) -> Settings:
@@ -38,13 +42,50 @@ def make_settings(**overrides: object) -> Settings:
 
 
 def empty_shared_database() -> None:
-    """Drop every table of the suite's database when it is not ":memory:"."""
-    if TEST_DB != ":memory:":
+    """Empty the suite's database when it is not ":memory:" (PostgreSQL: made again)."""
+    if ON_POSTGRES:
+        recreate_database()
+    elif TEST_DB != ":memory:":
         engine = create_engine(database_url(TEST_DB))
         import emulator.models  # noqa: F401
 
         SQLModel.metadata.drop_all(engine)
         engine.dispose()
+
+
+_admin: list[Engine] = []
+
+
+def _remake(name: str, template: str | None = None) -> None:
+    """PostgreSQL: database `name` dropped, with any connection left open to it, and made
+    again: empty, or a copy of the database `template`."""
+    if not _admin:  # one connection to the server's own database for the whole session
+        _admin.append(create_engine(make_url(TEST_DB).set(database="postgres"),
+                                    isolation_level="AUTOCOMMIT", poolclass=StaticPool))
+    copy = f' TEMPLATE "{template}"' if template else ""
+    with _admin[0].connect() as admin:
+        admin.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.exec_driver_sql(f'CREATE DATABASE "{name}"{copy}')
+
+
+def recreate_database(template: str | None = None) -> None:
+    """PostgreSQL: the test database made again (see _remake). Nothing of an earlier test
+    survives, not even the tables a reset keeps (the secrets' epoch, the versions)."""
+    _remake(str(make_url(TEST_DB).database), template)
+
+
+@pytest.fixture(scope="session")
+def postgres_world_template() -> str:
+    """On PostgreSQL: a database holding the default world of make_settings(), built once per
+    session; each `client` starts from a copy (CREATE DATABASE ... TEMPLATE)."""
+    url = make_url(TEST_DB)
+    template = f"{url.database}_world"
+    _remake(template)
+    emu = Emulator(make_settings(db=url.set(database=template).render_as_string(False)))
+    emu.open()
+    emu.versions.close()  # a template is copied only while nobody is connected to it
+    emu.db.dispose()
+    return template
 
 
 @pytest.fixture(autouse=True)
@@ -68,7 +109,12 @@ def default_world_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def load_template(emu: Emulator, template: Path) -> None:
-    """Copy a built world into the emulator's empty in-memory database (sqlite backup API)."""
+    """Copy a built world into the emulator's empty in-memory database (sqlite backup API).
+
+    Only there: a test that builds its apps this way, each on a database of its own, is
+    skipped when EMULATOR_TEST_DB points the suite at one shared database."""
+    if TEST_DB != ":memory:":
+        pytest.skip("each app on a copy in its own in-memory database (EMULATOR_TEST_DB set)")
     raw = emu.db.engine.raw_connection()
     try:
         source = sqlite3.connect(template)
@@ -81,13 +127,16 @@ def load_template(emu: Emulator, template: Path) -> None:
 
 
 @pytest.fixture
-def client(settings: Settings, default_world_template: Path) -> Iterator[TestClient]:
+def client(settings: Settings, default_world_template: Path,
+           request: pytest.FixtureRequest) -> Iterator[TestClient]:
     """The emulator as shipped, on in-memory SQLite, with its default world.
 
     Building the default world with all four vendors' data takes most of a second; with the
     standard test settings each test starts from a copy of one built per session instead (the
     same rows, byte for byte). Tests of the building itself go through reset and sandboxes.
     """
+    if ON_POSTGRES and settings == make_settings():
+        recreate_database(request.getfixturevalue("postgres_world_template"))
     emu = Emulator(settings)
     if TEST_DB == ":memory:" and settings == make_settings():
         load_template(emu, default_world_template)

@@ -4,6 +4,8 @@
         server.client.sandbox(...)
     with run_emulator("subprocess") as server:   # `backup-emulator serve` in a child process
         ...
+    with run_emulator("subprocess", db="state.db", workers=2):  # two worker processes
+        ...
 
 Both serve with the uvicorn settings of `backup-emulator serve` (emulator.core.transport), so
 fault rules that drop or cut connections behave as on a deployed server.
@@ -45,6 +47,8 @@ class RunningEmulator:
     base_url: str
     client: EmulatorClient
     mode: Mode
+    process: subprocess.Popen[Any] | None = None
+    """The `backup-emulator serve` process (subprocess mode), e.g. to kill it."""
 
 
 def free_port() -> int:
@@ -69,23 +73,29 @@ def console_script() -> str:
 @contextlib.contextmanager
 def run_emulator(mode: Mode = "thread", *, db: str = ":memory:", seed: int | None = None,
                  now: datetime | str | None = None, freeze: bool = False,
-                 port: int = 0, control_token: str | None = None) -> Iterator[RunningEmulator]:
+                 port: int = 0, control_token: str | None = None, workers: int = 1,
+                 env: dict[str, str] | None = None) -> Iterator[RunningEmulator]:
     """Start an emulator on 127.0.0.1 (`port` 0: a free one), wait until healthy, stop it after.
 
     `seed`, `now` and `freeze` shape the default world as `backup-emulator serve` flags do;
     `control_token` guards its control plane (EMULATOR_CONTROL_TOKEN) and the returned client
-    sends it; other settings come from EMULATOR_* variables as usual.
+    sends it; other settings come from EMULATOR_* variables as usual, and in subprocess mode
+    from `env` too (added to this process's environment). `workers` > 1 (subprocess mode, a
+    database file or URL) serves with that many processes, as `serve --workers` does.
     """
     token = control_token if control_token is not None else os.environ.get(TOKEN_VARIABLE)
+    runner: contextlib.AbstractContextManager[tuple[str, subprocess.Popen[Any] | None]]
     if mode == "thread":
+        if workers != 1 or env:
+            raise ValueError("workers and env need mode='subprocess'")
         runner = _in_thread(db=db, seed=seed, now=now, freeze=freeze, port=port, token=token)
     elif mode == "subprocess":
         runner = _in_subprocess(db=db, seed=seed, now=now, freeze=freeze, port=port,
-                                token=token)
+                                token=token, workers=workers, env=env or {})
     else:
         raise ValueError(f"mode must be 'thread' or 'subprocess', not {mode!r}")
-    with runner as base_url, EmulatorClient(base_url, token=token) as client:
-        yield RunningEmulator(base_url, client, mode)
+    with runner as (base_url, process), EmulatorClient(base_url, token=token) as client:
+        yield RunningEmulator(base_url, client, mode, process)
 
 
 def _wait_healthy(base_url: str, alive: Callable[[], bool], why: Callable[[], str]) -> None:
@@ -105,7 +115,8 @@ def _wait_healthy(base_url: str, alive: Callable[[], bool], why: Callable[[], st
 
 @contextlib.contextmanager
 def _in_thread(*, db: str, seed: int | None, now: datetime | str | None, freeze: bool,
-               port: int, token: str | None) -> Iterator[str]:
+               port: int, token: str | None
+               ) -> Iterator[tuple[str, subprocess.Popen[Any] | None]]:
     """uvicorn.Server in a daemon thread on a socket bound here (so port 0 cannot race)."""
     import uvicorn
 
@@ -140,7 +151,7 @@ def _in_thread(*, db: str, seed: int | None, now: datetime | str | None, freeze:
     thread.start()
     try:
         _wait_healthy(base_url, thread.is_alive, lambda: f": {failure!r}" if failure else "")
-        yield base_url
+        yield base_url, None
     finally:
         server.should_exit = True
         thread.join(STOP_TIMEOUT)
@@ -149,23 +160,25 @@ def _in_thread(*, db: str, seed: int | None, now: datetime | str | None, freeze:
 
 @contextlib.contextmanager
 def _in_subprocess(*, db: str, seed: int | None, now: datetime | str | None, freeze: bool,
-                   port: int, token: str | None) -> Iterator[str]:
+                   port: int, token: str | None, workers: int, env: dict[str, str]
+                   ) -> Iterator[tuple[str, subprocess.Popen[Any] | None]]:
     """`backup-emulator serve` in a child process, its output kept in a temporary file."""
     port = port or free_port()
     command = [console_script(), "serve", "--host", "127.0.0.1", "--port", str(port),
-               "--db", db, "--log-level", "warning", "--freeze" if freeze else "--no-freeze"]
+               "--db", db, "--log-level", "warning", "--freeze" if freeze else "--no-freeze",
+               "--workers", str(workers)]
     if seed is not None:
         command += ["--seed", str(seed)]
     if now is not None:
         command += ["--now", iso8601(now)]
     with tempfile.TemporaryFile("w+") as output:
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT,
-                                   env=_child_env(token))
+                                   env={**_child_env(token), **env})
         base_url = f"http://127.0.0.1:{port}"
         try:
             _wait_healthy(base_url, lambda: process.poll() is None,
                           lambda: f":\n{_read(output)}")
-            yield base_url
+            yield base_url, process
         finally:
             stop_process(process)
 
