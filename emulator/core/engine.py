@@ -23,6 +23,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, col, select
 
 from emulator.core.batch import Batch, Due
+from emulator.core.clock import Clock, ClockState
 from emulator.core.db import UTCDateTime
 from emulator.core.exchange import depends_on_now
 from emulator.core.present import Present
@@ -276,6 +277,14 @@ class Simulation:
         work (None: until done), and commit once. Always applies at least one if any is due."""
         if not self.is_due(session, world.id, until):
             return Step(0, True, None)
+        if self.versions is not None and commit:
+            # Another process may have frozen, moved or dropped the world since this one last
+            # read its clock: under the claim's lock, the stored clock bounds the chunk.
+            wrote(session, [world.id])
+            stored = _stored_now(session, world.id)
+            if stored is None:
+                return Step(0, True, None)
+            until = min(until, stored)
         # The budget counts from the first transition applied: what a chunk pays once (its
         # session, claim, the first lookups) must not leave it time for a single run only.
         deadline = _Deadline(budget)
@@ -365,6 +374,14 @@ class Simulation:
             # A broken handler must not wedge the world: the caller undoes its writes and
             # drops the transition.
             raise _HandlerFailed(due.id, due.kind) from error
+
+
+def _stored_now(session: Session, world_id: str) -> datetime | None:
+    """The world's virtual now by its stored clock, or None if the world is gone."""
+    w = World.__table__.c  # type: ignore[attr-defined]
+    row = session.execute(sa_select(w.clock_anchor, w.clock_anchor_real, w.clock_speed,
+                                    w.clock_frozen).where(w.id == world_id)).first()
+    return None if row is None else Clock(ClockState(*row)).now()
 
 
 class _Deadline:

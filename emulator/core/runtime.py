@@ -164,6 +164,7 @@ class Emulator:
         while True:
             await asyncio.sleep(self.settings.tick_seconds)
             try:
+                self.sync()  # worlds and clocks other processes made or moved
                 for world_id in self._due_worlds():
                     self._start_run(world_id)
             except Exception:  # keep serving; the next tick tries again

@@ -224,3 +224,19 @@ def test_two_engines_on_one_store_apply_each_transition_once(
     for emu in emus:
         emu.versions.close()
         emu.db.dispose()
+
+
+def test_a_chunk_never_runs_past_the_stored_clock(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server whose copy of a clock is ahead of the store's (another process froze or set
+    it since) applies due work only up to the stored clock's now."""
+    monkeypatch.setattr(world_fixtures, "POPULATORS", [("fake", fakevendor.populate)])
+    emu = Emulator(make_settings(db=shared_store(tmp_path)))
+    emu.open()
+    stale = emu.clock("default")
+    stale.advance(3600)  # in this process's memory only, never saved
+    with emu.db.session() as session:
+        assert emu.sim.run_due(session, emu.worlds["default"], stale.now()) == 0
+        assert {p.state for p in session.exec(select(fakevendor.Probe)).all()} == {"Queued"}
+    emu.versions.close()
+    emu.db.dispose()

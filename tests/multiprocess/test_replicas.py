@@ -29,13 +29,6 @@ FAST = 43_200.0  # virtual seconds per real second: half a day a second
 RUN_FOR = timedelta(days=1)
 KILL_AFTER = 8  # acknowledged creates before one replica is killed
 
-# Until the branches that put the rest of the shared state in the store are merged (issue 16):
-# the lead's (worlds and clocks checked against the store, due work claimed once), faults-store
-# and journal-store. Their merge removes these marks.
-LEAD = pytest.mark.xfail(reason="needs the lead's branch (worlds, clocks, due-work claims in "
-                         "the store)", strict=False)
-FAULTS = pytest.mark.xfail(reason="needs faults-store and the lead's branch", strict=False)
-JOURNAL = pytest.mark.xfail(reason="needs journal-store and the lead's branch", strict=False)
 
 
 def at(sandbox: Sandbox, server: RunningEmulator) -> str:
@@ -47,18 +40,18 @@ def devices(base_url: str, sandbox: Sandbox) -> httpx.Response:
     return httpx.get(f"{base_url}/api/devices", auth=sandbox.cleverfox_auth, timeout=30)
 
 
-@LEAD
 def test_a_sandbox_made_through_a_is_served_by_b(replicas: Topology) -> None:
     sandbox = replicas.a.client.sandbox(freeze=True)
     on_a = devices(at(sandbox, replicas.a), sandbox)
     on_b = devices(at(sandbox, replicas.b), sandbox)
     assert on_a.status_code == 200, on_a.text
     assert on_b.status_code == 200, on_b.text
-    assert on_b.json() == on_a.json()
+    # Alike but for the links to the server each was asked through (AgentDownloadUrl).
+    assert on_b.text.replace(replicas.b.base_url, "{server}") == on_a.text.replace(
+        replicas.a.base_url, "{server}")
     assert sandbox.id in {listed.id for listed in replicas.b.client.sandboxes()}
 
 
-@FAULTS
 def test_a_fault_rule_set_through_a_fires_once_on_b(replicas: Topology) -> None:
     sandbox = replicas.a.client.sandbox(freeze=True)
     sandbox.add_fault(action="error", status=503, vendor="cleverfox", times=1)
@@ -67,7 +60,6 @@ def test_a_fault_rule_set_through_a_fires_once_on_b(replicas: Topology) -> None:
     assert statuses == [503, 200, 200]
 
 
-@JOURNAL
 def test_the_journal_read_through_either_shows_requests_served_by_both(
         replicas: Topology) -> None:
     sandbox = replicas.a.client.sandbox(freeze=True)
@@ -95,7 +87,6 @@ def _writer(proxy_url: str) -> dict[str, Any]:
     return sandbox
 
 
-@LEAD
 def test_eight_writers_spread_over_both_replicas_lose_nothing(replicas: Topology) -> None:
     default_before = parse_iso(replicas.a.client.clock()["now"])
     with ThreadPoolExecutor(WRITERS) as pool:
@@ -148,7 +139,6 @@ def _differences(ran: dict[int, list[dict[str, Any]]],
     return "\n".join(lines[:10])
 
 
-@LEAD
 def test_with_the_clock_running_fast_each_due_transition_is_applied_once(
         replicas: Topology) -> None:
     """Both replicas' engines apply a fast sandbox's due work; it must end as a twin sandbox
@@ -211,7 +201,6 @@ def _create_until(proxy_url: str, acks: Acks, stop: threading.Event) -> None:
             acks.add(made.json()["id"])
 
 
-@LEAD
 def test_sigkill_of_one_replica_mid_load_loses_no_acknowledged_write(
         own_replicas: Topology) -> None:
     acks = Acks()
