@@ -202,6 +202,9 @@ def test_two_engines_on_one_store_apply_each_transition_once(
         emu.sim.batch_size = 7
     clock = emus[0].clock("default")
     clock.advance(100)
+    with emus[0].db.session() as session:
+        emus[0].save_clock(session, "default")
+        session.commit()
     until = clock.now()
     applied: list[int] = []
 

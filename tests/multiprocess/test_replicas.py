@@ -52,6 +52,20 @@ def test_a_sandbox_made_through_a_is_served_by_b(replicas: Topology) -> None:
     assert sandbox.id in {listed.id for listed in replicas.b.client.sandboxes()}
 
 
+def test_a_key_turned_off_through_a_is_refused_by_b(replicas: Topology) -> None:
+    """B keeps the API keys it checked in memory; a partner turned inactive through A is
+    refused by B at its next request."""
+    sandbox = replicas.a.client.sandbox(freeze=True)
+    on_a, on_b = at(sandbox, replicas.a), at(sandbox, replicas.b)
+    assert devices(on_b, sandbox).status_code == 200  # B has checked, and keeps, the key
+    partners = httpx.get(f"{on_a}/api/partners", auth=sandbox.cleverfox_auth, timeout=30)
+    partner = partners.json()["data"][0]["PartnerId"]
+    turned = httpx.put(f"{on_a}/api/partners/{partner}", json={"IsInactive": True},
+                       auth=sandbox.cleverfox_auth, timeout=30)
+    assert turned.status_code == 200, turned.text
+    assert devices(on_b, sandbox).status_code == 401
+
+
 def test_a_fault_rule_set_through_a_fires_once_on_b(replicas: Topology) -> None:
     sandbox = replicas.a.client.sandbox(freeze=True)
     sandbox.add_fault(action="error", status=503, vendor="cleverfox", times=1)
