@@ -68,10 +68,33 @@ def _remake(name: str, template: str | None = None) -> None:
         admin.exec_driver_sql(f'CREATE DATABASE "{name}"{copy}')
 
 
+_fresh = [False]  # the test database was just made and no Emulator has opened it yet
+
+
 def recreate_database(template: str | None = None) -> None:
     """PostgreSQL: the test database made again (see _remake). Nothing of an earlier test
     survives, not even the tables a reset keeps (the secrets' epoch, the versions)."""
     _remake(str(make_url(TEST_DB).database), template)
+    _fresh[0] = True
+
+
+@pytest.fixture(autouse=True)
+def _each_app_on_a_database_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On PostgreSQL as on ":memory:", every Emulator made on the test database starts from
+    its own: a second one in the same test (a determinism test's second run) gets the
+    database made again, empty, instead of the first one's rows."""
+    if not ON_POSTGRES:
+        return
+    made = Emulator.__init__
+
+    def init(self: Emulator, settings: Settings) -> None:
+        if settings.db == TEST_DB:
+            if not _fresh[0]:
+                recreate_database()
+            _fresh[0] = False
+        made(self, settings)
+
+    monkeypatch.setattr(Emulator, "__init__", init)
 
 
 @pytest.fixture(scope="session")

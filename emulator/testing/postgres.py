@@ -21,6 +21,7 @@ import os
 import pwd
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -140,6 +141,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         parser.error("give a command to run, e.g. -- pytest tests/core")
+    # Stopped by SIGTERM (a CI timeout): unwind, so the cluster is stopped and deleted too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     with postgres_cluster() as cluster:
         print(f"PostgreSQL at {cluster.url}", file=sys.stderr, flush=True)
         return subprocess.run(command, env={**os.environ, "EMULATOR_TEST_DB": cluster.url},
