@@ -32,6 +32,11 @@ SEED = 424242
 # Every app built on it starts from an empty database, as on ":memory:".
 TEST_DB = os.environ.get("EMULATOR_TEST_DB", ":memory:")
 ON_POSTGRES = make_url(database_url(TEST_DB)).get_backend_name() == "postgresql"
+if ON_POSTGRES and os.environ.get("PYTEST_XDIST_WORKER"):
+    # Under pytest-xdist (-n), each worker process has a database of its own on the server.
+    _url = make_url(TEST_DB)
+    TEST_DB = _url.set(database=f"{_url.database}_{os.environ['PYTEST_XDIST_WORKER']}"
+                       ).render_as_string(hide_password=False)
 
 
 def make_settings(**overrides: object) -> Settings:
@@ -79,12 +84,13 @@ def recreate_database(template: str | None = None) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _each_app_on_a_database_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+def _each_app_on_a_database_of_its_own(request: pytest.FixtureRequest,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """On PostgreSQL as on ":memory:", every Emulator made on the test database starts from
     its own: a second one in the same test (a determinism test's second run) gets the
     database made again, empty, instead of the first one's rows."""
-    if not ON_POSTGRES:
-        return
+    if not ON_POSTGRES or request.node.get_closest_marker("shared_store"):
+        return  # (tests of servers sharing one store mark themselves shared_store)
     made = Emulator.__init__
 
     def init(self: Emulator, settings: Settings) -> None:

@@ -17,6 +17,9 @@ from emulator.app import create_app
 from tests.conftest import TEST_DB, make_settings
 from tests.vendors.rackspace.conftest import login as rackspace_login
 
+# Its servers share one store: on PostgreSQL, the suite's database (conftest).
+pytestmark = pytest.mark.shared_store
+
 
 def add(client: TestClient, **rule: Any) -> dict[str, Any]:
     response = client.post("/_emulator/faults", json=rule)

@@ -18,6 +18,9 @@ from emulator.app import create_app
 from emulator.core.journal_store import SLACK_SHARE, JournalEntry
 from tests.conftest import TEST_DB, emulator_of, make_settings, two_servers
 
+# Its servers share one store: on PostgreSQL, the suite's database (conftest).
+pytestmark = pytest.mark.shared_store
+
 
 @pytest.fixture
 def servers(tmp_path: Path) -> Iterator[tuple[TestClient, TestClient]]:

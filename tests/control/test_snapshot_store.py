@@ -9,12 +9,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import SQLModel
 
 from emulator.app import create_app
 from tests.conftest import T0, default_world_rows, make_settings
 from tests.vendors.cleverfox.helpers import basic
+
+# Its servers share one store: on PostgreSQL, the suite's database (conftest).
+pytestmark = pytest.mark.shared_store
 
 HOUR = 3600
 T0_PLUS_HOUR = "2026-01-05T10:00:00.000Z"

@@ -26,6 +26,9 @@ from tests.conftest import (
     two_servers,
 )
 
+# Its servers share one store: on PostgreSQL, the suite's database (conftest).
+pytestmark = pytest.mark.shared_store
+
 
 def shared_store(tmp_path: Path) -> str:
     """The store two servers share: the suite's database when it is one (PostgreSQL), else a
