@@ -162,19 +162,22 @@ def fleets(ctx: Ctx) -> list[Fleet]:
             select(column, func.count()).where(model.world_id == w).group_by(column))}
 
     cf = count(CfDevice, CfDevice.agent_online)
+    # An expression holding a bound parameter is grouped by its label: PostgreSQL binds the
+    # SELECT's and the GROUP BY's copies separately and would not see them as the same.
     br = {"no alerts": 0, "alerts": 0}
-    for n_alerts, n in s.exec(select(col(BrService.n_alerts) > 0, func.count())
-                              .where(BrService.world_id == w)
-                              .group_by(col(BrService.n_alerts) > 0)):
+    alerting = (col(BrService.n_alerts) > 0).label("alerting")
+    for n_alerts, n in s.exec(select(alerting, func.count()).where(BrService.world_id == w)
+                              .group_by(alerting.name)):
         br["alerts" if n_alerts else "no alerts"] += int(n)
     # The alert rule of code42.timing.Alerts, in SQL: a 100,000-device fleet is one query.
     d = Code42Device
     state = case((col(d.active).is_(False), "OK"),
                  (col(d.last_connected) <= ctx.now - CRITICAL_AFTER, "CriticalBackupAlert"),
                  (col(d.last_connected) <= ctx.now - WARNING_AFTER, "WarningBackupAlert"),
-                 else_="OK")
+                 else_="OK").label("alert_state")
     c42 = {"OK": 0, "WarningBackupAlert": 0, "CriticalBackupAlert": 0}
-    for name, n in s.exec(select(state, func.count()).where(d.world_id == w).group_by(state)):
+    for name, n in s.exec(select(state, func.count()).where(d.world_id == w)
+                          .group_by(state.name)):
         c42[name] += int(n)
     return [
         Fleet("CleverFox agents", {"online": cf.get("True", 0) + cf.get("1", 0),

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Table, UniqueConstraint
 from sqlmodel import Field
 
 from emulator.core.db import UTCDateTime
@@ -188,9 +188,25 @@ Code42Device.__table__.append_constraint(  # type: ignore[attr-defined]
     Index("ix_code42_device_world_org", "world_id", "org_id", "id"))
 Code42Device.__table__.append_constraint(  # type: ignore[attr-defined]
     Index("ix_code42_device_world_dest", "world_id", "destination_id", "id"))
-for _column in sorted(set(DEVICE_SORT_COLUMNS.values())):
-    Code42Device.__table__.append_constraint(  # type: ignore[attr-defined]
-        Index(f"ix_code42_device_world_{_column}", "world_id", _column, "id"))
+
+def _sort_indexes(table: Table) -> None:
+    """The (world_id, column, id) index of each report sort column.
+
+    A nullable column's index keeps NULLs first, as the report orders them (core.ordering):
+    SQLite's default, and on PostgreSQL stated, since its default index holds them last and
+    could not serve that order (scanned backwards it serves DESC NULLS LAST).
+    """
+    for name in sorted(set(DEVICE_SORT_COLUMNS.values())):
+        index = f"ix_code42_device_world_{name}"
+        if not table.c[name].nullable:
+            table.append_constraint(Index(index, "world_id", name, "id"))
+            continue
+        table.append_constraint(Index(index, "world_id", name, "id").ddl_if(dialect="sqlite"))
+        table.append_constraint(Index(index, "world_id", table.c[name].asc().nulls_first(), "id")
+                                .ddl_if(dialect="postgresql"))
+
+
+_sort_indexes(Code42Device.__table__)  # type: ignore[attr-defined]
 
 
 class Code42Token(WorldScoped, table=True):

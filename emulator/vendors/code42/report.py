@@ -29,6 +29,7 @@ from sqlalchemy import (
 
 from emulator.core.db import UTCDateTime
 from emulator.core.engine import Ctx
+from emulator.core.ordering import ordered
 from emulator.core.timeutil import UTC, iso_z
 from emulator.vendors.code42.auth import Caller
 from emulator.vendors.code42.models import (
@@ -135,9 +136,8 @@ def _order(query: ReportQuery) -> list[Any]:
         column = D.active == False  # noqa: E712
     else:
         column = D[DEVICE_SORT_COLUMNS[key]]
-    if query.descending:
-        return [column.desc(), D.id.desc()]
-    return [column.asc(), D.id.asc()]
+    order = ordered(column, query.descending)
+    return [order, D.id.desc() if query.descending else D.id.asc()]
 
 
 def _raw(column: Any) -> Any:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import col, delete, select
 
 from emulator.core.engine import Ctx
+from emulator.core.ordering import ordered
 from emulator.core.sequence import next_id
 from emulator.vendors.rackspace import serializer as views
 from emulator.vendors.rackspace.agents import BACKUP, RESTORE, new_backup
@@ -106,7 +107,8 @@ def restorable(ctx: Ctx, config: Configuration) -> list[Backup]:
     rows = list(ctx.session.exec(select(Backup).where(
         Backup.world_id == ctx.world_id, Backup.config_id == config.id,
         col(Backup.state).in_(DONE))
-        .order_by(col(Backup.completed_time).desc(), col(Backup.id).desc())).all())
+        .order_by(ordered(col(Backup.completed_time), descending=True),
+                  col(Backup.id).desc())).all())
     if config.version_retention and rows:
         kept = timedelta(days=config.version_retention)
         rows = rows[:1] + [b for b in rows[1:] if b.completed_time
