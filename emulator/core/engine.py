@@ -253,15 +253,17 @@ class Simulation:
         return [Due(r.id, r.due_at, r.kind, r.entity_id, r.payload, r.id) for r in rows]
 
     def run_due(self, session: Session, world: World, until: datetime, *,
-                commit: bool = True) -> int:
+                commit: bool = True, stored_clock: bool = False) -> int:
         """Apply every transition of `world` due at or before `until`, in order.
 
         `commit=False` (building a world): nothing is committed and a failing handler raises.
+        `stored_clock`: no later than the world's clock as stored (see `run_chunk`).
         """
         applied = 0
         while applied < MAX_TRANSITIONS_PER_RUN:
             step = self.run_chunk(session, world, until, budget=None,
-                                  limit=MAX_TRANSITIONS_PER_RUN - applied, commit=commit)
+                                  limit=MAX_TRANSITIONS_PER_RUN - applied, commit=commit,
+                                  stored_clock=stored_clock)
             applied += step.applied
             if step.finished:
                 break
@@ -272,15 +274,17 @@ class Simulation:
 
     def run_chunk(self, session: Session, world: World, until: datetime, *,
                   budget: float | None, limit: int = MAX_TRANSITIONS_PER_RUN,
-                  commit: bool = True) -> Step:
+                  commit: bool = True, stored_clock: bool = False) -> Step:
         """Apply `world`'s transitions due by `until`, in order, for about `budget` seconds of
-        work (None: until done), and commit once. Always applies at least one if any is due."""
+        work (None: until done), and commit once. Always applies at least one if any is due.
+
+        `stored_clock` (a server whose store other processes share): `until` is also bounded
+        by the world's clock as stored, read under the claim's lock, since another process may
+        have frozen, moved or dropped the world after this one read its copy of the clock."""
         if not self.is_due(session, world.id, until):
             return Step(0, True, None)
-        if self.versions is not None and commit:
-            # Another process may have frozen, moved or dropped the world since this one last
-            # read its clock: under the claim's lock, the stored clock bounds the chunk.
-            wrote(session, [world.id])
+        if stored_clock:
+            wrote(session, [world.id])  # the claim's lock, then the clock it guards
             stored = _stored_now(session, world.id)
             if stored is None:
                 return Step(0, True, None)

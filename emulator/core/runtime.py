@@ -187,7 +187,8 @@ class Emulator:
         with self.db.session() as session:
             for world_id in self._due_worlds():
                 applied += self.sim.run_due(session, self.worlds[world_id],
-                                            self.clocks[world_id].now())
+                                            self.clocks[world_id].now(),
+                                            stored_clock=self.shared)
         return applied
 
     # -- catching a world up, off the request path ---------------------------------------
@@ -233,7 +234,8 @@ class Emulator:
                         with self.db.session() as session:
                             step = self.sim.run_chunk(session, world,
                                                       self.clock(world_id).now(),
-                                                      budget=self.chunk_seconds)
+                                                      budget=self.chunk_seconds,
+                                                      stored_clock=self.shared)
                         if step.finished:
                             break
                         if step.reached is not None:
@@ -397,9 +399,10 @@ class Emulator:
         try:
             asyncio.get_running_loop()
         except RuntimeError:  # no event loop (tools, plain tests): apply it all now
-            self.sim.run_due(session, world, now)
+            self.sim.run_due(session, world, now, stored_clock=self.shared)
             return Ctx(session, world, now, self.sim)
-        step = self.sim.run_chunk(session, world, now, budget=self.chunk_seconds)
+        step = self.sim.run_chunk(session, world, now, budget=self.chunk_seconds,
+                                  stored_clock=self.shared)
         if not step.finished:
             reached = step.reached or now
             self._reached[world_id] = (world, reached)

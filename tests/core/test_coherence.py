@@ -242,7 +242,7 @@ def test_a_chunk_never_runs_past_the_stored_clock(
     stale = emu.clock("default")
     stale.advance(3600)  # in this process's memory only, never saved
     with emu.db.session() as session:
-        assert emu.sim.run_due(session, emu.worlds["default"], stale.now()) == 0
+        emu.ctx(session, "default")  # no event loop: applies what is due by its clock, here
         assert {p.state for p in session.exec(select(fakevendor.Probe)).all()} == {"Queued"}
     emu.versions.close()
     emu.db.dispose()
