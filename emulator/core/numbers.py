@@ -46,6 +46,7 @@ __all__ = [
     "as_id",
     "as_int",
     "is_digits",
+    "names_a_row",
     "parse_int",
     "strict_digits",
 ]
@@ -68,13 +69,13 @@ def parse_int(name: str, text: str, *, lo: int = COLUMN_MIN, hi: int = COLUMN_MA
     return number
 
 
-def as_int(text: str) -> int | None:
-    """`text` as an integer an INTEGER column holds, or None when it is not one (the caller
-    names it)."""
+def as_int(text: str, *, lo: int = COLUMN_MIN, hi: int = COLUMN_MAX) -> int | None:
+    """`text` as an integer from `lo` to `hi` (what an INTEGER column holds unless told), or
+    None when it is not one (the caller names it)."""
     if not _SIGNED.fullmatch(text):
         return None
     number = int(text)
-    return number if COLUMN_MIN <= number <= COLUMN_MAX else None
+    return number if lo <= number <= hi else None
 
 
 def is_digits(text: str) -> bool:
@@ -111,6 +112,12 @@ def strict_digits(value: Any) -> Any:
 NO_SUCH_ID = "id_out_of_range"
 """Error type of an id that is ASCII digits past what its column holds: it names no row, so
 the surface answers 404 (not found) rather than 400 (see core.surface)."""
+
+
+def names_a_row(ident: int) -> bool:
+    """Whether an id already read as a number fits an INTEGER id column (else it names no
+    row, and must not reach the driver)."""
+    return 0 <= ident <= COLUMN_MAX
 
 
 def _id_digits(hi: int) -> Callable[[Any], Any]:
