@@ -24,7 +24,7 @@ from emulator.console.templating import render
 from emulator.console.worlds import WorldInfo, world_info
 from emulator.core.errors import NotFound
 from emulator.core.journal import MAX_CAPACITY, JournalQuery
-from emulator.core.numbers import as_id
+from emulator.core.numbers import INT64_MAX, as_id
 from emulator.core.runtime import Emulator
 from emulator.core.world import DEFAULT_WORLD_ID
 
@@ -108,7 +108,7 @@ async def events(request: Request) -> Response:
     wants_traffic = "traffic" in request.query_params.get("parts", "").split(",")
     filters = traffic_filters(request.query_params)
     last_id = request.headers.get("last-event-id") or request.query_params.get("after") or "0"
-    after = as_id(last_id) or 0
+    after = as_id(last_id, hi=INT64_MAX) or 0  # a journal id (BIGINT)
     root = str(request.base_url).rstrip("/")
 
     async def feed() -> AsyncIterator[str]:

@@ -18,7 +18,7 @@ from pydantic import (
 
 from emulator.core.deps import EmulatorDep, SandboxFilterDep, require_world
 from emulator.core.errors import NotFound
-from emulator.core.numbers import IdText, Int64
+from emulator.core.numbers import BigIdText, Int64
 from emulator.core.render import json_response
 from emulator.core.routes import DeferredRoute
 from emulator.core.timeutil import UTC
@@ -166,7 +166,7 @@ async def clear_faults(emu: EmulatorDep, sandbox: SandboxFilterDep) -> Response:
 
 
 @router.get("/{rule_id}", response_model=FaultView, summary="One fault rule")
-async def get_fault(emu: EmulatorDep, rule_id: IdText) -> Response:
+async def get_fault(emu: EmulatorDep, rule_id: BigIdText) -> Response:
     rule = emu.faults.get(rule_id)
     if rule is None:
         raise NotFound(f"no fault rule {rule_id}")
@@ -174,7 +174,7 @@ async def get_fault(emu: EmulatorDep, rule_id: IdText) -> Response:
 
 
 @router.delete("/{rule_id}", status_code=204, summary="Remove a fault rule")
-async def remove_fault(emu: EmulatorDep, rule_id: IdText) -> Response:
+async def remove_fault(emu: EmulatorDep, rule_id: BigIdText) -> Response:
     if not emu.faults.remove(rule_id):
         raise NotFound(f"no fault rule {rule_id}")
     return Response(status_code=204)

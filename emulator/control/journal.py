@@ -12,7 +12,7 @@ from emulator.core.clock import check_in_range
 from emulator.core.deps import EmulatorDep, SandboxFilterDep
 from emulator.core.errors import InvalidInput, NotFound
 from emulator.core.journal import MAX_BODY_BYTES, MAX_CAPACITY, JournalQuery, check_bounds
-from emulator.core.numbers import IdText, IntText
+from emulator.core.numbers import BigIdText, IntText
 from emulator.core.render import json_response
 from emulator.core.routes import DeferredRoute
 from emulator.core.runtime import Emulator
@@ -62,7 +62,7 @@ async def find_requests(
             description="a sandbox id, or 'default' for the default world")] = None,
         since: Annotated[datetime | None, Query(description="virtual time, ISO 8601")] = None,
         until: Annotated[datetime | None, Query(description="virtual time, ISO 8601")] = None,
-        after: Annotated[IdText | None, Query(description="only entries after this id")] = None,
+        after: Annotated[BigIdText | None, Query(description="only entries after this id")] = None,
         fault: Annotated[bool | None, Query(description="only those a fault fired on")] = None,
         limit: Annotated[IntText, Query(ge=0, le=MAX_LIMIT, description="newest N kept")] = 100,
 ) -> Response:
@@ -99,7 +99,7 @@ async def put_config(emu: EmulatorDep, body: JournalConfig) -> dict[str, int]:
 
 
 @router.get("/{entry_id}", summary="One recorded request")
-async def get_request(emu: EmulatorDep, entry_id: IdText) -> Response:
+async def get_request(emu: EmulatorDep, entry_id: BigIdText) -> Response:
     entry = emu.journal.get(entry_id)
     if entry is None:
         raise NotFound(f"no journal entry {entry_id} (the journal keeps the newest "

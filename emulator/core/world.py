@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, BigInteger, Column
 from sqlmodel import Field, SQLModel
 
 from emulator.core.clock import ClockState
@@ -28,7 +28,7 @@ class World(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=40)
     kind: str = Field(max_length=16)  # "default", "sandbox" or "template"
     ordinal: int = Field(description="0 for the default world, 1, 2, ... for sandboxes")
-    seed: int
+    seed: int = Field(sa_type=BigInteger)  # any 64-bit seed (control's Int64)
     name: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(sa_type=UTCDateTime)
     credentials: dict[str, Any] = Field(default_factory=dict,

@@ -122,6 +122,18 @@ def test_a_sandbox_has_its_own_clock(fake_client: TestClient) -> None:
     assert {p["state"] for p in _probes(fake_client, "default")} == {"Queued"}
 
 
+def test_a_seed_is_any_64_bit_integer_on_every_store(client: TestClient) -> None:
+    """A world's seed is stored in a BIGINT column: past 2**31 (PostgreSQL's INTEGER) too."""
+    for seed in (2**31, 2**63 - 1, -(2**63)):
+        sandbox = client.post("/_emulator/sandboxes", json={"seed": seed})
+        assert sandbox.status_code == 201, sandbox.text
+        assert client.get(f"/_emulator/sandboxes/{sandbox.json()['id']}").json()["seed"] == seed
+    reset = client.post("/_emulator/reset", json={"seed": 2**31})
+    assert reset.status_code == 200 and reset.json()["seed"] == 2**31
+    past = client.post("/_emulator/sandboxes", json={"seed": 2**63})
+    assert past.status_code == 422 and "seed" in past.json()["message"]
+
+
 def test_sandbox_options(client: TestClient) -> None:
     body = {"now": "2030-06-01T12:00:00Z", "freeze": True, "name": "demo for ACME"}
     sandbox = client.post("/_emulator/sandboxes", json=body).json()

@@ -29,10 +29,11 @@ def _main_only(call: Call, action: str) -> None:
 
 def contact_of(call: Call, name: str = "contact_id") -> BrUser:
     """The contact of the caller's account named by parameter `name`."""
-    contact_id = call.params.integer(name)
+    contact_id = call.params.ident(name)
     contact = in_world(call.session, BrUser, call.c.world_id, contact_id)
     if contact is None or contact.account_id != call.me.owner_id:
-        raise UnknownObject(f"unknown {name} {contact_id}")
+        shown = contact_id if contact_id is not None else call.params.require(name).strip()
+        raise UnknownObject(f"unknown {name} {shown}")
     return contact
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping
 
+from emulator.core.numbers import COLUMN_MAX, COLUMN_MIN, as_int
 from emulator.vendors.backuprun.errors import InvalidValue, MissingParameter
 
 __all__ = ["Params"]
@@ -41,18 +42,27 @@ class Params:
             raise InvalidValue(name, value, "an email address")
         return value
 
-    def integer(self, name: str, *, required: bool = True, low: int | None = None,
-                high: int | None = None) -> int | None:
+    def integer(self, name: str, *, required: bool = True, low: int = COLUMN_MIN,
+                high: int = COLUMN_MAX) -> int | None:
+        """An integer from `low` to `high` (by default what an INTEGER column holds)."""
         value = self.require(name) if required else self.get(name)
         if value is None:
             return None
         value = value.strip()
         if not _INT.match(value):
             raise InvalidValue(name, value, "an integer")
-        number = int(value)
-        if (low is not None and number < low) or (high is not None and number > high):
+        number = as_int(value)
+        if number is None or not low <= number <= high:
             raise InvalidValue(name, value, f"an integer from {low} to {high}")
         return number
+
+    def ident(self, name: str) -> int | None:
+        """A row id: an integer, or None when past what an id column holds (it names no row,
+        and the caller answers as for an unknown id)."""
+        value = self.require(name).strip()
+        if not _INT.match(value):
+            raise InvalidValue(name, value, "an integer")
+        return as_int(value)
 
     def flag(self, name: str, default: int = 0) -> int:
         """A 0/1 switch; absent means `default`."""

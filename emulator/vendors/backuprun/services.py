@@ -51,9 +51,10 @@ def _check_access(call: Call, service: BrService | None, label: str) -> BrServic
 
 
 def _by_id(call: Call, name: str) -> BrService:
-    ident = call.params.integer(name)
+    ident = call.params.ident(name)
+    shown = ident if ident is not None else call.params.require(name).strip()
     return _check_access(call, in_world(call.session, BrService, call.c.world_id, ident),
-                         f"{name} {ident}")
+                         f"{name} {shown}")
 
 
 def _by_service_id(call: Call, name: str = "service_id") -> BrService:
@@ -184,7 +185,7 @@ def edit_service(call: Call) -> etree._Element:
         return ok_document()
     if call.me.role != ROLE_MAIN:
         raise AccessDenied("only the main user of the account can assign services")
-    subuser_id = call.params.integer("subuser_id")
+    subuser_id = call.params.ident("subuser_id")
     if subuser_id not in (0, -1):  # else a contact of the account, by its id in this world
         contact = contact_of(call, "subuser_id")
         if contact.role != ROLE_SUBUSER:

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from emulator.core.coherence import key_cache
 from emulator.core.engine import Ctx
 from emulator.core.errors import BadRequest, Conflict, EmulatorError
-from emulator.core.numbers import as_int
+from emulator.core.numbers import INT64_MAX, INT64_MIN, as_int
 from emulator.core.runtime import Emulator
 from emulator.core.sequence import next_id
 from emulator.core.wintz import WINDOWS_ZONES, is_windows_zone, windows_zone
@@ -124,7 +124,7 @@ def parse_json(content_type: str | None, raw: bytes) -> Any:
 def _int_param(name: str, value: str | None, default: int, hi: int) -> int:
     if value is None or value == "":
         return default
-    number = as_int(value)
+    number = as_int(value, lo=INT64_MIN, hi=INT64_MAX)  # then bounded to 1..hi below
     if number is None:
         raise FieldError(name, f"'{value}' is not an integer")
     if not 1 <= number <= hi:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from emulator.core.engine import Ctx
-from emulator.core.numbers import as_int
+from emulator.core.numbers import INT64_MAX, INT64_MIN, as_int
 from emulator.vendors.rackspace import serializer as views
 from emulator.vendors.rackspace.agents import AGENT, BACKUP_RUNNING, wake
 from emulator.vendors.rackspace.errors import BadField, NoSuchItem, NotAllowed
@@ -237,7 +237,8 @@ def set_logging(ctx: Ctx, tenant_id: str, form: dict[str, Any]) -> None:
     """PUT /agent/logging with MachineAgentId and LoggingLevelId 1..6 (form-encoded)."""
     values: dict[str, int] = {}
     for field in ("MachineAgentId", "LoggingLevelId"):
-        number = as_int(str(form.get(field)).strip())
+        # Bounded below: the level to 1..6, the agent id by get_agent (past its column: 404).
+        number = as_int(str(form.get(field)).strip(), lo=INT64_MIN, hi=INT64_MAX)
         if number is None:
             raise BadField(field, "an integer is required")
         values[field] = number

@@ -13,6 +13,7 @@ from sqlalchemy import event, inspect
 from sqlmodel import Session, select
 
 from emulator.core.engine import Ctx
+from emulator.core.numbers import names_a_row
 from emulator.vendors.rackspace.models import RaxRow
 
 __all__ = ["by_id", "storable"]
@@ -21,8 +22,8 @@ R = TypeVar("R", bound=RaxRow)
 
 
 def storable(ident: int) -> bool:
-    """Whether an id fits the store's integers (larger ones exist nowhere: 404, not 500)."""
-    return 0 < ident < 2**63
+    """Whether an id fits its column (larger ones exist nowhere: 404, not 500; core.numbers)."""
+    return ident > 0 and names_a_row(ident)
 
 
 _KEY = "rackspace.rows"

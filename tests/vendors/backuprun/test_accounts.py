@@ -136,3 +136,21 @@ def test_subuser_cannot_read_tasks_of_other_services(client: TestClient) -> None
     error(api(client, "runPolicy", service_id=ran.get("service_id")), "access_denied")
     error(api(client, "setActivationHint", service_id=ran.get("service_id"),
               activation_hint="install-on-Linux"), "access_denied")
+
+
+def test_form_ids_past_an_id_column_are_unknown_as_ids_never_issued(client: TestClient) -> None:
+    """2**31 overflows PostgreSQL's INTEGER id (SQLite's is 64-bit): on both stores it names no
+    row, as 424242 does; past 18 digits BackupRun reads no integer at all."""
+    login(client)
+    sc_id = add_service(client).get("id")
+    for value in ("424242", str(2**31), str(10**18 - 1)):
+        assert f"contact_id {value}" in error(api(client, "updateContactData",
+                                                  contact_id=value), "not_found")
+        assert f"subuser_id {value}" in error(api(client, "editService", sc_id=sc_id,
+                                                  service_action="set_subuser",
+                                                  subuser_id=value), "not_found")
+        assert f"sc_id {value}" in error(api(client, "editService", sc_id=value,
+                                             service_action="terminate"), "not_found")
+    assert "subuser_id" in error(api(client, "editService", sc_id=sc_id,
+                                     service_action="set_subuser", subuser_id=str(2**63 - 1)),
+                                 "invalid_value")

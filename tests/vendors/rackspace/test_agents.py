@@ -110,6 +110,14 @@ def test_logging_level_takes_the_form_encoded_body(client: TestClient, rax: Rax)
     other = client.put(rax.url("/agent/logging"), headers=headers,
                        content="MachineAgentId=999999&LoggingLevelId=2")
     assert other.status_code == 404
+    # past the id column (PostgreSQL's INTEGER) an agent never issued too, on every store
+    for ident in (2**31, 2**63 - 1):
+        past = client.put(rax.url("/agent/logging"), headers=headers,
+                          content=f"MachineAgentId={ident}&LoggingLevelId=2")
+        assert past.status_code == 404 and "itemNotFound" in past.json(), past.text
+    level = client.put(rax.url("/agent/logging"), headers=headers,
+                       content=f"MachineAgentId={agent_id}&LoggingLevelId={2**31}")
+    assert level.status_code == 400 and "from 1 (FATAL) to 6" in level.text
 
 
 def test_delete_agent_removes_it_and_its_data(rax: Rax) -> None:
