@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,25 +111,35 @@ def caller(client: TestClient) -> Caller:
     return Caller(client)
 
 
-@pytest.mark.parametrize("surface", WALKED)
-def test_hostile_path_and_query_parameters_never_give_a_5xx(caller: Caller, surface: str) -> None:
-    walked = 0
+def _parameters_sent(caller: Caller, surface: str, values: Sequence[str]
+                     ) -> Iterator[tuple[Op, str, str, bool, str, Any]]:
+    """Each path and query parameter of `surface`'s operations sent each of `values` (the
+    caller checks no answer is a 5xx): (operation, where, name, documented as an integer,
+    value, answer)."""
     for op, document in _operations(caller.client, surface):
         for param in op.spec.get("parameters", ()):
             where, name = param["in"], param["name"]
             if where not in ("path", "query") or name == "tenant_id":
                 continue
             integer = _type(param.get("schema", {}), document) == "integer"
-            for value in HOSTILE_NUMBERS:
+            for value in values:
                 body = _sample(op, document)
                 if where == "path":
                     response = caller.send(op, path={name: value}, body=body)
                 else:
                     response = caller.send(op, query={name: value}, body=body)
-                walked += 1
-                if integer and response.status_code not in (401, 403, 405):
-                    assert 400 <= response.status_code < 500, (op, name, value, response.text)
-                    assert name in response.text, (op, name, value, response.text)
+                yield op, where, name, integer, value, response
+
+
+@pytest.mark.parametrize("surface", WALKED)
+def test_hostile_path_and_query_parameters_never_give_a_5xx(caller: Caller, surface: str) -> None:
+    walked = 0
+    for op, _, name, integer, value, response in _parameters_sent(caller, surface,
+                                                                  HOSTILE_NUMBERS):
+        walked += 1
+        if integer and response.status_code not in (401, 403, 405):
+            assert 400 <= response.status_code < 500, (op, name, value, response.text)
+            assert name in response.text, (op, name, value, response.text)
     assert walked > 0 or surface == "backuprun"  # one operation, its call named in a form
 
 
@@ -271,22 +281,12 @@ def test_numbers_past_an_integer_column_in_any_parameter_never_give_a_5xx(
     """Ids documented as strings (Code42's, CleverFox's resources) reach the same columns; a
     query integer refused is named."""
     walked = 0
-    for op, document in _operations(caller.client, surface):
-        for param in op.spec.get("parameters", ()):
-            where, name = param["in"], param["name"]
-            if where not in ("path", "query") or name == "tenant_id":
-                continue
-            integer = _type(param.get("schema", {}), document) == "integer"
-            for value in PAST_INTEGER_COLUMN:
-                body = _sample(op, document)
-                if where == "path":
-                    response = caller.send(op, path={name: value}, body=body)
-                else:
-                    response = caller.send(op, query={name: value}, body=body)
-                walked += 1
-                if where == "query" and integer and response.status_code >= 400 \
-                        and response.status_code not in (401, 403, 405):
-                    assert name in response.text, (op, name, value, response.text)
+    for op, where, name, integer, value, response in _parameters_sent(
+            caller, surface, PAST_INTEGER_COLUMN):
+        walked += 1
+        if where == "query" and integer and response.status_code >= 400 \
+                and response.status_code not in (401, 403, 405):
+            assert name in response.text, (op, name, value, response.text)
     assert walked > 0 or surface == "backuprun"  # one operation, its call named in a form
 
 

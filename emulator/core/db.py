@@ -28,7 +28,8 @@ from sqlmodel import Session, SQLModel, create_engine
 
 from emulator.core.timeutil import UTC, as_utc
 
-__all__ = ["Database", "UTCDateTime", "database_url", "driver_cursor", "insert_sql", "placeholder",
+__all__ = ["Database", "UTCDateTime", "database_url", "driver_cursor", "insert_sql", "let_go",
+           "placeholder",
            "register_tables", "restart_sequences", "state_tables"]
 
 BUSY_TIMEOUT_MS = 10_000
@@ -70,6 +71,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def let_go(held: Any, invalidate: bool = False) -> None:
+    """Give back a DBAPI connection held outside any session (engine.raw_connection()):
+    discarded when it broke (`invalidate`), else closed back to the pool; None is fine."""
+    if held is not None:
+        if invalidate:
+            held.invalidate()
+        else:
+            held.close()
 
 
 def placeholder(dialect: Dialect) -> str:

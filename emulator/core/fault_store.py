@@ -28,7 +28,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel
 
-from emulator.core.db import UTCDateTime, placeholder
+from emulator.core.db import UTCDateTime, let_go, placeholder
 from emulator.core.versions import FAULTS, bump
 
 __all__ = ["FaultCounter", "FaultRuleRow", "FaultStore"]
@@ -216,8 +216,4 @@ class FaultStore:
 
     def close(self, invalidate: bool = False) -> None:
         held, self._held = self._held, None
-        if held is not None:
-            if invalidate:
-                held.invalidate()
-            else:
-                held.close()
+        let_go(held, invalidate)

@@ -41,6 +41,7 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClauseList, TextClause
 from sqlmodel import Field, SQLModel
 
+from emulator.core.db import let_go
 from emulator.core.journal_store import JOURNAL_TABLES
 from emulator.core.secrets import SecretEpoch
 from emulator.core.world import Counter, World
@@ -241,8 +242,4 @@ class StoreVersions:
 
     def close(self, invalidate: bool = False) -> None:
         held, self._held = self._held, None
-        if held is not None:
-            if invalidate:
-                held.invalidate()
-            else:
-                held.close()
+        let_go(held, invalidate)
