@@ -49,6 +49,10 @@ def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
     APPLIED.clear()
     emulator = Emulator(make_settings())
     emulator.open()
+    # Its clocks are moved by hand, in this process's memory only (never saved): on a store
+    # others may share (EMULATOR_TEST_DB), the engine would hold due work to the stored
+    # clock, as it must when another process may have moved it (Simulation.run_chunk).
+    emulator.shared = False
     yield emulator
     emulator.db.dispose()
 
