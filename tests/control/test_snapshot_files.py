@@ -14,15 +14,9 @@ from emulator.app import create_app
 from emulator.core import snapshot_files
 from emulator.core.world import World
 from tests.conftest import TEST_DB, emulator_of, make_settings
+from tests.control.snapshot_calls import save as _save
 
 JSON_HEADERS = {"Content-Type": "application/json"}
-
-
-def _save(client: TestClient, name: str, **body: Any) -> dict[str, Any]:
-    response = client.post("/_emulator/snapshots", json={"name": name, **body})
-    assert response.status_code == 201, response.text
-    view: dict[str, Any] = response.json()
-    return view
 
 
 def _import(client: TestClient, data: bytes | str, **query: Any) -> Any:

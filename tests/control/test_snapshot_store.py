@@ -7,7 +7,6 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,6 +14,8 @@ from sqlmodel import SQLModel
 
 from emulator.app import create_app
 from tests.conftest import T0, default_world_rows, make_settings
+from tests.control.snapshot_calls import restore as _restore
+from tests.control.snapshot_calls import save as _save
 from tests.vendors.cleverfox.helpers import basic
 
 # Its servers share one store: on PostgreSQL, the suite's database (conftest).
@@ -33,20 +34,6 @@ def _two_servers(tmp_path: Path) -> Iterator[tuple[TestClient, TestClient]]:
     """A and B on one SQLite file; B opens after A has built the default world."""
     with _server(tmp_path / "s.db") as a, _server(tmp_path / "s.db") as b:
         yield a, b
-
-
-def _save(client: TestClient, name: str, **body: Any) -> dict[str, Any]:
-    response = client.post("/_emulator/snapshots", json={"name": name, **body})
-    assert response.status_code == 201, response.text
-    view: dict[str, Any] = response.json()
-    return view
-
-
-def _restore(client: TestClient, name: str) -> dict[str, Any]:
-    response = client.post(f"/_emulator/snapshots/{name}/restore")
-    assert response.status_code == 200, response.text
-    view: dict[str, Any] = response.json()
-    return view
 
 
 def _headers(client: TestClient) -> dict[str, str]:

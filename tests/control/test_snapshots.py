@@ -9,24 +9,12 @@ from fastapi.testclient import TestClient
 
 from emulator.core import snapshots
 from tests.conftest import T0, emulator_of
+from tests.control.snapshot_calls import restore as _restore
+from tests.control.snapshot_calls import save as _snapshot
 from tests.vendors.cleverfox.helpers import basic, new_device, new_job
 
 DAY = 86400
 T0_PLUS_HOUR = "2026-01-05T10:00:00.000Z"
-
-
-def _snapshot(client: TestClient, name: str, **body: Any) -> dict[str, Any]:
-    response = client.post("/_emulator/snapshots", json={"name": name, **body})
-    assert response.status_code == 201, response.text
-    view: dict[str, Any] = response.json()
-    return view
-
-
-def _restore(client: TestClient, name: str) -> dict[str, Any]:
-    response = client.post(f"/_emulator/snapshots/{name}/restore")
-    assert response.status_code == 200, response.text
-    view: dict[str, Any] = response.json()
-    return view
 
 
 def _sandbox(client: TestClient, **body: Any) -> dict[str, Any]:
