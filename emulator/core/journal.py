@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 from fnmatch import fnmatchcase
 from typing import Any, NamedTuple
 
+from sqlalchemy.engine import Engine
+
 from emulator.core.db import Database
 from emulator.core.journal_store import Bounds, Row, Store, Writer
 from emulator.core.masking import mask_body, mask_headers, mask_query
@@ -180,6 +182,11 @@ class Journal:
         self.capacity, self.body_bytes = capacity, body_bytes
         self._store = Store(db, capacity, body_bytes)
         self._writer = Writer(self._store, self._adopt)
+
+    @property
+    def engine(self) -> Engine:
+        """The engine the entries are kept with (on a SQLite file, the journal's own file's)."""
+        return self._store.engine
 
     def _adopt(self, bounds: Bounds) -> None:
         self.capacity, self.body_bytes = bounds

@@ -20,12 +20,23 @@ the network for it: on PostgreSQL the commit runs in a thread; on a SQLite file 
 the loop on a connection that gives up at once if another process holds the write lock, and
 then runs in a thread (a thread hop cost a request more CPU than the commit itself); on
 `:memory:` (one shared connection, no other process) it runs on the loop.
+
+On a SQLite file the journal has a file of its own beside the store (`<file>.journal`,
+`journal_file`). SQLite drops a connection's whole page cache when it finds the database
+changed by another connection, and recording commits once per few requests: in the store's
+own file, that made every hot read re-read its pages, which held `serve --workers 2` to
+1.41x one worker's hot reads (issue 16; the journal off: 1.69x). Processes over one file
+also take turns at its journal through a lock file (`Turns`) before they ask SQLite for its
+write lock, whose own wait sleeps 1, 2, 5, 10 ms and more between tries; a process waiting
+on the lock file is woken the moment the other lets go.
 """
 
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import logging
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -33,12 +44,13 @@ from typing import Any, TypeVar
 from sqlalchemy import BigInteger, Column, Integer, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlmodel import Field, SQLModel
 
 from emulator.core.db import Database, placeholder
 
 __all__ = ["COLUMNS", "JOURNAL_TABLES", "SLACK_SHARE", "Bounds", "JournalBounds",
-           "JournalEntry", "Row", "Store", "Writer"]
+           "JournalEntry", "Row", "Store", "Writer", "journal_file"]
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +64,7 @@ JOURNAL_TABLES = (ENTRY_TABLE, BOUNDS_TABLE)  # toolkit state: no response reads
 # 10,000-entry ring at once held the event loop up to 18 ms, most of the hot reads' p99.
 SLACK_SHARE = 10
 TRIM_EVERY = 32
+RETRIES_ON_LOOP = 8  # turns asked for on the event loop before a commit goes to a thread
 CHECKPOINT_EVERY = 500  # entries committed on the event loop between two WAL checkpoints
 
 _ID = BigInteger().with_variant(Integer, "sqlite")  # INTEGER PRIMARY KEY: SQLite's rowid
@@ -106,11 +119,73 @@ Bounds = tuple[int, int]  # (capacity, body_bytes)
 T = TypeVar("T")
 
 
+def journal_file(db: Database) -> str | None:
+    """The journal's own file beside a SQLite file store; None for any other store."""
+    if not db.is_sqlite or db.is_memory:
+        return None
+    return f"{db.engine.url.database}.journal"
+
+
+def _journal_engine(db: Database) -> Engine:
+    """The engine the journal is kept with: its own file's beside a SQLite file (disposed with
+    the store's), else the store's own. The own file's tables are made by each connection as
+    it opens (`IF NOT EXISTS`: processes starting at once race harmlessly), so nothing is
+    touched before the journal is first used."""
+    path = journal_file(db)
+    if path is None:
+        return db.engine
+    own = Database(path)
+    dialect = own.engine.dialect
+    tables = [SQLModel.metadata.tables[name] for name in JOURNAL_TABLES]
+    ddl = [str(CreateTable(t, if_not_exists=True).compile(dialect=dialect)) for t in tables]
+    ddl += [str(CreateIndex(i, if_not_exists=True).compile(dialect=dialect))
+            for t in tables for i in t.indexes]
+
+    def make_tables(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        for statement in ddl:  # (pysqlite runs DDL outside any transaction)
+            cursor.execute(statement)
+        cursor.close()
+
+    event.listen(own.engine, "connect", make_tables)
+    event.listen(db.engine, "engine_disposed", lambda _engine: own.dispose())
+    return own.engine
+
+
+class Turns:
+    """Turns at writing the journal of one SQLite file, among every process writing it: an
+    flock on `<journal file>.lock`. Within a process the Writer commits one batch at a time,
+    so the lock is never asked for twice at once by one process."""
+
+    def __init__(self, path: str) -> None:
+        self.path = f"{path}.lock"
+        self.fd: int | None = None  # opened at the first turn, closed with the engine
+
+    def take(self, wait: bool) -> bool:
+        """Take the turn: waiting for it, or only if it is free at once (False if not)."""
+        if self.fd is None:
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def give_back(self) -> None:
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        fd, self.fd = self.fd, None
+        if fd is not None:
+            os.close(fd)
+
+
 class Store:
     """The journal's statements, on DBAPI connections of its own."""
 
     def __init__(self, db: Database, capacity: int, body_bytes: int) -> None:
-        self.engine: Engine = db.engine
+        self.engine: Engine = _journal_engine(db)
         self.settings: Bounds = (capacity, body_bytes)
         self.memory = isinstance(self.engine.pool, StaticPool)  # one shared connection
         self.ready = False  # the bounds row exists and follows this server's settings
@@ -118,6 +193,7 @@ class Store:
         # On a SQLite file a commit is first tried on the event loop, on a connection that
         # gives up at once when another process holds the write lock (`commit_now`).
         self.quick = self.engine.dialect.name == "sqlite" and not self.memory
+        self.turns = Turns(self.engine.url.database or "") if self.quick else None
         self._impatient: Any = None
         self._reader: Any = None  # the hot path's, in autocommit (peek)
         self._since_trim = 0
@@ -162,6 +238,8 @@ class Store:
             if held is not None:
                 held.close() if self.memory else held.invalidate()
         self._held = self._reader = self._impatient = None
+        if self.turns is not None:
+            self.turns.close()
 
     def peek(self) -> Bounds:
         """The stored bounds, read with one SELECT on a held connection in autocommit (no
@@ -210,6 +288,8 @@ class Store:
     def commit(self, rows: Sequence[Row]) -> Bounds:
         """Insert `rows` (without their ids) under the next ids, in one transaction; the
         bounds they were kept under. Retried once on a new connection if the held one broke."""
+        if self.turns is not None:
+            self.turns.take(wait=True)
         try:
             return self._commit(self._writer(), rows)
         except Exception:
@@ -218,6 +298,9 @@ class Store:
             held, self._held = self._held, None
             held.invalidate()
             return self._commit(self._writer(), rows)
+        finally:
+            if self.turns is not None:
+                self.turns.give_back()
 
     def commit_now(self, rows: Sequence[Row]) -> Bounds | None:
         """On a SQLite file: `commit` if the write lock is free, else None at once (another
@@ -231,12 +314,17 @@ class Store:
             cursor.execute("PRAGMA wal_autocheckpoint=0")
             cursor.close()
             self._impatient = connection
+        assert self.turns is not None
+        if not self.turns.take(wait=False):
+            return None
         try:
             return self._commit(self._impatient, rows)
         except Exception as error:  # sqlite3.OperationalError: database is locked
             if "locked" in str(error) or "busy" in str(error):
-                return None
+                return None  # a world's write holds it
             raise
+        finally:
+            self.turns.give_back()
 
     def due_checkpoint(self, committed: int) -> bool:
         """Count rows committed on the event loop; True when a checkpoint is due."""
@@ -401,6 +489,13 @@ class Writer:
     async def _drain(self) -> None:
         loop = asyncio.get_running_loop()
         while self._pending:
+            if self.store.quick:
+                # Another process's turn ends within a commit: let this loop serve what it
+                # can meanwhile (the rows that come in join the batch), then try again.
+                for _ in range(RETRIES_ON_LOOP):
+                    if self.store.turns is None or self.store.turns.take(wait=False):
+                        break  # (held: commit_now's take is then a no-op)
+                    await asyncio.sleep(0)
             batch, self._pending = self._pending, []
             rows = [row for row, _ in batch]
             try:

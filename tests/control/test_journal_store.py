@@ -3,6 +3,8 @@ what one sets or clears holds for the other (issue 16)."""
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -43,7 +45,7 @@ def _entries(client: TestClient, **params: Any) -> list[dict[str, Any]]:
 
 
 def _rows(client: TestClient) -> int:
-    with Session(emulator_of(client).db.engine) as session:
+    with Session(emulator_of(client).journal.engine) as session:
         return int(session.exec(select(func.count()).select_from(JournalEntry)).one())
 
 
@@ -164,8 +166,9 @@ def test_an_entry_is_committed_before_the_answer_ends(tmp_path: Path) -> None:
 
     async def watching(scope: Any, receive: Any, send: Any) -> None:
         async def spy(message: Any) -> None:
-            if message["type"] == "http.response.body" and not message.get("more_body"):
-                with sqlite3.connect(db) as other:
+            if (message["type"] == "http.response.body" and not message.get("more_body")
+                    and scope["path"].startswith("/api/")):  # (the toolkit's: not recorded)
+                with sqlite3.connect(f"{db}.journal") as other:
                     seen.append([p for p, in other.execute(
                         "SELECT path || '?' || query FROM journal_entry ORDER BY id")])
             await send(message)
@@ -179,10 +182,13 @@ def test_an_entry_is_committed_before_the_answer_ends(tmp_path: Path) -> None:
     assert seen[-2:] == [["/api/devices/1?a=1"], ["/api/devices/1?a=1", "/api/nothing-here?b=2"]]
 
 
-def test_a_commit_waits_in_a_thread_while_another_process_writes(tmp_path: Path) -> None:
-    """On a SQLite file the event loop tries the commit only if the write lock is free at
-    once: with another process's write open, it gives up (the commit then goes to a thread)
-    and writes nothing; the request is recorded once the lock is free."""
+@pytest.mark.parametrize("holder", ["sqlite write", "turn"])
+def test_a_commit_waits_in_a_thread_while_another_process_writes(tmp_path: Path,
+                                                                 holder: str) -> None:
+    """On a SQLite file the event loop tries the commit only if the journal is free at once:
+    with another process's write open on the journal's file, or another process's turn at
+    it (`<file>.journal.lock`), it gives up (the commit then goes to a thread) and writes
+    nothing; the request is recorded once the other is done."""
     db = tmp_path / "j.db"
     with TestClient(create_app(make_settings(db=str(db)))) as client:
         headers = _auth(client)
@@ -190,12 +196,38 @@ def test_a_commit_waits_in_a_thread_while_another_process_writes(tmp_path: Path)
         store = emulator_of(client).journal._store
         row = ("cleverfox", "GET", "/x", "", None, None, 0, 0.0, 0.0, 200, "",
                b"", b"", 0, b"", b"", 0)
-        other = sqlite3.connect(db)
-        other.execute("BEGIN IMMEDIATE")
-        assert store.commit_now([row]) is None
-        other.rollback()
-        other.close()
+        if holder == "turn":  # another open file description: a lock of its own
+            other_fd = os.open(f"{db}.journal.lock", os.O_RDWR)
+            fcntl.flock(other_fd, fcntl.LOCK_EX)
+            assert store.commit_now([row]) is None
+            os.close(other_fd)
+        else:
+            other = sqlite3.connect(f"{db}.journal")
+            other.execute("BEGIN IMMEDIATE")
+            assert store.commit_now([row]) is None
+            other.rollback()
+            other.close()
         client.get("/api/devices/2", headers=headers)
         entries = _entries(client)
         assert [e["path"] for e in entries] == ["/api/devices/1", "/api/devices/2"]
         assert entries[1]["id"] == entries[0]["id"] + 1  # the attempt took no id
+
+
+def test_recording_leaves_the_stores_own_file_alone(tmp_path: Path) -> None:
+    """On a SQLite file the journal is kept in a file of its own: SQLite drops every other
+    connection's page cache when a database changes, and recording commits every few
+    requests. Reads with the journal on leave the store's file unchanged (its
+    `data_version`, as another connection sees it) and fill the journal's file."""
+    db = tmp_path / "j.db"
+    with TestClient(create_app(make_settings(db=str(db)))) as client:
+        headers = _auth(client)
+        client.get("/api/devices/1", headers=headers)
+        watcher = sqlite3.connect(db)
+        before = watcher.execute("PRAGMA data_version").fetchone()[0]
+        for n in range(20):
+            assert client.get(f"/api/devices/{n % 3 + 1}", headers=headers).status_code == 200
+        assert watcher.execute("PRAGMA data_version").fetchone()[0] == before
+        watcher.close()
+        with sqlite3.connect(f"{db}.journal") as journal:
+            kept = journal.execute("SELECT COUNT(*) FROM journal_entry").fetchone()[0]
+        assert kept >= 21
