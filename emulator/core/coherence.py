@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from emulator.core.exchange import READING_METHODS, WRITES
+
 if TYPE_CHECKING:
     from emulator.core.runtime import Emulator
 
@@ -53,8 +55,14 @@ class StoreSync:
         self.emu = emulator
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            faults = self.emu.sync()
-            if faults is not None:
-                scope[FAULTS_SEEN] = faults
-        await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        faults = self.emu.sync()
+        if faults is not None:
+            scope[FAULTS_SEEN] = faults
+        writing = WRITES.set(scope["method"] not in READING_METHODS)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            WRITES.reset(writing)

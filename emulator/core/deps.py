@@ -43,7 +43,11 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 
 
 EmulatorDep = Annotated[Emulator, Depends(get_emulator)]
-SessionDep = Annotated[Session, Depends(get_session)]
+# Closed as soon as the endpoint has returned, before its answer is sent: a transaction left
+# open (a write request holds its world's write lock from its first read: core.runtime) must
+# not outlive the handler while the answer waits on the network and on the journal, or other
+# requests on this event loop would wait on SQLite's lock, which blocks the loop.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def require_world(emulator: Emulator, world_id: str) -> str:

@@ -100,6 +100,13 @@ class Ctx:
         """The virtual now, asked in questions whose answers hold until a known instant."""
         return Present(self.instant)
 
+    def lock(self) -> None:
+        """Take the world's write lock until the session's transaction ends, before reading
+        what is about to be changed from what was read (a counter, a marker): a process
+        doing the same then waits, and reads what this one wrote. Once per transaction;
+        undone with it. (SQLite: its write lock; PostgreSQL: the world counter's row.)"""
+        wrote(self.session, [self.world_id])
+
     @property
     def present(self) -> datetime:
         """The world's present: `until` while catching up, else `now`.

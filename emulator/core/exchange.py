@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # faults needs the engine, whose Ctx reports here
     from emulator.core.faults import FaultBook, Firing, RequestFacts
 
-__all__ = ["CURRENT", "PINNED", "Exchange", "FaultFired", "depends_on_now", "pinned_world",
-           "valid_until", "world_resolved"]
+__all__ = ["CURRENT", "PINNED", "READING_METHODS", "WRITES", "Exchange", "FaultFired",
+           "depends_on_now", "pinned_world", "request_writes", "valid_until", "world_resolved"]
 
 PINNED: ContextVar[str | None] = ContextVar("backup_emulator_pinned_world", default=None)
 """The world whose sandbox base URL the request in flight came under (core.http_rules)."""
@@ -91,6 +91,19 @@ def world_resolved(world_id: str, now: datetime) -> None:
     exchange = CURRENT.get()
     if exchange is not None:
         exchange.resolved(world_id, now)
+
+
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+WRITES: ContextVar[bool] = ContextVar("backup_emulator_request_writes", default=False)
+"""Whether the request in flight may change its world: its method is not a reading one
+(core.coherence sets it for every request) and, on a vendor surface, its operation is not
+one the vendor declares reading (core.middleware; BackupRun POSTs its reads)."""
+
+
+def request_writes() -> bool:
+    """Whether the request in flight, if any, is one that may change its world."""
+    return WRITES.get()
 
 
 def depends_on_now() -> None:

@@ -20,7 +20,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from emulator.core.coherence import FAULTS_SEEN
 from emulator.core.errors import EmulatorError
-from emulator.core.exchange import CURRENT, Exchange, FaultFired, pinned_world
+from emulator.core.exchange import (
+    CURRENT,
+    READING_METHODS,
+    WRITES,
+    Exchange,
+    FaultFired,
+    pinned_world,
+)
 from emulator.core.faults import Firing, RequestFacts
 from emulator.core.forms import form_fields
 from emulator.core.journal import Entry
@@ -86,6 +93,8 @@ class _Flight:
         book.check(scope.get(FAULTS_SEEN))
         exchange = Exchange(facts, book, pinned=pinned_world())
         token = CURRENT.set(exchange)
+        writing = WRITES.set(facts.method not in READING_METHODS
+                             and facts.api_call not in self.surface.read_operations)
         try:
             replacing = (exchange.add(book.decide(facts, None, self._default_now()))
                          if book.has_global else None)
@@ -105,6 +114,7 @@ class _Flight:
                         self.status = 500
                     raise
         finally:
+            WRITES.reset(writing)
             CURRENT.reset(token)
             if not self.recorded:  # dropped, failed, or sent nothing
                 await self._record(exchange)

@@ -17,7 +17,7 @@ from emulator.core.coherence import forget_keys
 from emulator.core.db import Database
 from emulator.core.engine import Ctx, Simulation
 from emulator.core.errors import EmulatorError, NotFound
-from emulator.core.exchange import pinned_world, world_resolved
+from emulator.core.exchange import pinned_world, request_writes, world_resolved
 from emulator.core.faults import FaultBook
 from emulator.core.journal import Journal
 from emulator.core.snapshot_files import read as read_snapshot
@@ -395,12 +395,12 @@ class Emulator:
         world_resolved(world_id, now)
         held = self._reached.get(world_id)
         if held is not None and held[0] is world:
-            return Ctx(session, world, min(now, held[1]), self.sim)
+            return self._acting(Ctx(session, world, min(now, held[1]), self.sim))
         try:
             asyncio.get_running_loop()
         except RuntimeError:  # no event loop (tools, plain tests): apply it all now
             self.sim.run_due(session, world, now, stored_clock=self.shared)
-            return Ctx(session, world, now, self.sim)
+            return self._acting(Ctx(session, world, now, self.sim))
         step = self.sim.run_chunk(session, world, now, budget=self.chunk_seconds,
                                   stored_clock=self.shared)
         if not step.finished:
@@ -408,4 +408,15 @@ class Emulator:
             self._reached[world_id] = (world, reached)
             self._start_run(world_id)
             now = min(now, reached)
-        return Ctx(session, world, now, self.sim)
+        return self._acting(Ctx(session, world, now, self.sim))
+
+    def _acting(self, ctx: Ctx) -> Ctx:
+        """The context, with its world's write lock taken first for a vendor request that may
+        change the world, on a store other processes share: what the handler reads before it
+        writes (a job's state, a counter) is then what it changes, whichever process serves
+        a concurrent request. (SQLite: its write lock; PostgreSQL: the world counter's row.)
+        Taken after due work, whose chunk commits; released when the request's transaction
+        ends, and undone with it if the request fails."""
+        if self.shared and request_writes():
+            ctx.lock()
+        return ctx

@@ -40,6 +40,10 @@ def next_id(ctx: Ctx, name: str) -> int:
     row = cache.get((ctx.world_id, name))
     if row is None:
         if (ctx.world_id, "") not in cache:  # every counter of the world, in one query
+            # The world's write lock before the read: another process numbering in this
+            # world waits until this transaction ends, then reads what it wrote (a read
+            # first, and two processes would both hand out the same next id).
+            ctx.lock()
             cache[(ctx.world_id, "")] = WorldSequence(world_id=ctx.world_id, name="")
             with ctx.session.no_autoflush:  # the transaction's new counters are in the cache
                 for found in ctx.session.exec(select(WorldSequence).where(

@@ -146,6 +146,9 @@ class Surface:
     # The request parameter (query or form field) that names the operation, e.g. BackupRun's
     # apiCALL: fault rules and the journal match on it.
     operation_field: str | None = None
+    # Operations sent with a method that may write (BackupRun's POSTs) that only read: the
+    # rest of such requests take their world's write lock before they read (core.runtime).
+    read_operations: frozenset[str] = frozenset()
     # Paths owned beyond the literal prefixes, as regular expressions matched at the start of
     # the path (e.g. every `/api/v<N>/`): a match owns the path with the match's length.
     patterns: tuple[re.Pattern[str], ...] = ()

@@ -246,3 +246,38 @@ def test_a_chunk_never_runs_past_the_stored_clock(
         assert {p.state for p in session.exec(select(fakevendor.Probe)).all()} == {"Queued"}
     emu.versions.close()
     emu.db.dispose()
+
+
+def test_a_code42_sweep_another_server_applied_is_not_applied_again(tmp_path: Path) -> None:
+    """Code42's backup sweeps are applied by whichever request first finds one due. A server
+    whose session still holds the sweep marker as it was before another server swept (the
+    read a racing process makes) sweeps nothing again: it takes the world's lock and reads the
+    marker as stored before it sweeps."""
+    from emulator.core.engine import Ctx
+    from emulator.vendors.code42 import agents
+    from emulator.vendors.code42.models import Code42Device, Code42Sweep
+    from emulator.vendors.code42.timing import SWEEP_INTERVAL
+
+    db = shared_store(tmp_path)
+    emus = [Emulator(make_settings(db=db)) for _ in range(2)]
+    for emu in emus:
+        emu.open()
+    try:
+        later = emus[0].clock("default").now() + SWEEP_INTERVAL * 3
+        with emus[0].db.session() as first, emus[1].db.session() as second:
+            stale = first.exec(select(Code42Sweep)).one()  # held, as a racing read is
+            world = emus[1].worlds["default"]
+            assert agents.catch_up(Ctx(second, world, later, emus[1].sim)) == 3
+            second.commit()
+            grown = {d.guid: d.archive_bytes for d in second.exec(select(Code42Device))}
+            assert stale.swept_until < later - SWEEP_INTERVAL  # still the old marker here
+            assert agents.catch_up(Ctx(first, emus[0].worlds["default"], later,
+                                       emus[0].sim)) == 0
+            first.commit()
+        with emus[0].db.session() as session:
+            after = {d.guid: d.archive_bytes for d in session.exec(select(Code42Device))}
+        assert after == grown
+    finally:
+        for emu in emus:
+            emu.versions.close()
+            emu.db.dispose()

@@ -19,6 +19,7 @@ from emulator.testing.client import Sandbox
 from emulator.testing.server import RunningEmulator
 from tests.multiprocess.conftest import SEED, T0, Topology
 from tests.multiprocess.proxy import spread_client
+from tests.vendors.cleverfox.helpers import DEVICE_POST
 
 pytestmark = pytest.mark.e2e
 
@@ -113,6 +114,43 @@ def test_eight_writers_spread_over_both_replicas_lose_nothing(replicas: Topology
             assert clocks.get(sandbox["id"]) == iso_z(expected), server.base_url
         moved = parse_iso(server.client.clock()["now"]) - default_before
         assert moved == timedelta(seconds=WRITERS), server.base_url
+
+
+CREATES = 6  # devices each writer makes in the one sandbox
+
+
+def _device_maker(base_url: str, auth: httpx.BasicAuth) -> list[int]:
+    """CREATES CleverFox devices, each on a new connection (so through both replicas): the
+    DeviceIds answered."""
+    made = []
+    with spread_client(base_url, auth=auth) as http:
+        for _ in range(CREATES):
+            answer = http.post("/api/devices", json=DEVICE_POST)
+            assert answer.status_code == 201, answer.text
+            made.append(int(answer.json()["data"]["DeviceId"]))
+    return made
+
+
+def test_writers_numbering_in_one_sandbox_through_both_never_share_an_id(
+        replicas: Topology) -> None:
+    """Vendor ids are numbered per world in the store (core.sequence): eight writers making
+    devices in one sandbox through both replicas at once get distinct ids, one after the
+    other, and every one of them is listed."""
+    sandbox = replicas.a.client.sandbox(freeze=True)
+    base = at(sandbox, replicas.a).replace(replicas.a.base_url, replicas.proxy.base_url)
+    before = {d["DeviceId"] for d in _cleverfox(at(sandbox, replicas.b), sandbox,
+                                                 "/api/devices")}
+    with ThreadPoolExecutor(WRITERS) as pool:
+        made = [i for ids in pool.map(_device_maker, [base] * WRITERS,
+                                      [sandbox.cleverfox_auth] * WRITERS) for i in ids]
+    assert len(replicas.proxy.connections) == 2, "the proxy reached one replica only"
+    assert len(set(made)) == len(made) == WRITERS * CREATES, sorted(made)
+    assert sorted(made) == list(range(min(made), min(made) + len(made)))  # one after another
+    assert min(made) > max(before)
+    for server in replicas.replicas:
+        listed = {d["DeviceId"] for d in _cleverfox(at(sandbox, server), sandbox,
+                                                     "/api/devices")}
+        assert listed == before | set(made), server.base_url
 
 
 def _cleverfox(base_url: str, sandbox: Sandbox, path: str) -> list[dict[str, Any]]:

@@ -14,18 +14,19 @@ from sqlmodel import Session
 from emulator.core.errors import EmulatorError
 from emulator.core.runtime import Emulator
 from emulator.vendors.backuprun import accounts, auth, services
-from emulator.vendors.backuprun.call import CALLS, Call
+from emulator.vendors.backuprun.call import CALLS, READS, Call
 from emulator.vendors.backuprun.errors import UnknownCall
 from emulator.vendors.backuprun.params import Params
 
 if TYPE_CHECKING:
     from lxml import etree
 
-__all__ = ["CALL_NAMES", "handle"]
+__all__ = ["CALL_NAMES", "READ_CALLS", "handle"]
 
 # Imported for their registrations.
 _MODULES = (accounts, auth, services)
 CALL_NAMES: tuple[str, ...] = tuple(CALLS)
+READ_CALLS = frozenset(READS)
 
 
 def handle(emu: Emulator, session: Session, values: Mapping[str, str],

@@ -99,13 +99,18 @@ CallHandler = Callable[[Call], "etree._Element"]
 
 # apiCALL name -> (handler, whether it needs a session)
 CALLS: dict[str, tuple[CallHandler, bool]] = {}
+READS: set[str] = set()  # the calls that change nothing (but a session's idle time)
 
 
-def api_call(name: str, *, session: bool = True) -> Callable[[CallHandler], CallHandler]:
-    """Register the handler of an apiCALL."""
+def api_call(name: str, *, session: bool = True,
+             reads: bool = False) -> Callable[[CallHandler], CallHandler]:
+    """Register the handler of an apiCALL (`reads`: one that changes nothing in its world,
+    so it does not take its world's write lock before it reads: core.runtime)."""
 
     def register(handler: CallHandler) -> CallHandler:
         CALLS[name] = (handler, session)
+        if reads:
+            READS.add(name)
         return handler
 
     return register

@@ -33,6 +33,7 @@ SURFACE = Surface(
     render_error=render_error,
     media_type=MEDIA_TYPE,
     operation_field="apiCALL",
+    read_operations=backend.READ_CALLS,
     error_statuses=(400, 408, 413),
     error_schema={"type": "string", "description": "<response><status value=\"error\"/>"
                   "<error code=... message=.../></response>"},

@@ -215,7 +215,7 @@ def run_policy(call: Call) -> etree._Element:
     return ok_document()
 
 
-@api_call("getStatus")
+@api_call("getStatus", reads=True)
 def get_status(call: Call) -> etree._Element:
     """Every service the caller sees, with its full state."""
     root = ok_document()
@@ -230,7 +230,7 @@ def _offset(call: Call) -> int:
     return value or 0
 
 
-@api_call("getBackupStatus")
+@api_call("getBackupStatus", reads=True)
 def get_backup_status(call: Call) -> etree._Element:
     """One service's full state and its latest task's state."""
     offset = _offset(call)
@@ -241,7 +241,7 @@ def get_backup_status(call: Call) -> etree._Element:
     return root
 
 
-@api_call("getTaskDetailById")
+@api_call("getTaskDetailById", reads=True)
 def get_task_detail_by_id(call: Call) -> etree._Element:
     """A task's log lines, by the taskExecutionContextId from alert_history."""
     offset = _offset(call)

@@ -344,6 +344,7 @@ def delete_one(caller: Caller, name: str, ident: int) -> dict[str, Any]:
 def execute_get_next_job(caller: Caller, ident: int) -> dict[str, Any]:
     """The device checks in now and starts the jobs that are due (an offline agent: nothing)."""
     ctx = caller.ctx
+    ctx.lock()  # it writes from what it reads, though its GET form is a reading method
     device = _get(caller, RESOURCES["devices"], ident)
     started: list[CfLog] = []
     if device.agent_online and not device.is_inactive:

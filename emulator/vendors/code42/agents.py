@@ -86,6 +86,13 @@ def catch_up(ctx: Ctx) -> int:
     if not ctx.time.reached(marker.swept_until + SWEEP_INTERVAL):
         _NEXT_SWEEP[ctx.world_id] = (ctx.world, marker.swept_until + SWEEP_INTERVAL)
         return 0
+    # Due: the world's write lock, then the marker as stored, so a sweep another process
+    # applied meanwhile is not applied again.
+    ctx.lock()
+    marker = ctx.session.exec(select(Code42Sweep).where(
+        Code42Sweep.world_id == ctx.world_id).execution_options(populate_existing=True)).first()
+    if marker is None or not ctx.time.reached(marker.swept_until + SWEEP_INTERVAL):
+        return 0
     intervals = int((ctx.now - marker.swept_until) / SWEEP_INTERVAL)
     sweep(ctx, intervals)
     marker.swept_until = marker.swept_until + SWEEP_INTERVAL * intervals

@@ -198,6 +198,9 @@ def _token(ctx: Ctx, subject: str, ttl: timedelta, kind: str) -> tuple[str, Code
                                  "exp": issued + int(ttl.total_seconds()),
                                  "jti": f"{rng.getrandbits(128):032x}"}))
     text = f"{header}.{payload}.{_b64(rng.randbytes(48))}"
+    # Issued by a GET too (auth/jwt): the world's lock before looking for the same token
+    # issued at the same instant through another process (a second insert: a conflict).
+    ctx.lock()
     row = ctx.session.exec(select(Code42Token).where(Code42Token.token == text)).first() or \
         Code42Token(token=text, world_id=ctx.world_id, expires_at=ctx.now + ttl)
     row.expires_at = ctx.now + ttl
