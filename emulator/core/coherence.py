@@ -26,10 +26,13 @@ from emulator.core.exchange import READING_METHODS, WRITES
 if TYPE_CHECKING:
     from emulator.core.runtime import Emulator
 
-__all__ = ["FAULTS_SEEN", "StoreSync", "forget_keys", "key_cache"]
+__all__ = ["ANY_SEEN", "FAULTS_SEEN", "StoreSync", "forget_keys", "key_cache"]
 
 FAULTS_SEEN = "emulator.faults_version"
 """Scope key: the FAULTS counter read with the others, so the toolkit need not read it again."""
+ANY_SEEN = "emulator.any_version"
+"""Scope key: the ANY counter read with the others: a kept answer stored at that very count
+is fresh without a read of its own (nothing at all was written since; core.response_cache)."""
 
 _FORGET: list[Callable[[], None]] = []
 
@@ -58,9 +61,9 @@ class StoreSync:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        faults = self.emu.sync()
-        if faults is not None:
-            scope[FAULTS_SEEN] = faults
+        seen = self.emu.sync()
+        if seen is not None:
+            scope[FAULTS_SEEN], scope[ANY_SEEN] = seen
         writing = WRITES.set(scope["method"] not in READING_METHODS)
         try:
             await self.app(scope, receive, send)

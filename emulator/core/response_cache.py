@@ -51,6 +51,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from emulator.core.coherence import ANY_SEEN
 from emulator.core.engine import DueTransition
 from emulator.core.exchange import CURRENT, Exchange, pinned_world
 from emulator.core.runtime import Emulator
@@ -83,6 +84,7 @@ class Answer:
     uses_now: bool  # made from `now` itself: holds at that instant only
     horizon: datetime | None  # else it holds while virtual time is before this (None: ever)
     stamps: tuple[tuple[bytes, Render], ...] = ()  # tokens in it that show now (core.stamps)
+    written: int | None = None  # ANY's counter when it was kept (nothing written meanwhile)
 
     def holds_at(self, now: datetime) -> bool:
         """Whether it is still the answer at virtual time `now` (versions apart)."""
@@ -173,7 +175,7 @@ class ResponseCache:
                     tuple(sorted(h for h in headers if h[0] not in ROUTINE_HEADERS)), body)
         answer = self.answers.get(key)
         if answer is not None:
-            now = self._fresh(answer)
+            now = self._fresh(answer, scope.get(ANY_SEEN))
             if now is not None:
                 self.hits += 1
                 exchange.resolved(answer.world.id, now)  # may raise FaultFired
@@ -186,15 +188,21 @@ class ResponseCache:
         exchange.stamps = {}
         await self._make(key, scope, receive, Filling(send, exchange))
 
-    def _fresh(self, answer: Answer) -> datetime | None:
-        """The world's virtual now if `answer` still holds, else None."""
+    def _fresh(self, answer: Answer, written: int | None) -> datetime | None:
+        """The world's virtual now if `answer` still holds, else None. `written`: the ANY
+        counter as this request's start read it (core.coherence), if it did; when it is the
+        one the answer was kept at, nothing was written since and the answer's own counters
+        need no read."""
         world = answer.world
         clock = self.emu.clocks.get(world.id)
         if (self.emu.worlds.get(world.id) is not world or clock is None
                 or self.emu.catching_up(world.id)):
             return None
         now = clock.now()
-        if not answer.holds_at(now) or self.store.read(world.id, ALL) != answer.versions:
+        if not answer.holds_at(now):
+            return None
+        if (written is None or written != answer.written) and \
+                self.store.read(world.id, ALL) != answer.versions:
             return None
         return now
 
@@ -232,7 +240,7 @@ class ResponseCache:
         self.answers.put(key, Answer(world, now, (mine, everyone),
                                      tuple(start.get("headers", ())), b"".join(chunks),
                                      exchange.uses_now, horizon,
-                                     tuple((exchange.stamps or {}).items())))
+                                     tuple((exchange.stamps or {}).items()), anything))
 
     def _made(self, exchange: Exchange) -> tuple[World, datetime, datetime | None] | None:
         """The world, virtual time and horizon of the answer just made, if it may be kept."""

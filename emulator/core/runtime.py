@@ -24,7 +24,7 @@ from emulator.core.snapshot_files import read as read_snapshot
 from emulator.core.snapshot_store import SnapshotStore
 from emulator.core.snapshots import Snapshot, capture, put_back
 from emulator.core.timeutil import UTC
-from emulator.core.versions import ALL, FAULTS, WORLDS, StoreVersions, wrote
+from emulator.core.versions import ALL, ANY, FAULTS, WORLDS, StoreVersions, wrote
 from emulator.core.world import DEFAULT_WORLD_ID, TEMPLATE, World
 from emulator.settings import Settings
 
@@ -301,19 +301,20 @@ class Emulator:
             elif self.clocks[world_id].state != row.clock_state:
                 self.clocks[world_id] = Clock(row.clock_state)
 
-    def sync(self) -> int | None:
+    def sync(self) -> tuple[int, int] | None:
         """Catch up with what other processes did to the worlds (core.coherence): one read of
-        the store's WORLDS, ALL and FAULTS counters; the worlds are read again only if the
-        first two moved. Returns the FAULTS counter read (None: the store is not shared)."""
+        the store's WORLDS, ALL, FAULTS and ANY counters; the worlds are read again only if
+        the first two moved. Returns the FAULTS and ANY counters read (None: the store is not
+        shared), for the fault rules and the response cache to check against."""
         if not self.shared or not self._opened:
             return None
-        worlds, everything, faults = self.versions.read(WORLDS, ALL, FAULTS)
+        worlds, everything, faults, anything = self.versions.read(WORLDS, ALL, FAULTS, ANY)
         if (worlds, everything) != self._seen:
             with self.db.session() as session:
                 self.load_worlds(session)
             forget_keys()
             self._seen = (worlds, everything)  # read before loading: a later change shows
-        return faults
+        return faults, anything
 
     def lock_worlds(self, session: Session) -> None:
         """Take the store's lock on changes to the set of worlds and their clocks, for the

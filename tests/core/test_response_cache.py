@@ -312,9 +312,12 @@ def cached(client: TestClient) -> TestClient:
     return client
 
 
-def test_a_write_by_another_process_is_seen(tmp_path: Path) -> None:
-    """Two servers on one database: the one with the cache sees the other's write at once,
-    because an answer's validity is read from the store, not from its memory."""
+@pytest.mark.parametrize("writer", ["the other", "itself"])
+def test_a_write_by_another_process_is_seen(tmp_path: Path, writer: str) -> None:
+    """Two servers on one database: the one with the cache sees the other's write (or its
+    own) at once, because an answer's validity is read from the store, not from its memory:
+    a hit with nothing written anywhere since it was kept reads no counter of its own (the
+    ANY counter read at the request's start says so), any write sends it to its counters."""
     with two_servers(str(tmp_path / "shared.db")) as (one, two):
         headers = _cf(one)
         kept = one.get("/api/devices/1", headers=headers)
@@ -322,7 +325,12 @@ def test_a_write_by_another_process_is_seen(tmp_path: Path) -> None:
         hits = _cache_of(one.app).hits
         assert one.get("/api/devices/1", headers=headers).content == kept.content
         assert _cache_of(one.app).hits == hits + 1
-        assert two.delete("/api/devices/1", headers=headers).status_code == 200
+        # A write elsewhere (a new world): its counters are read, and it still holds.
+        assert two.post("/_emulator/sandboxes", json={}).status_code == 201
+        assert one.get("/api/devices/1", headers=headers).content == kept.content
+        assert _cache_of(one.app).hits == hits + 2
+        deleting = two if writer == "the other" else one
+        assert deleting.delete("/api/devices/1", headers=headers).status_code == 200
         assert one.get("/api/devices/1", headers=headers).status_code == 404
 
 
