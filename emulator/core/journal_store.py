@@ -24,8 +24,8 @@ then runs in a thread (a thread hop cost a request more CPU than the commit itse
 On a SQLite file the journal has a file of its own beside the store (`<file>.journal`,
 `journal_file`). SQLite drops a connection's whole page cache when it finds the database
 changed by another connection, and recording commits once per few requests: in the store's
-own file, that made every hot read re-read its pages, which held `serve --workers 2` to
-1.41x one worker's hot reads (issue 16; the journal off: 1.69x). Processes over one file
+own file, that made every hot read re-read its pages (one worker's cached reads served about
+a fifth more once the journal moved out; bench/workers.py). Processes over one file
 also take turns at its journal through a lock file (`Turns`) before they ask SQLite for its
 write lock, whose own wait sleeps 1, 2, 5, 10 ms and more between tries; a process waiting
 on the lock file is woken the moment the other lets go.
@@ -305,23 +305,24 @@ class Store:
     def commit_now(self, rows: Sequence[Row]) -> Bounds | None:
         """On a SQLite file: `commit` if the write lock is free, else None at once (another
         process is writing: the caller commits in a thread instead, where waiting is fine)."""
-        if self._impatient is None:
-            connection = self.engine.raw_connection()
-            cursor = connection.cursor()
-            cursor.execute("PRAGMA busy_timeout=0")
-            # Never copy the WAL back on the event loop (its sync stalled every request for
-            # up to 8 ms): `checkpoint` does it in a thread (Writer), every CHECKPOINT_EVERY.
-            cursor.execute("PRAGMA wal_autocheckpoint=0")
-            cursor.close()
-            self._impatient = connection
         assert self.turns is not None
         if not self.turns.take(wait=False):
             return None
-        try:
+        try:  # (from here on, the turn is given back whatever happens)
+            if self._impatient is None:
+                connection = self.engine.raw_connection()
+                cursor = connection.cursor()
+                cursor.execute("PRAGMA busy_timeout=0")
+                # Never copy the WAL back on the event loop (its sync stalled every request
+                # for up to 8 ms): `checkpoint` does it in a thread (Writer), every
+                # CHECKPOINT_EVERY.
+                cursor.execute("PRAGMA wal_autocheckpoint=0")
+                cursor.close()
+                self._impatient = connection
             return self._commit(self._impatient, rows)
         except Exception as error:  # sqlite3.OperationalError: database is locked
             if "locked" in str(error) or "busy" in str(error):
-                return None  # a world's write holds it
+                return None  # a clear or a change of bounds (not taken in turns) holds it
             raise
         finally:
             self.turns.give_back()
