@@ -13,97 +13,29 @@ authenticated client of the vendor would make it, with one value made hostile at
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from emulator.app import SURFACES
+from tests.operations import (
+    Caller,
+    Op,
+    example,
+    json_schema,
+    operations,
+    resolve,
+    sample,
+    schema_type,
+)
 
 HOSTILE_NUMBERS = ("9223372036854775808", "99999999999999999999", "\u00b2", "\u0661", "1_0",
                    " 1", "-9223372036854775809", "1e3")
 SURROGATE = "\\ud800"  # as the JSON escape a client sends
 WALKED = [s.name for s in SURFACES]
-
-
-@dataclass
-class Op:
-    surface: str
-    method: str
-    path: str
-    spec: dict[str, Any]
-
-    def __str__(self) -> str:
-        return f"{self.method} {self.path}"
-
-
-def _operations(client: TestClient, name: str) -> Iterator[tuple[Op, dict[str, Any]]]:
-    document = client.get(f"/_emulator/openapi/{name}.json").json()
-    for path, item in document["paths"].items():
-        for method, spec in item.items():
-            if method in ("get", "post", "put", "delete", "patch"):
-                yield Op(name, method.upper(), path, spec), document
-
-
-def _resolve(schema: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in schema:
-        name = schema["$ref"].rsplit("/", 1)[-1]
-        schema = document["components"]["schemas"][name]
-    for key in ("anyOf", "oneOf"):
-        for option in schema.get(key, ()):
-            option = _resolve(option, document)
-            if option.get("type") not in (None, "null"):
-                return option
-    return schema
-
-
-def _type(schema: dict[str, Any], document: dict[str, Any]) -> str | None:
-    return _resolve(schema, document).get("type")
-
-
-class Caller:
-    """Authenticated requests to every surface of the default world."""
-
-    def __init__(self, client: TestClient) -> None:
-        self.client = client
-        creds = client.get("/_emulator/credentials").json()
-        self.tenant = str(creds["rackspace"]["tenant_id"])
-        token = client.post("/v2.0/tokens", json={"auth": {"RAX-KSKEY:apiKeyCredentials": {
-            "username": creds["rackspace"]["username"],
-            "apiKey": creds["rackspace"]["api_key"]}}}).json()["access"]["token"]["id"]
-        code42 = creds["code42"]["sysadmin"]
-        self.headers = {
-            "cleverfox": {"Authorization": _basic(creds["cleverfox"]["api_key"], "")},
-            "rackspace": {"X-Auth-Token": token},
-            "code42": {"Authorization": _basic(code42["username"], code42["password"])},
-        }
-
-    def path(self, op: Op, params: dict[str, str]) -> str:
-        path = op.path
-        for param in op.spec.get("parameters", ()):
-            if param["in"] == "path":
-                name = param["name"]
-                default = self.tenant if name == "tenant_id" else "1"
-                path = path.replace("{" + name + "}", params.get(name, default))
-        return path
-
-    def send(self, op: Op, *, path: dict[str, str] | None = None,
-             query: dict[str, str] | None = None, body: bytes | None = None) -> Any:
-        headers = dict(self.headers.get(op.surface, {}))
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-        response = self.client.request(op.method, self.path(op, path or {}), params=query,
-                                       content=body, headers=headers)
-        assert response.status_code < 500, f"{op}: {response.status_code} {response.text}"
-        return response
-
-
-def _basic(user: str, password: str) -> str:
-    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
 @pytest.fixture
@@ -116,14 +48,14 @@ def _parameters_sent(caller: Caller, surface: str, values: Sequence[str]
     """Each path and query parameter of `surface`'s operations sent each of `values` (the
     caller checks no answer is a 5xx): (operation, where, name, documented as an integer,
     value, answer)."""
-    for op, document in _operations(caller.client, surface):
+    for op, document in operations(caller.client, surface):
         for param in op.spec.get("parameters", ()):
             where, name = param["in"], param["name"]
             if where not in ("path", "query") or name == "tenant_id":
                 continue
-            integer = _type(param.get("schema", {}), document) == "integer"
+            integer = schema_type(param.get("schema", {}), document) == "integer"
             for value in values:
-                body = _sample(op, document)
+                body = sample(op, document)
                 if where == "path":
                     response = caller.send(op, path={name: value}, body=body)
                 else:
@@ -145,12 +77,12 @@ def test_hostile_path_and_query_parameters_never_give_a_5xx(caller: Caller, surf
 
 def _body_fields(op: Op, document: dict[str, Any]) -> Iterator[tuple[list[str], str]]:
     """(path to the field inside the body, its JSON type) for each field of a JSON body."""
-    schema = _json_schema(op)
+    schema = json_schema(op)
     if schema is None:
         return
 
     def walk(node: dict[str, Any], trail: list[str]) -> Iterator[tuple[list[str], str]]:
-        node = _resolve(node, document)
+        node = resolve(node, document)
         kind = node.get("type")
         if kind == "object" or "properties" in node:
             for key, child in node.get("properties", {}).items():
@@ -161,36 +93,10 @@ def _body_fields(op: Op, document: dict[str, Any]) -> Iterator[tuple[list[str], 
     yield from walk(schema, [])
 
 
-def _json_schema(op: Op) -> dict[str, Any] | None:
-    content = op.spec.get("requestBody", {}).get("content", {})
-    schema: dict[str, Any] | None = content.get("application/json", {}).get("schema")
-    return schema
-
-
-def _example(schema: dict[str, Any], document: dict[str, Any]) -> Any:
-    """A plausible value: required fields filled, the first choice of an enum."""
-    node = _resolve(schema, document)
-    if "example" in node:
-        return node["example"]
-    if "enum" in node:
-        return node["enum"][0]
-    kind = node.get("type")
-    if kind == "object" or "properties" in node:
-        props = node.get("properties", {})
-        return {k: _example(props[k], document) for k in node.get("required", ()) if k in props}
-    return {"string": "x", "integer": 1, "number": 1, "boolean": True,
-            "array": []}.get(str(kind))
-
-
-def _sample(op: Op, document: dict[str, Any]) -> bytes | None:
-    schema = _json_schema(op)
-    return None if schema is None else json.dumps(_example(schema, document)).encode()
-
-
 def _with(op: Op, document: dict[str, Any], trail: list[str], literal: str) -> bytes:
     """The sample body with the field at `trail` set to the JSON text `literal`."""
-    schema = _json_schema(op)
-    body = _example(schema, document) if schema is not None else {}
+    schema = json_schema(op)
+    body = example(schema, document) if schema is not None else {}
     marker = "\x00HOSTILE\x00"
     node = body
     for key in trail[:-1]:
@@ -202,7 +108,7 @@ def _with(op: Op, document: dict[str, Any], trail: list[str], literal: str) -> b
 @pytest.mark.parametrize("surface", WALKED)
 def test_hostile_body_fields_are_refused_naming_the_field(caller: Caller, surface: str) -> None:
     walked = 0
-    for op, document in _operations(caller.client, surface):
+    for op, document in operations(caller.client, surface):
         for trail, kind in _body_fields(op, document):
             field = trail[-1]
             values = ['"' + SURROGATE + '"'] if kind == "string" else [str(2**63), str(-2**63 - 1)]
@@ -256,12 +162,12 @@ def _shape(response: Any) -> tuple[str, Any]:
 def test_ids_past_their_column_are_answered_as_ids_never_issued(caller: Caller,
                                                                 surface: str) -> None:
     walked = 0
-    for op, document in _operations(caller.client, surface):
+    for op, document in operations(caller.client, surface):
         for param in op.spec.get("parameters", ()):
             name = param["name"]
-            if param["in"] != "path" or _type(param.get("schema", {}), document) != "integer":
+            if param["in"] != "path" or schema_type(param.get("schema", {}), document) != "integer":
                 continue
-            body = _sample(op, document)
+            body = sample(op, document)
             unknown = caller.send(op, path={name: NEVER_ISSUED}, body=body)
             assert 400 <= unknown.status_code < 500, (op, name, unknown.text)
             for value in PAST_INTEGER_COLUMN:
@@ -296,9 +202,9 @@ def test_body_integers_past_an_integer_column_are_refused_naming_the_field(
     """Every integer body field not documented as 64-bit (a seed) is stored in, or compared
     with, an INTEGER column: 2**31 is refused on both stores alike, naming the field."""
     walked = 0
-    for op, document in _operations(caller.client, surface):
+    for op, document in operations(caller.client, surface):
         for trail, kind in _body_fields(op, document):
-            schema = _json_schema(op)
+            schema = json_schema(op)
             assert schema is not None
             if kind != "integer" or _documented_max(schema, trail, document) > 2**31 - 1:
                 continue
@@ -313,7 +219,7 @@ def test_body_integers_past_an_integer_column_are_refused_naming_the_field(
 
 
 def _documented_max(schema: dict[str, Any], trail: list[str], document: dict[str, Any]) -> int:
-    node = _resolve(schema, document)
+    node = resolve(schema, document)
     for key in trail:
-        node = _resolve(node.get("properties", {})[key], document)
+        node = resolve(node.get("properties", {})[key], document)
     return int(node.get("maximum", 2**31 - 1))

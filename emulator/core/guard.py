@@ -47,6 +47,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from emulator.core.errors import EmulatorError
+from emulator.core.exchange import READING_METHODS
 from emulator.core.surface import Surface, owner_of
 from emulator.core.transport import replaying
 
@@ -57,7 +58,6 @@ TOKEN_COOKIE = "emulator_token"
 CONSOLE_PATHS = ("/", "/docs")  # and everything under /console
 CONTROL_PREFIX = "/_emulator"
 _OPEN_CONTROL = ("/_emulator/health", "/_emulator/openapi")  # no secrets, no state changes
-_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 _ANY_ADDRESS = frozenset({"", "0.0.0.0", "::"})
 _SURROGATE_ESCAPE = re.compile(rb"\\[uU][dD][89a-fA-F][0-9a-fA-F]{2}")
@@ -182,7 +182,7 @@ class GuardMiddleware:
             raise _Refused(EmulatorError(
                 f"this emulator's control plane needs its token in the {TOKEN_HEADER} "
                 "header (EMULATOR_CONTROL_TOKEN)", status_code=401, code="unauthorized"))
-        if scope["method"] in _SAFE_METHODS:
+        if scope["method"] in READING_METHODS:
             return
         origin = headers.get("origin")
         if origin is not None and _origin_host(origin) != headers.get("host", "").lower():

@@ -496,8 +496,10 @@ class Writer:
             if self.store.quick:
                 # Another process's turn ends within a commit: let this loop serve what it
                 # can meanwhile (the rows that come in join the batch), then try again.
+                turns = self.store.turns
+                assert turns is not None  # (a SQLite file's)
                 for _ in range(RETRIES_ON_LOOP):
-                    if self.store.turns is None or self.store.turns.take(wait=False):
+                    if turns.take(wait=False):
                         break  # (held: commit_now's take is then a no-op)
                     await asyncio.sleep(0)
             batch, self._pending = self._pending, []

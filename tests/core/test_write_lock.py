@@ -26,7 +26,7 @@ from emulator.core.runtime import Emulator
 from emulator.core.world import DEFAULT_WORLD_ID
 from emulator.vendors.backuprun.backend import CALL_NAMES, READ_CALLS
 from tests.conftest import emulator_of, make_settings
-from tests.test_hostile_input import Caller, _operations, _sample
+from tests.operations import Caller, operations, sample
 from tests.vendors.backuprun.helpers import api, login
 
 VENDORS = ("cleverfox", "rackspace", "code42")
@@ -75,10 +75,10 @@ def test_every_writing_route_reads_under_its_worlds_lock(client: TestClient, see
     versions = emulator_of(client).versions
     assert versions is not None
     walked = {True: 0, False: 0}
-    for op, document in _operations(client, vendor):
+    for op, document in operations(client, vendor):
         seen.clear()
         before = versions.read(DEFAULT_WORLD_ID)
-        caller.send(op, body=_sample(op, document))
+        caller.send(op, body=sample(op, document))
         if not seen.resolved:  # refused before its world was known (auth, a bad id)
             continue
         # A reading method that changed its world anyway (CleverFox's GET form of
