@@ -61,6 +61,19 @@ def test_seed_builds_a_world_into_a_file(tmp_path: Path) -> None:
     assert report["rows"]["world"] == 1
 
 
+@pytest.mark.parametrize("vendor", ["backuprun", "cleverfox", "code42", "rackspace"])
+def test_seed_builds_every_vendor_past_its_fixtures_cycles(tmp_path: Path, vendor: str) -> None:
+    """Fixture values drawn from an index that grows with the scale (minutes, days, names)
+    stay in range: a scale past every cycle of 50 or 60 builds (BackupRun's run history asked
+    for minute 64 from scale 46 on)."""
+    db = tmp_path / "big.db"
+    result = subprocess.run([console_script(), "seed", "--db", str(db), "--scale", "61",
+                             "--vendor", vendor, "--json"], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["scale"] == 61
+
+
 def test_seed_prints_a_short_summary_and_a_progress_bar(tmp_path: Path) -> None:
     db = tmp_path / "big.db"
     # tqdm draws only on a terminal by default; a pseudo-terminal shows what a user sees.
