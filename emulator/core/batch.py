@@ -26,8 +26,9 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Executable, Table, bindparam, delete, insert
+from sqlalchemy import Connection, DateTime, Executable, Table, bindparam, delete, insert
 from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeEngine
 from sqlmodel import Session
 
 from emulator.core.db import insert_sql
@@ -67,10 +68,12 @@ class _RowWriter:
         columns = [table.c[k] for k in keys]
         self.world = keys.index("world_id") if "world_id" in keys else None
         self.values = itemgetter(*keys) if len(keys) > 1 else lambda row: (row[keys[0]],)
-        # (position, converter) for the columns whose values the driver cannot take as they are
-        self.converters = [(i, p) for i, p in enumerate(
-            c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns)
-            if p is not None]
+        # (position, converter, remembers) for the columns whose values the driver cannot take
+        # as they are; `remembers`: a column of instants, whose few distinct values (a batch
+        # stamps its rows with the due times it applies) are converted once per write
+        self.converters = [(i, p, _is_instant(c.type)) for i, p, c in (
+            (i, c.type.dialect_impl(dialect).bind_processor(dialect), c)
+            for i, c in enumerate(columns)) if p is not None]
         self.sql = insert_sql(table, [c.name for c in columns], dialect)
 
     @staticmethod
@@ -92,10 +95,20 @@ class _RowWriter:
         params: list[tuple[Any, ...]]
         if converters:
             params = []
+            steps: list[tuple[int, Any, dict[Any, Any] | None]] = [
+                (i, convert, {} if remembers else None)
+                for i, convert, remembers in converters]
             for row in rows:
                 out = list(values(row))
-                for i, convert in converters:
-                    out[i] = convert(out[i])
+                for i, convert, seen in steps:
+                    value = out[i]
+                    if seen is None:
+                        out[i] = convert(value)
+                        continue
+                    done = seen.get(value, _MISSING)
+                    if done is _MISSING:
+                        done = seen[value] = convert(value)
+                    out[i] = done
                 params.append(tuple(out))
         else:
             params = [values(row) for row in rows]
@@ -104,6 +117,15 @@ class _RowWriter:
             return {None}
         w = self.world
         return {p[w] for p in params}
+
+
+_MISSING = object()
+
+
+def _is_instant(kind: TypeEngine[Any]) -> bool:
+    """Whether a column holds datetimes (directly or under a TypeDecorator): values that hash,
+    and that a batch's rows share."""
+    return isinstance(kind, DateTime) or isinstance(getattr(kind, "impl", None), DateTime)
 
 
 _WRITERS: dict[tuple[Table, tuple[str, ...], str], _RowWriter | None] = {}

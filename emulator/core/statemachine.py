@@ -98,6 +98,7 @@ class StateMachine:
         self.on_enter = on_enter
         self.choose = choose
         self.kind = f"sm:{name}"
+        self.states = frozenset(s for e in self.edges for s in (e.source, e.target))
         self._events: dict[tuple[str, str], str] = {}
         self._auto: dict[str, list[Edge]] = {}
         for edge in self.edges:
@@ -109,10 +110,6 @@ class StateMachine:
             else:
                 self._auto.setdefault(edge.source, []).append(edge)
         on_due(self.kind)(self._on_due)
-
-    @property
-    def states(self) -> frozenset[str]:
-        return frozenset(s for e in self.edges for s in (e.source, e.target))
 
     def state_of(self, entity: Any) -> str:
         return str(getattr(entity, self.field))
@@ -142,6 +139,11 @@ class StateMachine:
         setattr(entity, self.field, target)
         if self.keep is None:
             ctx.session.add(entity)
+            if self.key is not None and self.find is None:
+                # Its due steps in this transaction find it here, without a query (whose
+                # autoflush writes everything the engine's batch changed so far).
+                cache: dict[tuple[str, str, Any], Any] = ctx.session.info.setdefault(_ROWS, {})
+                cache[(self.name, ctx.world_id, getattr(entity, self.key))] = entity
         else:
             self.keep(ctx, entity)
         entity_id = self._entity_id(ctx, entity)

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, update
 from sqlalchemy import select as sa_select
+from sqlalchemy.orm.attributes import set_attribute
 from sqlmodel import col, select
 
 from emulator.core.batch import blank_row
@@ -136,6 +137,13 @@ def _row(table: Any, **values: Any) -> SimpleNamespace:
     return SimpleNamespace(**{**blank_row(table), **values})
 
 
+def _set(row: CfJob, **values: Any) -> None:
+    """Change columns of a row the session holds, on the instrumented attributes alone
+    (SQLModel's __setattr__ adds pydantic's bookkeeping, which a table row does not need)."""
+    for name, value in values.items():
+        set_attribute(row, name, value)
+
+
 def _keep(ctx: Ctx, row: Any) -> None:
     """Make sure the session writes `row`'s changes (adding a row it holds costs a cascade)."""
     if row not in ctx.session:
@@ -234,9 +242,9 @@ def _advance(ctx: Ctx, job: CfJob, device: CfDevice, ran: bool, schedule: bool =
     now_local = utc_to_local(ctx.now, device.time_zone_id)
     assert now_local is not None
     if ran:
-        job.last_ran_on_local = now_local
+        _set(job, last_ran_on_local=now_local)
     prev = _naive(job.next_run_on_local) or now_local
-    job.next_run_on_local = next_run_after(job, prev, now_local)
+    _set(job, next_run_on_local=next_run_after(job, prev, now_local))
     _keep(ctx, job)
     if schedule:
         _job_changed(ctx, job)
@@ -245,7 +253,7 @@ def _advance(ctx: Ctx, job: CfJob, device: CfDevice, ran: bool, schedule: bool =
 
 def _job_changed(ctx: Ctx, job: CfJob) -> None:
     """The agent moved the job on (LastRanOn, NextRunOn): UpdatedOn and a Job Modified event."""
-    job.updated_on = ctx.now
+    _set(job, updated_on=ctx.now)
     _keep(ctx, job)
     write_event(ctx, job.partner_id, "jobs", job, MODIFIED)
 
@@ -264,7 +272,8 @@ def _miss_overdue(ctx: Ctx, job: CfJob, device: CfDevice) -> None:
             break
         if _scheduled(job, device, nxt):
             write_log(ctx, job, device, "Missed")
-        job.next_run_on_local = nxt = following
+        _set(job, next_run_on_local=following)
+        nxt = following
 
 
 def _scheduled(job: CfJob, device: CfDevice, run_local: datetime) -> bool:
@@ -343,7 +352,7 @@ def _skip_to_window(ctx: Ctx, job: CfJob, device: CfDevice, nxt: datetime) -> bo
         return False
     horizon = utc_to_local(window, device.time_zone_id)
     assert horizon is not None
-    job.next_run_on_local = next_run_after(job, nxt, horizon)
+    _set(job, next_run_on_local=next_run_after(job, nxt, horizon))
     _job_changed(ctx, job)
     schedule_job(ctx, job, device)
     return True
@@ -399,7 +408,7 @@ def _on_missed(ctx: Ctx, due: Due) -> None:
         write_log(ctx, job, device, "Missed")
     # The next run after the missed one, even when it is already due: it is missed (or run)
     # in its own turn, so every run that does not happen leaves one Missed log.
-    job.next_run_on_local = next_run_after(job, nxt, nxt)
+    _set(job, next_run_on_local=next_run_after(job, nxt, nxt))
     _job_changed(ctx, job)
     schedule_job(ctx, job, device)
 

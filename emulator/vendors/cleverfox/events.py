@@ -12,7 +12,7 @@ from emulator.core.batch import blank_row
 from emulator.core.engine import Ctx
 from emulator.core.sequence import next_id
 from emulator.vendors.cleverfox.models import CfEvent
-from emulator.vendors.cleverfox.resources import RESOURCES
+from emulator.vendors.cleverfox.resources import RESOURCES, Resource
 
 __all__ = ["ADDED", "DELETED", "MODIFIED", "write_event"]
 
@@ -27,7 +27,7 @@ def write_event(ctx: Ctx, partner_id: int, resource: str, row: Any, step: int) -
     res = RESOURCES[resource]
     if res.event_base is None or res.event_field is None:
         return
-    ids = {attr: getattr(row, attr) for attr in _PARENTS if hasattr(row, attr)}
+    ids = {attr: getattr(row, attr) for attr in _parents(res)}
     ids["event_partner_id"] = partner_id
     ids[res.event_field] = row.id
     values = dict(world_id=ctx.world_id, id=next_id(ctx, "cleverfox.event"),
@@ -40,3 +40,14 @@ def write_event(ctx: Ctx, partner_id: int, resource: str, row: Any, step: int) -
 
 
 _EVENTS = CfEvent.__table__  # type: ignore[attr-defined]
+_PARENTS_OF: dict[str, tuple[str, ...]] = {}
+
+
+def _parents(res: Resource) -> tuple[str, ...]:
+    """The parent ids a resource's rows carry: its table's columns among _PARENTS (asked of
+    the table once, not of each row: a missing attribute costs pydantic an exception)."""
+    found = _PARENTS_OF.get(res.name)
+    if found is None:
+        columns = res.model.__table__.c  # type: ignore[attr-defined]
+        found = _PARENTS_OF[res.name] = tuple(a for a in _PARENTS if a in columns)
+    return found
