@@ -26,9 +26,8 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, DateTime, Executable, Table, bindparam, delete, insert
+from sqlalchemy import JSON, Connection, Executable, Table, bindparam, delete, insert
 from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeEngine
 from sqlmodel import Session
 
 from emulator.core.db import insert_sql
@@ -68,12 +67,13 @@ class _RowWriter:
         columns = [table.c[k] for k in keys]
         self.world = keys.index("world_id") if "world_id" in keys else None
         self.values = itemgetter(*keys) if len(keys) > 1 else lambda row: (row[keys[0]],)
-        # (position, converter, remembers) for the columns whose values the driver cannot take
-        # as they are; `remembers`: a column of instants, whose few distinct values (a batch
-        # stamps its rows with the due times it applies) are converted once per write
-        self.converters = [(i, p, _is_instant(c.type)) for i, p, c in (
-            (i, c.type.dialect_impl(dialect).bind_processor(dialect), c)
-            for i, c in enumerate(columns)) if p is not None]
+        # (position, converter, once) for the columns whose values the driver cannot take as
+        # they are; `once`: each distinct value converted once (not JSON, where equal values
+        # such as True and 1 are written differently)
+        self.converters = [
+            (i, p, not isinstance(c.type, JSON)) for i, p, c in (
+                (i, c.type.dialect_impl(dialect).bind_processor(dialect), c)
+                for i, c in enumerate(columns)) if p is not None]
         self.sql = insert_sql(table, [c.name for c in columns], dialect)
 
     @staticmethod
@@ -88,44 +88,27 @@ class _RowWriter:
                    for c in table.columns if c.key not in given)
 
     def write(self, connection: Connection, rows: list[dict[str, Any]]) -> set[str | None]:
-        """Insert `rows`; returns the worlds they belong to (None: a row with no world)."""
-        width, values, converters = len(self.keys), self.values, self.converters
-        if any(len(row) != width for row in rows):
+        """Insert `rows`; returns the worlds they belong to (None: a row with no world).
+
+        Values are converted a column at a time, each distinct value once: a batch's rows share
+        a few instants (the due times it applied) and flags, so most conversions are lookups."""
+        if set(map(len, rows)) != {len(self.keys)}:
             raise ValueError(f"{self.sql}: every buffered row needs the keys {self.keys}")
-        params: list[tuple[Any, ...]]
-        if converters:
-            params = []
-            steps: list[tuple[int, Any, dict[Any, Any] | None]] = [
-                (i, convert, {} if remembers else None)
-                for i, convert, remembers in converters]
-            for row in rows:
-                out = list(values(row))
-                for i, convert, seen in steps:
-                    value = out[i]
-                    if seen is None:
-                        out[i] = convert(value)
-                        continue
-                    done = seen.get(value, _MISSING)
-                    if done is _MISSING:
-                        done = seen[value] = convert(value)
-                    out[i] = done
-                params.append(tuple(out))
-        else:
-            params = [values(row) for row in rows]
+        params: list[tuple[Any, ...]] = list(map(self.values, rows))
+        if self.converters:
+            columns: list[Any] = list(zip(*params, strict=True))
+            for i, convert, once in self.converters:
+                column = columns[i]
+                try:
+                    done = {value: convert(value) for value in set(column)} if once else None
+                except TypeError:  # values that do not hash
+                    done = None
+                columns[i] = list(map(convert if done is None else done.__getitem__, column))
+            params = list(zip(*columns, strict=True))
         connection.exec_driver_sql(self.sql, params)
         if self.world is None:
             return {None}
-        w = self.world
-        return {p[w] for p in params}
-
-
-_MISSING = object()
-
-
-def _is_instant(kind: TypeEngine[Any]) -> bool:
-    """Whether a column holds datetimes (directly or under a TypeDecorator): values that hash,
-    and that a batch's rows share."""
-    return isinstance(kind, DateTime) or isinstance(getattr(kind, "impl", None), DateTime)
+        return set(map(itemgetter(self.world), params))
 
 
 _WRITERS: dict[tuple[Table, tuple[str, ...], str], _RowWriter | None] = {}

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import text
+import pytest
+from sqlalchemy import DateTime, text
+from sqlalchemy.dialects import sqlite
 
-from emulator.core.db import Database, database_url
+from emulator.core.db import Database, UTCDateTime, database_url
 from emulator.core.engine import DueTransition
+from emulator.core.timeutil import as_utc
 from emulator.core.world import Counter, World
 
 
@@ -58,3 +62,21 @@ def test_datetimes_come_back_as_aware_utc(tmp_path: Path) -> None:
         due = session.get(DueTransition, 1)
         assert due is not None and due.due_at == local
     db.dispose()
+
+
+def test_sqlite_stores_instants_as_sqlalchemys_datetime_would() -> None:
+    """UTCDateTime's one-step SQLite conversion writes the text SQLAlchemy's two steps (to
+    naive UTC, then SQLite's DATETIME) write, so stored instants compare and sort alike."""
+    dialect = sqlite.dialect()
+    fused = UTCDateTime().bind_processor(dialect)
+    stock = DateTime().dialect_impl(dialect).bind_processor(dialect)
+    assert stock is not None
+    values = [datetime(2026, 1, 5, 9, 0), datetime(2026, 1, 5, 9, 0, 0, 7, tzinfo=UTC),
+              datetime(1, 1, 1), datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+              datetime(2026, 3, 29, 1, 30, tzinfo=timezone(timedelta(hours=-9, minutes=-30))),
+              datetime(2026, 1, 1, 0, 30, tzinfo=ZoneInfo("Europe/Berlin")), None]
+    for value in values:
+        expected = None if value is None else stock(as_utc(value).replace(tzinfo=None))
+        assert fused(value) == expected, value
+    with pytest.raises((TypeError, AttributeError)):
+        fused("2026-01-05")

@@ -11,14 +11,20 @@ and cancels is applied in the same order whatever the batch size.
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import insert, text
 from sqlmodel import SQLModel, col, select
 
 from emulator.app import create_app
 from emulator.core import engine
+from emulator.core.batch import _insert_rows
+from emulator.core.db import Database
 from emulator.core.engine import Ctx, Due, DueTransition, on_due, rng_for
 from emulator.core.runtime import Emulator
 from emulator.core.timeutil import iso_z
@@ -129,3 +135,38 @@ def test_any_batch_size_applies_generated_work_in_the_one_at_a_time_order(
     assert any(a[1] == b[1] for a, b in itertools.pairwise(single))  # ties on due time occur
     for batch in (2, 7, engine.BATCH):
         assert _applied_order(batch, monkeypatch) == single, batch
+
+
+def test_the_batch_writer_stores_the_text_the_orm_stores(tmp_path: Path) -> None:
+    """Rows written by the batch's driver-level writer (each distinct value converted once per
+    column) are stored as SQLAlchemy's own insert stores them: equal instants in other zones,
+    naive ones, and JSON values that compare equal but are written differently (True, 1)."""
+    db = Database(str(tmp_path / "w.db"))
+    db.create_all()
+    berlin = ZoneInfo("Europe/Berlin")
+    instants = [datetime(2026, 1, 5, 9, tzinfo=UTC), datetime(2026, 1, 5, 10, tzinfo=berlin),
+                datetime(2026, 1, 5, 9), datetime(2026, 7, 1, 0, 0, 0, 5, tzinfo=berlin)]
+    payloads: list[Any] = [True, 1, 1.0, None]
+    table = DueTransition.__table__  # type: ignore[attr-defined]
+
+    def rows(prefix: str) -> list[dict[str, Any]]:
+        return [{"world_id": "w", "due_at": at, "kind": "k", "entity_id": f"{prefix}{n}",
+                 "payload": payload}
+                for n, (at, payload) in enumerate(itertools.product(instants, payloads))]
+
+    with db.session() as session:
+        session.add(World(id="w", kind="default", ordinal=0, seed=1, created_at=instants[0],
+                          clock_anchor=instants[0], clock_anchor_real=0.0))
+        session.flush()
+        assert _insert_rows(session, table, rows("batch-")) == {"w"}
+        session.execute(insert(table), rows("orm-"))
+        stored = session.execute(text(
+            "SELECT entity_id, due_at, payload FROM due_transition")).all()
+        session.commit()
+    db.dispose()
+    batch = {e.removeprefix("batch-"): (at, p) for e, at, p in stored if e.startswith("batch-")}
+    orm = {e.removeprefix("orm-"): (at, p) for e, at, p in stored if e.startswith("orm-")}
+    assert len(batch) == len(instants) * len(payloads)
+    assert batch == orm
+    # true, 1 and null kept apart (SQLite's numeric affinity makes the text 1.0 the number 1)
+    assert {p for _, p in batch.values()} == {"true", 1, "null"}
