@@ -10,10 +10,13 @@ task while serving and synchronously when the clock is moved.
 
 from __future__ import annotations
 
+import gc
 import logging
 import random
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -299,6 +302,18 @@ class Simulation:
         # The budget counts from the first transition applied: what a chunk pays once (its
         # session, claim, the first lookups) must not leave it time for a single run only.
         deadline = _Deadline(budget)
+        with _collector_paused():
+            step = self._run_claims(session, world, until, deadline, limit, commit)
+        # Remembered, not forgotten: the background tick asks about every running world.
+        self._refresh(session, world.id)
+        if not step.finished:
+            step.finished = not self.is_due(session, world.id, until)
+        return step
+
+    def _run_claims(self, session: Session, world: World, until: datetime,
+                    deadline: _Deadline, limit: int, commit: bool) -> Step:
+        """`run_chunk`'s claims and batches, up to its commit."""
+        budget = deadline.budget
         applied, reached, careful = 0, None, False
         finished = False
         while True:
@@ -346,10 +361,6 @@ class Simulation:
                 break
         if commit:
             session.commit()
-        # Remembered, not forgotten: the background tick asks about every running world.
-        self._refresh(session, world.id)
-        if not finished:
-            finished = not self.is_due(session, world.id, until)
         return Step(applied, finished, reached)
 
     def _apply_batch(self, session: Session, world: World, batch: Batch, until: datetime,
@@ -385,6 +396,32 @@ class Simulation:
             # A broken handler must not wedge the world: the caller undoes its writes and
             # drops the transition.
             raise _HandlerFailed(due.id, due.kind) from error
+
+
+_pauses = 0
+_paused_from = True
+_pause_lock = threading.Lock()
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a chunk applies its batches. A batch allocates rows,
+    dicts and tuples by the thousand and frees them by reference count; the collections they
+    set off scanned every live object of the session and the process again and again (a tenth
+    of a replayed run). Collection resumes, as it was, when the last chunk in flight ends."""
+    global _pauses, _paused_from
+    with _pause_lock:
+        if _pauses == 0:
+            _paused_from = gc.isenabled()
+            gc.disable()
+        _pauses += 1
+    try:
+        yield
+    finally:
+        with _pause_lock:
+            _pauses -= 1
+            if _pauses == 0 and _paused_from:
+                gc.enable()
 
 
 def _stored_now(session: Session, world_id: str) -> datetime | None:

@@ -69,6 +69,10 @@ class _Lookups:
     items: dict[int, list[Any]] = field(default_factory=dict)
     """A job's items as plain rows (read only here; cheaper to load than ORM objects)."""
     plans: dict[int, int] = field(default_factory=dict)
+    logs: dict[int, dict[str, Any]] = field(default_factory=dict)
+    """By job id: the columns a run's log takes from its job and device (`_log_template`)."""
+    log_items: dict[int, list[tuple[Any, dict[str, Any]]]] = field(default_factory=dict)
+    """By job id: each job item, with the columns its runs' log items take from it."""
 
 
 def _lookups(ctx: Ctx) -> _Lookups:
@@ -202,13 +206,24 @@ def _log_for(ctx: Ctx, job: CfJob, device: CfDevice, status: str,
 
 def _log_row(ctx: Ctx, job: CfJob, device: CfDevice, status: str) -> SimpleNamespace:
     """A new log as a plain row (every column), for `_store`."""
-    return _row(_LOGS, **_log_values(ctx, job, device, status))
+    if ctx.batch is None:
+        return _row(_LOGS, **_log_values(ctx, job, device, status))
+    found = _lookups(ctx)
+    template = found.logs.get(job.id)
+    if template is None:  # what is left to each run: blanks, overwritten just below
+        template = found.logs[job.id] = {**blank_row(_LOGS), **_log_values(
+            ctx, job, device, status, id_=0)}
+    return SimpleNamespace(**{**template, "id": next_id(ctx, "cleverfox.log"),
+                              "added_on": ctx.now, "next_run_on_local": job.next_run_on_local,
+                              "job_status": status})
 
 
 def _log_values(ctx: Ctx, job: CfJob, device: CfDevice, status: str,
-                plan_id: int | None = None) -> dict[str, Any]:
+                plan_id: int | None = None, id_: int | None = None) -> dict[str, Any]:
+    """A new log's columns (`id_`: its id; None: the next one)."""
     return dict(
-        world_id=ctx.world_id, id=next_id(ctx, "cleverfox.log"), partner_id=job.partner_id,
+        world_id=ctx.world_id, id=next_id(ctx, "cleverfox.log") if id_ is None else id_,
+        partner_id=job.partner_id,
         added_on=ctx.now, company_id=device.company_id, device_id=device.id,
         time_zone_id=device.time_zone_id, subscription_id=device.subscription_id,
         plan_id=_plan_id(ctx, device) if plan_id is None else plan_id, job_id=job.id, name=job.name,
@@ -467,33 +482,53 @@ def _finish(ctx: Ctx, log: Any, target: str, notify: bool) -> None:
     if target == "Completed":
         log.error_messages = ""
     stamp = (log.job_started_on_local or log.job_completed_on_local).strftime("%Y%m%d%H%M")
-    for item in _job_items(ctx, log.job_id):
+    ok = target == "Completed"
+    for item, template in _item_templates(ctx, log):
         rng = ctx.rng("cleverfox.logitem", log.id, item.id)
         sql = item.backup_type_id == 2
         version = rng.choice(_SQL_VERSIONS) if sql else (None, None)
         base = f"Job{log.job_id}.JobItem{item.id}_{stamp}"
         count = rng.randint(1, 4) if sql else rng.randint(20, 5000)
-        ok = target == "Completed"
-        _store(ctx, CfLogItem, _row(
-            _LOG_ITEMS, world_id=ctx.world_id, id=next_id(ctx, "cleverfox.logitem"),
-            partner_id=log.partner_id,
-            added_on=ctx.now, log_id=log.id, job_item_id=item.id, name=item.name,
-            engine_id="MSSQL" if sql else "FILE", engine_type="SQLServer" if sql else "File",
-            base_folder=item.base_folder, include_sub_folders=item.include_sub_folders,
-            search_patterns=item.search_patterns, exclude_folders=item.exclude_folders,
-            exclude_patterns=item.exclude_patterns,
-            no_compress_extensions=item.no_compress_extensions, server_name=item.server_name,
-            database_name=item.database_name, port=item.port,
-            authentication_mode=item.authentication_mode, server_version=version[0],
-            server_edition=version[1], option_compress=item.option_compress,
-            option_copy_only=item.option_copy_only, option_log_only=item.option_log_only,
-            backup_folder=AGENT_DATA + rf"\Backup\Job{log.job_id}.JobItem{item.id}",
-            backup_file_name=AGENT_DATA + rf"\Upload\{base}.ZIP" if ok else None,
-            backup_file_size=rng.randint(5 * 2**20, 8 * 2**30) if ok else 0,
-            backup_list_name=AGENT_DATA + rf"\Upload\{base}.JSON",
-            backup_list_size=count * rng.randint(90, 160), backup_list_count=count))
+        row = {**template, "id": next_id(ctx, "cleverfox.logitem"), "added_on": ctx.now,
+               "log_id": log.id, "server_version": version[0], "server_edition": version[1],
+               "backup_file_name": AGENT_DATA + rf"\Upload\{base}.ZIP" if ok else None,
+               "backup_file_size": rng.randint(5 * 2**20, 8 * 2**30) if ok else 0,
+               "backup_list_name": AGENT_DATA + rf"\Upload\{base}.JSON",
+               "backup_list_size": count * rng.randint(90, 160), "backup_list_count": count}
+        if ctx.batch is not None:
+            ctx.batch.insert(_LOG_ITEMS, row)
+        else:
+            ctx.session.add(CfLogItem(**row))
     if notify:
         _notify_later(ctx, log, target.lower())
+
+
+def _item_templates(ctx: Ctx, log: Any) -> list[tuple[Any, dict[str, Any]]]:
+    """The log's job's items, each with the columns a run's log item takes from it (and
+    blanks for the rest, which `_finish` fills)."""
+    found = _lookups(ctx)
+    templates = found.log_items.get(log.job_id)
+    if templates is None:
+        templates = found.log_items[log.job_id] = [(item, _item_template(ctx, log, item))
+                                                   for item in _job_items(ctx, log.job_id)]
+    return templates
+
+
+def _item_template(ctx: Ctx, log: Any, item: Any) -> dict[str, Any]:
+    sql = item.backup_type_id == 2
+    return {**blank_row(_LOG_ITEMS),
+            "world_id": ctx.world_id, "partner_id": log.partner_id, "job_item_id": item.id,
+            "name": item.name, "engine_id": "MSSQL" if sql else "FILE",
+            "engine_type": "SQLServer" if sql else "File", "base_folder": item.base_folder,
+            "include_sub_folders": item.include_sub_folders,
+            "search_patterns": item.search_patterns, "exclude_folders": item.exclude_folders,
+            "exclude_patterns": item.exclude_patterns,
+            "no_compress_extensions": item.no_compress_extensions,
+            "server_name": item.server_name, "database_name": item.database_name,
+            "port": item.port, "authentication_mode": item.authentication_mode,
+            "option_compress": item.option_compress, "option_copy_only": item.option_copy_only,
+            "option_log_only": item.option_log_only,
+            "backup_folder": AGENT_DATA + rf"\Backup\Job{log.job_id}.JobItem{item.id}"}
 
 
 def _job_items(ctx: Ctx, job_id: int) -> list[Any]:
