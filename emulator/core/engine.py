@@ -27,7 +27,7 @@ from sqlmodel import Field, Session, col, select
 
 from emulator.core.batch import Batch, Due
 from emulator.core.clock import Clock, ClockState
-from emulator.core.db import UTCDateTime
+from emulator.core.db import UTCDateTime, empty_dict
 from emulator.core.exchange import depends_on_now
 from emulator.core.present import Present
 from emulator.core.versions import StoreVersions, wrote
@@ -58,7 +58,8 @@ class DueTransition(WorldScoped, table=True):
     due_at: datetime = Field(sa_type=UTCDateTime)
     kind: str = Field(max_length=80)
     entity_id: str = Field(max_length=80, index=True)
-    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    payload: dict[str, Any] = Field(default_factory=empty_dict,
+                                    sa_column=Column(JSON, nullable=False))
 
 
 _TABLE: Table = DueTransition.__table__  # type: ignore[attr-defined]

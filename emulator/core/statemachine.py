@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event, inspect
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
 
 from emulator.core.engine import Ctx, DueTransition, on_due
 from emulator.core.errors import Conflict
@@ -31,6 +31,7 @@ from emulator.core.errors import Conflict
 __all__ = ["Edge", "IllegalTransition", "StateMachine"]
 
 _ROWS = "statemachine.rows"
+_IN_CHUNK = 500  # keys per IN (...), under every backend's bind-parameter limit
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -38,6 +39,14 @@ def _forget(session: Session, transaction: Any) -> None:
     # Only the end of the outermost transaction (commit or rollback): see core.sequence.
     if transaction.parent is None:
         session.info.pop(_ROWS, None)
+
+
+def _live(entity: Any) -> Any:
+    """`entity` if the session still holds it (not deleted, not detached), else None."""
+    if entity is None:
+        return None
+    state = inspect(entity)
+    return None if state.deleted or state.detached or state.was_deleted else entity
 
 
 class IllegalTransition(Conflict):
@@ -188,18 +197,31 @@ class StateMachine:
         the identity map remembers rows by primary key): a job's due steps find the same row
         again and again, and a query with its autoflush each time was most of their cost."""
         cache: dict[tuple[str, str, Any], Any] = ctx.session.info.setdefault(_ROWS, {})
-        entity = cache.get((self.name, ctx.world_id, key))
+        entity = _live(cache.get((self.name, ctx.world_id, key)))
         if entity is not None:
-            state = inspect(entity)
-            if not (state.deleted or state.detached or state.was_deleted):
+            return entity
+        batch = ctx.batch
+        marker = f"statemachine.loaded.{self.name}"
+        if batch is not None and marker not in batch.state:
+            # Every entity this machine's claimed steps name, in one query for the batch.
+            batch.state[marker] = True
+            keys = {d.payload["key"] for d in batch.claimed
+                    if d.kind == self.kind and "key" in d.payload} | {key}
+            self._load(ctx, cache, sorted(keys))
+            entity = _live(cache.get((self.name, ctx.world_id, key)))
+            if entity is not None:
                 return entity
+        self._load(ctx, cache, [key])
+        return cache.get((self.name, ctx.world_id, key))
+
+    def _load(self, ctx: Ctx, cache: dict[tuple[str, str, Any], Any], keys: list[Any]) -> None:
+        """Remember the entities `keys` name in ctx's world (those that exist)."""
         column = getattr(self.model, self.key or "")
-        entity = ctx.session.exec(select(self.model).where(
-            self.model.world_id == ctx.world_id,  # type: ignore[attr-defined]
-            column == key)).first()
-        if entity is not None:
-            cache[(self.name, ctx.world_id, key)] = entity
-        return entity
+        for start in range(0, len(keys), _IN_CHUNK):
+            for entity in ctx.session.exec(select(self.model).where(
+                    self.model.world_id == ctx.world_id,  # type: ignore[attr-defined]
+                    col(column).in_(keys[start:start + _IN_CHUNK]))).all():
+                cache[(self.name, ctx.world_id, getattr(entity, self.key or ""))] = entity
 
     def _pk(self, ctx: Ctx, entity: Any) -> Any:
         keys = self.model.__table__.primary_key.columns  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ from sqlalchemy import JSON, BigInteger, Column
 from sqlmodel import Field, SQLModel
 
 from emulator.core.clock import ClockState
-from emulator.core.db import UTCDateTime
+from emulator.core.db import UTCDateTime, empty_dict
 
 __all__ = ["DEFAULT_WORLD_ID", "TEMPLATE", "Counter", "World", "WorldScoped"]
 
@@ -31,7 +31,7 @@ class World(SQLModel, table=True):
     seed: int = Field(sa_type=BigInteger)  # any 64-bit seed (control's Int64)
     name: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(sa_type=UTCDateTime)
-    credentials: dict[str, Any] = Field(default_factory=dict,
+    credentials: dict[str, Any] = Field(default_factory=empty_dict,
                                         sa_column=Column(JSON, nullable=False))
     # Where its secrets come from (core.secrets): its key, and its incarnation (0 while built).
     secret_key: str = Field(default="", max_length=64)

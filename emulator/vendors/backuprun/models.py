@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field
 
-from emulator.core.db import UTCDateTime
+from emulator.core.db import UTCDateTime, empty_list
 from emulator.core.world import WorldScoped
 
 __all__ = ["ROLE_MAIN", "ROLE_SUBUSER", "BrMail", "BrRecovery", "BrService",
@@ -148,7 +148,7 @@ class BrService(WorldScoped, table=True):
     maintenance: int = 0
     # alert_history's entries (times UTC, newest first) and n_alerts, kept up to date as tasks
     # end, so that listing services reads no task rows.
-    history: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    history: list[Any] = Field(default_factory=empty_list, sa_column=Column(JSON, nullable=False))
     n_alerts: int = 0
     # Steering from the control plane (not on the wire).
     agent_reachable: bool = True
@@ -191,7 +191,8 @@ class BrTaskMessage(WorldScoped, table=True):
     task_id: int
     source: str  # SERVER or AGENT
     key: str
-    parameters: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    parameters: list[Any] = Field(default_factory=empty_list,
+                                  sa_column=Column(JSON, nullable=False))
     level: str  # INFO, WARNING, SEVERE
     text: str
     time: datetime = Field(sa_type=UTCDateTime)

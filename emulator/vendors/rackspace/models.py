@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, ForeignKeyConstraint, Index, UniqueConstraint
 from sqlmodel import Field
 
-from emulator.core.db import UTCDateTime
+from emulator.core.db import UTCDateTime, empty_list
 from emulator.core.world import WorldScoped
 
 __all__ = ["Agent", "Backup", "Cleanup", "ConfigFile", "Configuration", "RaxRow", "Restore",
@@ -178,7 +178,7 @@ class Backup(RaxRow, table=True):
     num_errors: int = 0
     reason: str = ""
     diagnostics: str = ""
-    errors: list[dict[str, Any]] = Field(default_factory=list,
+    errors: list[dict[str, Any]] = Field(default_factory=empty_list,
                                          sa_column=Column(JSON, nullable=False))
 
 
@@ -210,7 +210,7 @@ class Restore(RaxRow, table=True):
     num_errors: int = 0
     reason: str = ""
     diagnostics: str = ""
-    errors: list[dict[str, Any]] = Field(default_factory=list,
+    errors: list[dict[str, Any]] = Field(default_factory=empty_list,
                                          sa_column=Column(JSON, nullable=False))
 
 
