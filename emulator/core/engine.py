@@ -67,7 +67,7 @@ _TABLE: Table = DueTransition.__table__  # type: ignore[attr-defined]
 
 def rng_for(*keys: object) -> random.Random:
     """A generator seeded from stable keys, so results do not depend on request interleaving."""
-    return random.Random(":".join(str(k) for k in keys))
+    return random.Random(":".join(map(str, keys)))
 
 
 @dataclass
