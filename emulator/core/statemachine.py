@@ -203,16 +203,14 @@ class StateMachine:
         batch = ctx.batch
         marker = f"statemachine.loaded.{self.name}"
         if batch is not None and marker not in batch.state:
-            # Every entity this machine's claimed steps name, in one query for the batch.
-            batch.state[marker] = True
-            keys = {d.payload["key"] for d in batch.claimed
-                    if d.kind == self.kind and "key" in d.payload} | {key}
-            self._load(ctx, cache, sorted(keys))
-            entity = _live(cache.get((self.name, ctx.world_id, key)))
-            if entity is not None:
-                return entity
-        self._load(ctx, cache, [key])
-        return cache.get((self.name, ctx.world_id, key))
+            # Every entity this machine's claimed steps name, in one query for the batch; a
+            # key it did not find names no entity (ids are never reused).
+            loaded = batch.state[marker] = {d.payload["key"] for d in batch.claimed
+                                            if d.kind == self.kind and "key" in d.payload}
+            self._load(ctx, cache, [*loaded])
+        if batch is None or key not in batch.state[marker]:
+            self._load(ctx, cache, [key])
+        return _live(cache.get((self.name, ctx.world_id, key)))
 
     def _load(self, ctx: Ctx, cache: dict[tuple[str, str, Any], Any], keys: list[Any]) -> None:
         """Remember the entities `keys` name in ctx's world (those that exist)."""

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 from sqlmodel import select
 
 from emulator.core.engine import Ctx, DueTransition
@@ -172,3 +174,44 @@ def test_find_and_keep_hooks_let_a_machine_move_rows_the_session_does_not_hold(
         assert session.exec(select(DueTransition)).all() == []
     assert rows["a"].state == "Done"
     assert kept == [("a", "Queued"), ("b", "Queued"), ("a", "Done")]
+
+
+def test_keyed_steps_find_their_entities_in_one_query_and_skip_deleted_ones(
+        emu: Emulator) -> None:
+    # A machine naming its entities by key loads every entity its claimed steps name in one
+    # query per batch (not one, with its autoflush, per step); an entity deleted before its
+    # step, in an earlier transaction or in the step's own, is found by none.
+    machine = StateMachine("test.keyed", Probe, [Edge("Queued", "Done", after=(1, 2))],
+                           key="name")
+    with emu.db.session() as session:
+        ctx = emu.ctx(session, DEFAULT_WORLD_ID)
+        for name in ("a", "b", "c", "d"):
+            machine.start(ctx, Probe(world_id=ctx.world_id, name=name, state="Queued"),
+                          "Queued")
+        session.commit()
+    with emu.db.session() as session:
+        session.delete(session.exec(select(Probe).where(Probe.name == "b")).one())
+        session.commit()
+    selects: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "test_probe" in statement:
+            selects.append(statement)
+
+    event.listen(emu.db.engine, "before_cursor_execute", seen)
+    try:
+        with emu.db.session() as session:
+            ctx = emu.ctx(session, DEFAULT_WORLD_ID)
+            d = session.exec(select(Probe).where(Probe.name == "d")).one()
+            machine.start(ctx, d, "Queued")  # found again by its step without a query
+            session.delete(d)  # and then deleted in the same transaction, before its step
+            session.flush()
+            selects.clear()
+            until = emu.clock(DEFAULT_WORLD_ID).now() + timedelta(seconds=5)
+            emu.sim.run_due(session, emu.worlds[DEFAULT_WORLD_ID], until)
+    finally:
+        event.remove(emu.db.engine, "before_cursor_execute", seen)
+    assert len(selects) == 1, "\n".join(selects)  # one for every entity its steps name
+    with emu.db.session() as session:
+        states = {p.name: p.state for p in session.exec(select(Probe)).all()}
+    assert states == {"a": "Done", "c": "Done"}

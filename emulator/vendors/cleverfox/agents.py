@@ -70,7 +70,7 @@ class _Lookups:
     """A job's items as plain rows (read only here; cheaper to load than ORM objects)."""
     plans: dict[int, int] = field(default_factory=dict)
     logs: dict[int, dict[str, Any]] = field(default_factory=dict)
-    """By job id: the columns a run's log takes from its job and device (`_log_template`)."""
+    """By job id: the columns a run's log takes from its job and device (`_log_row`)."""
     log_items: dict[int, list[tuple[Any, dict[str, Any]]]] = field(default_factory=dict)
     """By job id: each job item, with the columns its runs' log items take from it."""
 
