@@ -221,3 +221,52 @@ def test_same_requests_after_a_reset_give_the_same_bytes(client: TestClient) -> 
     assert client.post("/_emulator/reset").status_code == 200
     assert session_of_requests() == first
     assert keys[0] != keys[1]
+
+
+# What a run's log and log items take over from their job, device and job items: every key
+# they share but these, so a field the vendor adds to both is checked without a new test.
+_NOT_COPIED = {
+    "job": {"AddedOn", "UpdatedOn", "NextRunOn", "Device"},  # the run's own slot and times
+    "device": {"AddedOn", "UpdatedOn", "Name", "Company", "Subscription"},
+    "item": {"AddedOn", "UpdatedOn"},
+}
+
+
+def test_a_runs_log_and_items_carry_their_job_device_and_items_values(
+        client: TestClient) -> None:
+    # Runs replayed long after (the default world's history, a jump of days) and run live
+    # (the last hours, ExecuteGetNextJob) alike.
+    headers = auth(client)
+    device = new_device(client, headers, TimeZoneId="Tokyo Standard Time",
+                        SendNotificationOnJobMissed=False, SendNotificationCc="cc@example.com")
+    new_job(client, headers, device["DeviceId"], "2026-01-05T19:00:00.000", items=2,
+            Name="Nightly SQL", LateAfter=45, LocalKeepLast=9)
+    advance(client, 3 * DAY)
+    assert client.get(f"/api/devices/{device['DeviceId']}/ExecuteGetNextJob",
+                      headers=headers).status_code == 200
+    advance(client, 3600)
+    logs = client.get("/api/logs", params={"PageSize": 1000}, headers=headers).json()["data"]
+    assert sum(log["DeviceId"] == device["DeviceId"] for log in logs) >= 3
+    jobs: dict[int, dict] = {}
+    devices: dict[int, dict] = {}
+    checked = 0
+    for log in logs:
+        if log["JobStatus"] not in ("Completed", "Failed"):
+            continue
+        job = jobs.get(log["JobId"]) or jobs.setdefault(log["JobId"], client.get(
+            f"/api/jobs/{log['JobId']}", headers=headers).json()["data"])
+        dev = devices.get(log["DeviceId"]) or devices.setdefault(log["DeviceId"], client.get(
+            f"/api/devices/{log['DeviceId']}", headers=headers).json()["data"])
+        for other, kind in ((job, "job"), (dev, "device")):
+            shared = (set(log) & set(other)) - _NOT_COPIED[kind]
+            assert {k: log[k] for k in shared} == {k: other[k] for k in shared}, (kind, log)
+        by_id = {i["JobItemId"]: i for i in job["JobItems"]}
+        assert sorted(i["JobItemId"] for i in log["LogItems"]) == sorted(by_id)
+        for item in log["LogItems"]:
+            source = by_id[item["JobItemId"]]
+            shared = (set(item) & set(source)) - _NOT_COPIED["item"]
+            assert {k: item[k] for k in shared} == {k: source[k] for k in shared}, item
+            assert item["LogId"] == log["LogId"] and item["BackupFolder"].endswith(
+                rf"\Backup\Job{log['JobId']}.JobItem{item['JobItemId']}")
+        checked += 1
+    assert checked >= 10
