@@ -18,6 +18,7 @@ from pydantic import (
 
 from emulator.core.deps import EmulatorDep, SandboxFilterDep, require_world
 from emulator.core.errors import NotFound
+from emulator.core.faults import NO_CONTENT
 from emulator.core.numbers import BigIdText, Int64
 from emulator.core.render import json_response
 from emulator.core.routes import DeferredRoute
@@ -118,6 +119,10 @@ def _check_action(spec: FaultSpec) -> None:
             raise ValueError(f"{name} does not apply to action {action!r}")
     if action == "latency" and spec.latency_ms is None:
         raise ValueError("action 'latency' needs latency_ms")
+    if action in ("error", "truncate") and status in NO_CONTENT:
+        # Accepted, such a rule's answer broke the connection it was sent on.
+        raise ValueError(f"status {status} answers carry no content (HTTP), so an {action!r} "
+                         "rule cannot answer with it; choose another status")
     if action == "error" and status is not None and status < 400 and spec.body is None:
         raise ValueError("status of an error without a body must be 400-599")
     if action == "throttle" and status not in (None, 429, 503):

@@ -32,10 +32,13 @@ from emulator.core.fault_store import FaultStore
 from emulator.core.timeutil import iso_z
 from emulator.core.versions import FAULTS, StoreVersions
 
-__all__ = ["ACTIONS", "TERMINAL", "FaultBook", "FaultRule", "Firing", "RequestFacts"]
+__all__ = ["ACTIONS", "NO_CONTENT", "TERMINAL", "FaultBook", "FaultRule", "Firing", "RequestFacts"]
 
 ACTIONS = ("error", "throttle", "latency", "drop", "truncate")
 TERMINAL = frozenset(ACTIONS) - {"latency"}
+NO_CONTENT = frozenset({204, 205, 304})
+"""Statuses whose answers HTTP forbids content in (RFC 9110, 15.3.5, 15.3.6 and 15.4.5):
+an `error` or `truncate` rule cannot answer with one."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,7 @@ from emulator.core.exchange import (
     FaultFired,
     pinned_world,
 )
-from emulator.core.faults import Firing, RequestFacts
+from emulator.core.faults import NO_CONTENT, Firing, RequestFacts
 from emulator.core.forms import form_fields
 from emulator.core.journal import Entry
 from emulator.core.journal import Message as Side
@@ -212,13 +212,15 @@ class _Flight:
             await self._close(f"fault rule {firing.rule} dropped the connection")
             return
         response = self._fault_response(firing)
-        if firing.action == "truncate":
+        if firing.action == "truncate" and response.status_code not in NO_CONTENT:
             exchange.cut = firing
         await response(self.scope, self._replay, lambda m: self._send(exchange, m))
 
     def _fault_response(self, firing: Firing) -> Response:
         status = firing.status or (200 if firing.body is not None else 500)
-        if firing.body is not None:
+        if status in NO_CONTENT:  # a rule stored before FaultSpec refused these
+            response = Response(status_code=status)
+        elif firing.body is not None:
             response = Response(firing.body, status_code=status,
                                 media_type=firing.content_type or self.surface.media_type)
         else:

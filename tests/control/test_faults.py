@@ -6,6 +6,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,8 @@ from fastapi.testclient import TestClient
 from lxml import etree
 
 from emulator.app import create_app
+from emulator.core.faults import NO_CONTENT
+from emulator.core.timeutil import UTC
 from tests.conftest import TEST_DB, make_settings
 from tests.vendors.rackspace.conftest import login as rackspace_login
 
@@ -101,6 +104,20 @@ def test_a_given_body_is_answered_as_given(client: TestClient) -> None:
     assert response.status_code == 502
     assert response.headers["content-type"].startswith("text/html")
     assert response.text == "<html>Bad gateway</html>"
+
+
+@pytest.mark.parametrize("action", ["error", "truncate"])
+def test_a_stored_rule_with_a_status_that_has_no_content_answers_without_any(
+        client: TestClient, action: str) -> None:
+    """A rule stored before FaultSpec refused 204, 205 and 304 with content (an older store,
+    another process) still answers its status, without the body HTTP forbids there."""
+    emu = client.app.state.emulator  # type: ignore[attr-defined]
+    for status in NO_CONTENT:
+        emu.faults.add(datetime.now(UTC), action=action, status=status, body="not sent",
+                       vendor="cleverfox", times=1)
+        response = vendor_call(client, "cleverfox")
+        assert (response.status_code, response.content) == (status, b"")
+    assert vendor_call(client, "cleverfox").status_code == 200
 
 
 def test_times_fires_for_the_next_n_matching_requests(client: TestClient) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from emulator.core.faults import NO_CONTENT
 from tests.server import Server, serve
 
 pytestmark = pytest.mark.e2e
@@ -99,6 +100,40 @@ def test_truncate_with_a_given_body_serves_nothing(control: httpx.Client,
             received += chunk
     assert bytes(received) == b'{"CompanyI'
     assert _companies(cleverfox) == before
+
+
+@pytest.mark.parametrize("action", ["error", "truncate"])
+def test_every_status_a_rule_takes_is_answered_without_breaking_the_server(
+        server: Server, control: httpx.Client, cleverfox: httpx.Client, action: str) -> None:
+    """Every status from 200 to 599, with a body: a rule is refused naming the status, or its
+    answer arrives as given (cut, for truncate) and the server serves on. A 204 or 304 with
+    content was accepted and broke the keep-alive connection it was sent on."""
+    whole = cleverfox.get("/api/devices/1").content
+    refused = []
+    for status in range(200, 600):
+        response = control.post("/_emulator/faults", json={
+            "action": action, "status": status, "body": '{"injected": true}', "times": 1,
+            "vendor": "cleverfox", "path": "/api/devices/1"})
+        if response.status_code == 422:
+            assert f"status {status}" in response.json()["message"], response.text
+            refused.append(status)
+            continue
+        assert response.status_code == 201, response.text
+        if action == "error":
+            answer = cleverfox.get("/api/devices/1")
+            assert (answer.status_code, answer.content) == (status, b'{"injected": true}')
+        else:
+            with pytest.raises(httpx.RemoteProtocolError), cleverfox.stream(
+                    "GET", "/api/devices/1") as cut:
+                assert cut.status_code == status
+                assert cut.headers["content-length"] == "18"
+                cut.read()
+        # the same client's next request, on the connection an error answer kept open
+        assert cleverfox.get("/api/devices/1").content == whole, status
+    assert refused == sorted(NO_CONTENT)
+    assert [r["fired"] for r in control.get("/_emulator/faults").json()] == [1] * (400 - 3)
+    assert "Exception in ASGI application" not in server.text
+    assert "unhandled error" not in server.text
 
 
 def test_latency_delays_the_real_answer(control: httpx.Client, cleverfox: httpx.Client) -> None:
