@@ -7,8 +7,10 @@ authenticated client of the vendor would make it, with one value made hostile at
 - integers too big for 64 bits, Unicode digits (superscript two, Arabic-Indic one), `1_0`,
   ` 1` in every path and
   query parameter: never a 5xx, and a 4xx naming the parameter where it is an integer;
-- a lone surrogate (`"\\ud800"`) in every string body field, 2**63 in every integer body
-  field: a 4xx naming the field.
+- a lone surrogate (`"\\ud800"`) or a NUL (`"\\u0000"`) in every string body field, 2**63 in
+  every integer body field: a 4xx naming the field;
+- a NUL (`%00`) in every path and query parameter: a 400 in the vendor's format, naming the
+  query parameter (PostgreSQL refuses NUL in text, so each gave a 500 there).
 """
 
 from __future__ import annotations
@@ -35,7 +37,10 @@ from tests.operations import (
 HOSTILE_NUMBERS = ("9223372036854775808", "99999999999999999999", "\u00b2", "\u0661", "1_0",
                    " 1", "-9223372036854775809", "1e3")
 SURROGATE = "\\ud800"  # as the JSON escape a client sends
+NUL = "\\u0000"
 WALKED = [s.name for s in SURFACES]
+MEDIA = {s.name: s.media_type for s in SURFACES}
+"""Each surface's media type: its errors' too."""
 
 
 @pytest.fixture
@@ -111,7 +116,8 @@ def test_hostile_body_fields_are_refused_naming_the_field(caller: Caller, surfac
     for op, document in operations(caller.client, surface):
         for trail, kind in _body_fields(op, document):
             field = trail[-1]
-            values = ['"' + SURROGATE + '"'] if kind == "string" else [str(2**63), str(-2**63 - 1)]
+            values = ['"' + SURROGATE + '"', '"a' + NUL + 'b"'] if kind == "string" \
+                else [str(2**63), str(-2**63 - 1)]
             for literal in values:
                 response = caller.send(op, body=_with(op, document, trail, literal))
                 walked += 1
@@ -147,6 +153,29 @@ def test_a_refused_surrogate_writes_nothing(caller: Caller) -> None:
 # its column names no row: the answer is the vendor's own, as for an id it never issued.
 PAST_INTEGER_COLUMN = ("2147483648", "9223372036854775807")
 NEVER_ISSUED = "2147483647"  # in every column's range, and no world gets that far
+
+@pytest.mark.parametrize("surface", WALKED)
+def test_a_nul_in_any_path_or_query_parameter_is_refused_naming_it(caller: Caller,
+                                                                   surface: str) -> None:
+    walked = 0
+    for op, document in operations(caller.client, surface):
+        for param in op.spec.get("parameters", ()):
+            where, name = param["in"], param["name"]
+            if where not in ("path", "query"):
+                continue
+            target = caller.path(op, {name: "a%00b"} if where == "path" else {})
+            if where == "query":
+                target += f"?{name}=a%00b"
+            body = sample(op, document)
+            headers = {**caller.headers.get(surface, {}), "Content-Type": "application/json"}
+            response = caller.client.request(op.method, target, content=body, headers=headers)
+            walked += 1
+            assert response.status_code == 400, (op, name, response.text)
+            assert "NUL" in response.text, (op, name, response.text)
+            if where == "query":
+                assert repr(name) in response.text, (op, name, response.text)
+            assert _shape(response)[0] == MEDIA[surface], (op, name, response.text)
+    assert walked > 0 or surface == "backuprun"
 
 
 def _shape(response: Any) -> tuple[str, Any]:

@@ -51,7 +51,7 @@ from emulator.core.exchange import READING_METHODS
 from emulator.core.surface import Surface, owner_of
 from emulator.core.transport import replaying
 
-__all__ = ["CONTROL_PREFIX", "TOKEN_HEADER", "Guard", "GuardMiddleware", "lone_surrogate"]
+__all__ = ["CONTROL_PREFIX", "TOKEN_HEADER", "Guard", "GuardMiddleware", "unstorable_text"]
 
 TOKEN_HEADER = "X-Emulator-Token"
 TOKEN_COOKIE = "emulator_token"
@@ -60,7 +60,8 @@ CONTROL_PREFIX = "/_emulator"
 _OPEN_CONTROL = ("/_emulator/health", "/_emulator/openapi")  # no secrets, no state changes
 _LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 _ANY_ADDRESS = frozenset({"", "0.0.0.0", "::"})
-_SURROGATE_ESCAPE = re.compile(rb"\\[uU][dD][89a-fA-F][0-9a-fA-F]{2}")
+_UNSTORABLE_ESCAPE = re.compile(rb"\\[uU]([dD][89a-fA-F][0-9a-fA-F]{2}|0000)")
+"""JSON's escape of a lone surrogate or of NUL (a raw NUL is not valid JSON)."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ class GuardMiddleware:
         headers = _headers(scope["headers"])
         try:
             self._check_host(scope, headers)
+            _check_target(scope)
             if self.guard.token is not None and _is_console(scope["path"]):
                 page = self._console_gate(scope, headers)
                 if page is not None:
@@ -337,36 +339,57 @@ def _check_text(body: bytes, content_type: str | None) -> None:
         raise _Refused(EmulatorError(
             f"the request body is not valid UTF-8 (byte {exc.start})", status_code=400,
             code="bad_request")) from None
-    if _SURROGATE_ESCAPE.search(body) is None:
+    if _UNSTORABLE_ESCAPE.search(body) is None:
         return
     try:
         value = json.loads(body)
     except ValueError:
         return  # not JSON: the route answers that in its own words
-    where = lone_surrogate(value, "body")
-    if where is not None:
-        raise _Refused(EmulatorError(
-            f"{where}: a lone surrogate (\\ud800-\\udfff) is not a character; nothing was "
-            "stored", status_code=400, code="bad_request"))
+    found = unstorable_text(value, "body")
+    if found is not None:
+        raise _Refused(EmulatorError(f"{found[0]}: {found[1]}; nothing was stored",
+                                     status_code=400, code="bad_request"))
 
 
-def lone_surrogate(value: Any, where: str) -> str | None:
-    """The path (`body.Name`, `body.Items[2]`) of the first string holding a lone surrogate."""
+def unstorable_text(value: Any, where: str) -> tuple[str, str] | None:
+    """The path (`body.Name`, `body.Items[2]`) of the first string no database can store, and
+    why: a lone surrogate (no UTF-8 for it) or a NUL (PostgreSQL's text refuses it)."""
     if isinstance(value, str):
+        if "\x00" in value:
+            return where, "a NUL character (\\u0000) is not text a database stores"
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            return where
+            return where, "a lone surrogate (\\ud800-\\udfff) is not a character"
         return None
     if isinstance(value, dict):
         for key, item in value.items():
-            found = lone_surrogate(key, f"{where} (a key)") or lone_surrogate(item,
-                                                                             f"{where}.{key}")
+            found = unstorable_text(key, f"{where} (a key)") or unstorable_text(
+                item, f"{where}.{key}")
             if found is not None:
                 return found
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            found = lone_surrogate(item, f"{where}[{index}]")
+            found = unstorable_text(item, f"{where}[{index}]")
             if found is not None:
                 return found
     return None
+
+
+def _check_target(scope: Scope) -> None:
+    """No NUL in the path or the query string: every id and filter read from them reaches a
+    query, and PostgreSQL refuses NUL in text (SQLite would have matched nothing)."""
+    if "\x00" in scope["path"]:
+        raise _Refused(EmulatorError(
+            "the path holds a NUL character (%00), which no id or name contains; nothing was "
+            "read or changed", status_code=400, code="bad_request"))
+    query: bytes = scope["query_string"]
+    if b"%00" not in query and b"\x00" not in query:
+        return
+    for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+        if "\x00" in name or "\x00" in value:
+            shown = name.replace("\x00", "%00")
+            raise _Refused(EmulatorError(
+                f"query parameter {shown!r} holds a NUL character (%00), which no stored "
+                "value contains; nothing was read or changed", status_code=400,
+                code="bad_request"))

@@ -28,7 +28,7 @@ from operator import itemgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import Boolean, Column, Float, Integer, String
+from sqlalchemy import BigInteger, Boolean, Column, Float, Integer, SmallInteger, String
 from sqlmodel import SQLModel
 
 from emulator import __version__
@@ -130,7 +130,8 @@ def loads(data: bytes | str, name: str | None = None, *, exact: bool = False) ->
             clocks={world: ClockState(parse_iso(c["now"]), 0.0, float(c["speed"]),
                                       bool(c["frozen"]))
                     for world, c in document["clocks"].items()},
-            tables={table: _rows(table, body) for table, body in document["tables"].items()})
+            tables={table: _rows(table, body, stored=exact)
+                    for table, body in document["tables"].items()})
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise SnapshotFileError(f"damaged snapshot file: {type(exc).__name__}: {exc}") from None
     worlds = [str(row.get("id")) for row in snapshot.tables.get("world", [])]
@@ -218,8 +219,10 @@ def _plain_rows(table: str, names: list[str], rows: Sequence[Mapping[str, Any]],
     return plain
 
 
-def _rows(table: str, body: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """A table's rows as dicts of stored values, each checked against its column's type."""
+def _rows(table: str, body: Mapping[str, Any], stored: bool = False) -> list[dict[str, Any]]:
+    """A table's rows as dicts of stored values, each checked against its column's type and,
+    unless the server `stored` them itself, against what every store takes: integers within
+    their column's width and text without NUL (PostgreSQL refuses both at the restore)."""
     columns = SQLModel.metadata.tables[table].columns
     names = body["columns"]
     if names != [c.name for c in columns]:
@@ -229,6 +232,10 @@ def _rows(table: str, body: Mapping[str, Any]) -> list[dict[str, Any]]:
     typed = [(i, kinds) for i, column in enumerate(columns)
              if (kinds := _json_types(column)) is not None]
     times = [i for i, column in enumerate(columns) if isinstance(column.type, UTCDateTime)]
+    widths = [] if stored else [(i, bound) for i, column in enumerate(columns)
+                                if (bound := _integer_bound(column)) is not None]
+    texts = [] if stored else [i for i, column in enumerate(columns)
+                               if isinstance(_stored_type(column), String)]
     rows = []
     for number, values in enumerate(body["rows"], 1):
         if len(values) != len(names):
@@ -236,6 +243,12 @@ def _rows(table: str, body: Mapping[str, Any]) -> list[dict[str, Any]]:
                                     f"{len(names)} columns")
         for i, kinds in typed:
             if type(values[i]) not in kinds:
+                raise _bad(table, number, columns[names[i]], values[i])
+        for i, bound in widths:
+            if values[i] is not None and not -bound <= values[i] < bound:
+                raise _bad(table, number, columns[names[i]], values[i])
+        for i in texts:
+            if values[i] is not None and "\x00" in values[i]:
                 raise _bad(table, number, columns[names[i]], values[i])
         if times:
             values = list(values)
@@ -256,6 +269,21 @@ def _time(text: str) -> datetime:
     """parse_iso, at a twentieth of the cost for a time already in UTC (as files write)."""
     value = datetime.fromisoformat(text)
     return value if value.tzinfo is UTC else as_utc(value)
+
+
+def _stored_type(column: Column[Any]) -> Any:
+    """What a column stores (AutoString and the like: their implementation's type)."""
+    return getattr(column.type, "impl_instance", column.type)
+
+
+def _integer_bound(column: Column[Any]) -> int | None:
+    """2**(bits - 1) for an integer column (its values lie in [-bound, bound)); None else."""
+    kind = _stored_type(column)
+    if isinstance(kind, Boolean) or not isinstance(kind, Integer):
+        return None
+    if isinstance(kind, BigInteger):
+        return 2**63
+    return 2**15 if isinstance(kind, SmallInteger) else 2**31
 
 
 def _json_types(column: Column[Any]) -> frozenset[type] | None:
