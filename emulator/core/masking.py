@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import orjson
 
-from emulator.core.forms import form_fields, media_type
+from emulator.core.forms import FormError, form_fields, media_type
 
 if TYPE_CHECKING:
     from lxml import etree
@@ -93,7 +93,10 @@ def mask_body(body: bytes, content_type: str | None) -> str:
         return ""
     media = media_type(content_type)
     if media in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        return _mask_pairs(form_fields(content_type, body))
+        try:
+            return _mask_pairs(form_fields(content_type, body))
+        except FormError:  # nothing of it was read, so nothing of it is shown
+            return f"[unreadable form body, {len(body)} bytes]"
     text = body.decode("utf-8", "replace")
     if media.endswith("json"):
         return _mask_json(body, text)

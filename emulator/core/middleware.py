@@ -29,7 +29,7 @@ from emulator.core.exchange import (
     pinned_world,
 )
 from emulator.core.faults import NO_CONTENT, Firing, RequestFacts
-from emulator.core.forms import form_fields
+from emulator.core.forms import FormError, form_fields
 from emulator.core.journal import Entry
 from emulator.core.journal import Message as Side
 from emulator.core.runtime import Emulator
@@ -164,7 +164,11 @@ class _Flight:
         for key, value in parse_qsl(self.scope["query_string"].decode("latin-1")):
             if key == name:
                 found = value
-        for key, value in form_fields(content_type, self.body):  # form wins, as PHP's $_REQUEST
+        try:
+            fields = form_fields(content_type, self.body)
+        except FormError:
+            return None  # the route refuses the body: no call is made
+        for key, value in fields:  # form wins, as PHP's $_REQUEST
             if key == name:
                 found = value
         return found

@@ -16,6 +16,7 @@ from fastapi.responses import StreamingResponse
 from starlette.responses import Response
 
 from emulator.core.deps import EmulatorDep, SessionDep
+from emulator.core.forms import form_fields
 from emulator.core.numbers import IntText
 from emulator.core.render import json_response
 from emulator.core.surface import Surface, SurfaceRouter
@@ -52,7 +53,8 @@ async def oauth_token(emu: EmulatorDep, session: SessionDep, request: Request,
                       authorization: Auth = None, grant_type: Text = None) -> Response:
     if grant_type is None and request.headers.get("content-type", "").startswith(
             "application/x-www-form-urlencoded"):
-        grant_type = str((await request.form()).get("grant_type") or "") or None
+        fields = dict(form_fields(request.headers.get("content-type"), await request.body()))
+        grant_type = fields.get("grant_type") or None
     return json_response(backend.oauth_token(emu, session, authorization, grant_type))
 
 
