@@ -311,9 +311,16 @@ def _headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
     return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in raw}
 
 
+_HOST = re.compile(r"(\[[0-9a-f:.]+\]|[^\[\]:]+)(:[0-9]*)?|[0-9a-f:.]+", re.ASCII)
+"""A Host header: a name or a bracketed IPv6 address, then maybe a port; or a bare IPv6."""
+
+
 def _hostname(host: str) -> str:
-    """'Example:8080' -> 'example'; '[::1]:8080' -> '::1'."""
+    """'Example:8080' -> 'example'; '[::1]:8080' -> '::1'; '' for what is not a host
+    ('[::1', '[::1]x'), which no name matches."""
     host = host.strip().lower()
+    if _HOST.fullmatch(host) is None:
+        return ""
     if host.startswith("["):
         return host[1:].partition("]")[0]
     return host.rpartition(":")[0] if host.count(":") == 1 else host

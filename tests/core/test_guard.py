@@ -39,7 +39,8 @@ def _world(client: TestClient) -> tuple[Any, Any]:
 # -- Host ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("host", ["evil.example", "evil.example:8080", "127.0.0.1.nip.io",
-                                  "localhost.evil.example:8080"])
+                                  "localhost.evil.example:8080", "[::1", "[::1]x",
+                                  "[::1]:80x", "localhost:80:80", "[localhost]"])
 def test_a_host_the_server_is_not_reached_by_is_refused_everywhere(
         client: TestClient, host: str) -> None:
     control = client.get("/_emulator/credentials", headers={"Host": host})
