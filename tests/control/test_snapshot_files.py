@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import JSON, BigInteger, Boolean, Integer, SmallInteger, String, func, select
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+    func,
+    select,
+)
 from sqlmodel import SQLModel
 
 from emulator.app import create_app
@@ -142,27 +154,33 @@ def _bad_value(column: Any) -> Any:
     return [1] if not isinstance(kind, JSON) else None
 
 
-def test_every_column_refuses_a_value_of_the_wrong_type(client: TestClient) -> None:
-    """Generated from the tables: a new column is covered without a new test."""
+def _cells(client: TestClient) -> Iterator[tuple[Table, int, Column[Any], dict[str, Any]]]:
+    """Each column of each table the default world's snapshot file holds rows of: (table,
+    column index, column, the file with one row a table, to copy and break)."""
     _save(client, "base")
     document = json.loads(client.get("/_emulator/snapshots/base/export").content)
     for body in document["tables"].values():
-        del body["rows"][1:]  # one row a table is enough, and keeps the loop quick
-    tried = 0
+        del body["rows"][1:]  # one row a table is enough, and keeps the loops quick
     for table in SQLModel.metadata.sorted_tables:
         body = document["tables"].get(table.name)
-        if not body or not body["rows"]:
+        if body and body["rows"]:
+            for index, column in enumerate(table.columns):
+                yield table, index, column, document
+
+
+def test_every_column_refuses_a_value_of_the_wrong_type(client: TestClient) -> None:
+    """Generated from the tables: a new column is covered without a new test."""
+    tried = 0
+    for table, index, column, document in _cells(client):
+        if isinstance(getattr(column.type, "impl_instance", column.type), JSON):
             continue
-        for index, column in enumerate(table.columns):
-            if isinstance(getattr(column.type, "impl_instance", column.type), JSON):
-                continue
-            broken = json.loads(json.dumps(document))
-            broken["tables"][table.name]["rows"][0][index] = _bad_value(column)
-            answer = _import(client, json.dumps(broken), name="broken")
-            assert answer.status_code == 422, (table.name, column.name)
-            assert answer.json()["message"].startswith(
-                f"{table.name} row 1: {column.name} = [1] is not a valid "), answer.json()
-            tried += 1
+        broken = json.loads(json.dumps(document))
+        broken["tables"][table.name]["rows"][0][index] = _bad_value(column)
+        answer = _import(client, json.dumps(broken), name="broken")
+        assert answer.status_code == 422, (table.name, column.name)
+        assert answer.json()["message"].startswith(
+            f"{table.name} row 1: {column.name} = [1] is not a valid "), answer.json()
+        tried += 1
     assert tried > 100
     assert [s["name"] for s in client.get("/_emulator/snapshots").json()] == ["base"]
 
@@ -185,35 +203,27 @@ def _unstorable(column: Any) -> list[Any]:
 def test_every_column_refuses_what_a_store_cannot_hold(client: TestClient) -> None:
     """Generated from the tables. Integers past a column's width and text with NUL were kept,
     and the restore then failed on PostgreSQL with a 500; they are refused at the import,
-    whichever store the server is on, and the widest values that fit are taken."""
-    _save(client, "base")
-    document = json.loads(client.get("/_emulator/snapshots/base/export").content)
-    for body in document["tables"].values():
-        del body["rows"][1:]
+    whichever store the server is on."""
     tried = 0
-    for table in SQLModel.metadata.sorted_tables:
-        body = document["tables"].get(table.name)
-        if not body or not body["rows"]:
-            continue
-        for index, column in enumerate(table.columns):
-            for value in _unstorable(column):
-                broken = json.loads(json.dumps(document))
-                broken["tables"][table.name]["rows"][0][index] = value
-                answer = _import(client, json.dumps(broken), name="broken")
-                if isinstance(value, str):  # NUL in any JSON body: refused before the import
-                    assert answer.status_code == 400, (table.name, column.name)
-                    assert answer.json()["message"].startswith(
-                        f"body.tables.{table.name}.rows[0][{index}]: a NUL"), answer.json()
-                    with pytest.raises(snapshot_files.SnapshotFileError) as read:  # a file
-                        snapshot_files.loads(json.dumps(broken))
-                    assert str(read.value).startswith(
-                        f"{table.name} row 1: {column.name} = {value!r} is not a valid ")
-                else:
-                    assert answer.status_code == 422, (table.name, column.name, value)
-                    assert answer.json()["message"].startswith(
-                        f"{table.name} row 1: {column.name} = {value!r} is not a valid "), \
-                        answer.json()
-                tried += 1
+    for table, index, column, document in _cells(client):
+        for value in _unstorable(column):
+            broken = json.loads(json.dumps(document))
+            broken["tables"][table.name]["rows"][0][index] = value
+            answer = _import(client, json.dumps(broken), name="broken")
+            if isinstance(value, str):  # NUL in any JSON body: refused before the import
+                assert answer.status_code == 400, (table.name, column.name)
+                assert answer.json()["message"].startswith(
+                    f"body.tables.{table.name}.rows[0][{index}]: a NUL"), answer.json()
+                with pytest.raises(snapshot_files.SnapshotFileError) as read:  # a file
+                    snapshot_files.loads(json.dumps(broken))
+                assert str(read.value).startswith(
+                    f"{table.name} row 1: {column.name} = {value!r} is not a valid ")
+            else:
+                assert answer.status_code == 422, (table.name, column.name, value)
+                assert answer.json()["message"].startswith(
+                    f"{table.name} row 1: {column.name} = {value!r} is not a valid "), \
+                    answer.json()
+            tried += 1
     assert tried > 100
     assert [s["name"] for s in client.get("/_emulator/snapshots").json()] == ["base"]
 
