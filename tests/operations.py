@@ -80,12 +80,15 @@ class Caller:
         return path
 
     def send(self, op: Op, *, path: dict[str, str] | None = None,
-             query: dict[str, str] | None = None, body: bytes | None = None) -> Any:
+             query: dict[str, str] | None = None, body: bytes | None = None,
+             raw_query: str | None = None) -> Any:
+        """`raw_query`: a query string sent as written (`a=%00`), where `query` is encoded."""
         headers = dict(self.headers.get(op.surface, {}))
         if body is not None:
             headers["Content-Type"] = "application/json"
-        response = self.client.request(op.method, self.path(op, path or {}), params=query,
-                                       content=body, headers=headers)
+        target = self.path(op, path or {}) + ("" if raw_query is None else f"?{raw_query}")
+        response = self.client.request(op.method, target, params=query, content=body,
+                                       headers=headers)
         assert response.status_code < 500, f"{op}: {response.status_code} {response.text}"
         return response
 

@@ -48,10 +48,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from emulator.core.errors import EmulatorError
 from emulator.core.exchange import READING_METHODS
+from emulator.core.storable import unstorable_text
 from emulator.core.surface import Surface, owner_of
 from emulator.core.transport import replaying
 
-__all__ = ["CONTROL_PREFIX", "TOKEN_HEADER", "Guard", "GuardMiddleware", "unstorable_text"]
+__all__ = ["CONTROL_PREFIX", "TOKEN_HEADER", "Guard", "GuardMiddleware"]
 
 TOKEN_HEADER = "X-Emulator-Token"
 TOKEN_COOKIE = "emulator_token"
@@ -356,31 +357,6 @@ def _check_text(body: bytes, content_type: str | None) -> None:
     if found is not None:
         raise _Refused(EmulatorError(f"{found[0]}: {found[1]}; nothing was stored",
                                      status_code=400, code="bad_request"))
-
-
-def unstorable_text(value: Any, where: str) -> tuple[str, str] | None:
-    """The path (`body.Name`, `body.Items[2]`) of the first string no database can store, and
-    why: a lone surrogate (no UTF-8 for it) or a NUL (PostgreSQL's text refuses it)."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            return where, "a NUL character (\\u0000) is not text a database stores"
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return where, "a lone surrogate (\\ud800-\\udfff) is not a character"
-        return None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found = unstorable_text(key, f"{where} (a key)") or unstorable_text(
-                item, f"{where}.{key}")
-            if found is not None:
-                return found
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found = unstorable_text(item, f"{where}[{index}]")
-            if found is not None:
-                return found
-    return None
 
 
 def _check_target(scope: Scope) -> None:

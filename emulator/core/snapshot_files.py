@@ -290,10 +290,9 @@ def _json_types(column: Column[Any]) -> frozenset[type] | None:
     """The types json.loads gives that a column takes; None: any value but a missing one
     where the column allows that (a JSON column, which stays JSON)."""
     empty = frozenset({_NONE}) if column.nullable or column.primary_key else frozenset()
-    kind = column.type
-    if isinstance(kind, UTCDateTime):
+    if isinstance(column.type, UTCDateTime):
         return empty | {str}
-    kind = getattr(kind, "impl_instance", kind)  # AutoString and the like: what they store
+    kind = _stored_type(column)
     if isinstance(kind, Boolean):
         return empty | {bool}
     if isinstance(kind, Integer):
