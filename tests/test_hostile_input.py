@@ -26,6 +26,7 @@ from emulator.app import SURFACES
 from tests.operations import (
     Caller,
     Op,
+    basic,
     example,
     json_schema,
     operations,
@@ -246,3 +247,29 @@ def _documented_max(schema: dict[str, Any], trail: list[str], document: dict[str
         node = resolve(node.get("properties", {})[key], document)
     return int(node.get("maximum", 2**31 - 1))
 
+
+def test_credentials_holding_a_nul_name_no_one(caller: Caller) -> None:
+    """Basic credentials (CleverFox, Code42) and BackupRun's session cookie reach a lookup:
+    one with a NUL, even after a real key or login, is the vendor's own 'unknown' answer (on
+    PostgreSQL it was a 500, its text refusing NUL)."""
+    client = caller.client
+    creds = client.get("/_emulator/credentials").json()
+    key = creds["cleverfox"]["api_key"]
+    admin = creds["code42"]["sysadmin"]
+    for user, password in ((key + "\x00", ""), ("\x00", ""), (key, "\x00")):
+        answer = client.get("/api/devices", headers={"Authorization": basic(user, password)})
+        assert answer.status_code == 401, answer.text
+        assert "Authorization has been denied" in answer.json()["Message"]
+    for user, password in ((admin["username"] + "\x00", admin["password"]),
+                           (admin["username"], admin["password"] + "\x00")):
+        answer = client.get("/api/v1/Computer",
+                            headers={"Authorization": basic(user, password)})
+        assert answer.status_code == 401, answer.text
+        assert answer.json()[0]["name"]
+    # Starlette unquotes a quoted cookie's octal escapes: "\000" arrives as a NUL
+    for cookie in ('PHPSESSID="\\000"', 'PHPSESSID="ab\\000cd"'):
+        answer = client.post("/api.php", data={"apiCALL": "getStatus"},
+                             headers={"Cookie": cookie})
+        assert answer.status_code == 200, answer.text
+        assert b'code="not_logged_in"' in answer.content, answer.text
+    assert client.get("/api/devices", auth=(key, "")).status_code == 200

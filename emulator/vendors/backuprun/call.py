@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from emulator.core.engine import Ctx
 from emulator.core.runtime import Emulator
+from emulator.core.storable import storable
 from emulator.vendors.backuprun.errors import NotLoggedIn
 from emulator.vendors.backuprun.models import BrMail, BrService, BrSession, BrTask, BrUser
 from emulator.vendors.backuprun.params import Params
@@ -55,8 +56,8 @@ class Call:
 
     def resolve_login(self) -> BrSession | None:
         """The live session named by the cookie, with its world's context; None if none."""
-        if not self.cookie or len(self.cookie) > 64:
-            return None
+        if not self.cookie or len(self.cookie) > 64 or not storable(self.cookie):
+            return None  # not a session id we issue (a NUL would reach PostgreSQL's query)
         # A session id is a secret unique across worlds: the cookie alone names its world.
         row = self.session.exec(select(BrSession).where(BrSession.id == self.cookie)).first()
         if row is None or not self.emu.visible(row.world_id):

@@ -6,8 +6,6 @@ changes nothing.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -17,6 +15,7 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from emulator.core.coherence import key_cache
+from emulator.core.credentials import MalformedCredentials, basic_credentials
 from emulator.core.engine import Ctx
 from emulator.core.errors import BadRequest, Conflict, EmulatorError
 from emulator.core.numbers import INT64_MAX, INT64_MIN, as_int
@@ -64,14 +63,14 @@ class Caller:
 
 def authenticate(emu: Emulator, session: Session, header: str | None) -> Caller:
     """The partner whose API key is the Basic username; 401 when there is none."""
-    if not header or not header[:6].lower() == "basic ":
-        raise NotAuthorized("Authorization has been denied for this request: HTTP Basic "
-                            "credentials with the partner API key as username are required")
     try:
-        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+        decoded = basic_credentials(header)
+    except MalformedCredentials:
         raise NotAuthorized("Authorization has been denied for this request: malformed Basic "
                             "credentials") from None
+    if decoded is None:
+        raise NotAuthorized("Authorization has been denied for this request: HTTP Basic "
+                            "credentials with the partner API key as username are required")
     key = decoded.split(":", 1)[0].strip()
     partner = _partner_for(emu, session, key) if key else None
     if partner is None or not emu.visible(partner.world_id):

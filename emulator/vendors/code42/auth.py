@@ -8,7 +8,6 @@ their world, so a deleted sandbox's users and tokens stop working with it. Ids a
 from __future__ import annotations
 
 import base64
-import binascii
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -18,6 +17,7 @@ from sqlalchemy import ColumnElement, false, true
 from sqlmodel import Session, col, select
 
 from emulator.core import secrets
+from emulator.core.credentials import MalformedCredentials, basic_credentials
 from emulator.core.engine import Ctx
 from emulator.core.runtime import Emulator
 from emulator.vendors.code42.agents import catch_up
@@ -111,11 +111,11 @@ def world_ctx(emu: Emulator, session: Session, world_id: str) -> Ctx:
 
 def basic_pair(authorization: str | None) -> tuple[str, str] | None:
     """(user, password) from a Basic Authorization header, else None."""
-    if not authorization or authorization[:6].lower() != "basic ":
-        return None
     try:
-        decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
+        decoded = basic_credentials(authorization)
+    except MalformedCredentials:
+        return None
+    if decoded is None:
         return None
     name, sep, secret = decoded.partition(":")
     return (name, secret) if sep else None
